@@ -1,0 +1,169 @@
+"""Builds the pinned kube/etcd/kwok binaries from tools/k8s into a cache keyed on the pins."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .. import proc
+from . import paths
+
+RECIPE = "3"  # bump when the build recipe (flags, layout) changes
+BUILD_TIMEOUT = 4 * 3600
+GO_TIMEOUT = 600
+STAMP = "build.json"
+KUBE_CMDS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
+BINARIES = KUBE_CMDS + ("etcd", "kwok", "kwokctl")
+# kwokctl's default stages (when a config brings its own, the defaults are dropped): copied
+# from the pinned kwok module at build time so the cluster config can add one more.
+KWOK_STAGES = (
+    "kustomize/stage/node/fast/node-initialize.yaml",
+    "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+    "kustomize/stage/pod/fast/pod-ready.yaml",
+    "kustomize/stage/pod/fast/pod-complete.yaml",
+    "kustomize/stage/pod/fast/pod-delete.yaml",
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One `go build` of one wrapper module; `out` is a file name (single package) or None (dir)."""
+
+    module: str  # directory under tools/k8s
+    packages: tuple[str, ...]
+    out: str | None
+    ldflags: Callable[[Path], list[str]]
+
+
+def _module_info(module_dir: Path, module: str) -> dict:
+    argv = [paths.go_binary(), "list", "-m", "-json", module]
+    res = proc.run(argv, cwd=module_dir, env=go_env(), timeout=GO_TIMEOUT)
+    return json.loads(res.stdout)
+
+
+def kube_version(tools: Path | None = None) -> str:
+    """The pinned k8s.io/kubernetes version, read from the wrapper go.mod."""
+    text = ((tools or paths.tools_dir()) / "kubernetes" / "go.mod").read_text()
+    found = re.search(r"^\s*(?:require\s+)?k8s\.io/kubernetes\s+(v\S+)", text, re.M)
+    if not found:
+        raise ValueError("tools/k8s/kubernetes/go.mod does not require k8s.io/kubernetes")
+    return found.group(1)
+
+
+def _kube_ldflags(module_dir: Path) -> list[str]:
+    info = _module_info(module_dir, "k8s.io/kubernetes")
+    version = info["Version"]
+    major, minor = version.lstrip("v").split(".")[:2]
+    values = {"gitVersion": version, "gitMajor": major, "gitMinor": minor,
+              "gitTreeState": "clean", "buildDate": info.get("Time", "")[:19] + "Z"}
+    return [f"-X {pkg}.{key}={val}" for pkg in
+            ("k8s.io/client-go/pkg/version", "k8s.io/component-base/version")
+            for key, val in values.items()]
+
+
+def _kwok_ldflags(module_dir: Path) -> list[str]:
+    version = _module_info(module_dir, "sigs.k8s.io/kwok")["Version"].lstrip("v")
+    kube = kube_version().lstrip("v")
+    return [f"-X sigs.k8s.io/kwok/pkg/consts.Version={version}",
+            f"-X sigs.k8s.io/kwok/pkg/consts.KubeVersion={kube}"]
+
+
+TARGETS = (
+    Target("etcd", ("go.etcd.io/etcd/server/v3",), "etcd", lambda _d: []),
+    Target("kwok", ("sigs.k8s.io/kwok/cmd/kwok", "sigs.k8s.io/kwok/cmd/kwokctl"), None, _kwok_ldflags),
+    Target("kubernetes", tuple(f"k8s.io/kubernetes/cmd/{c}" for c in KUBE_CMDS), None, _kube_ldflags),
+)
+
+
+def go_env() -> dict[str, str]:
+    """Environment for go: static binaries, the local toolchain, go.sum must already be complete."""
+    env = dict(os.environ)
+    env.update(CGO_ENABLED="0", GOTOOLCHAIN="local", GOFLAGS="-mod=readonly -buildvcs=false")
+    return env
+
+
+def pins_hash(tools: Path | None = None) -> str:
+    """sha256 over every go.mod/go.sum under tools/k8s plus the recipe version."""
+    tools = tools or paths.tools_dir()
+    digest = hashlib.sha256(f"recipe {RECIPE}\n".encode())
+    for file in sorted(tools.rglob("go.[ms][ou][dm]")):
+        digest.update(f"{file.relative_to(tools)}\n".encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def build_dir() -> Path:
+    """~/.cache/deckops/k8s/<kube version>-<pins hash>/ (holds bin/, stages/, build.json)."""
+    tools = paths.tools_dir()
+    return paths.cache_root() / "k8s" / f"{kube_version(tools)}-{pins_hash(tools)[:12]}"
+
+
+def is_built(where: Path | None = None) -> bool:
+    where = where or build_dir()
+    return (where / STAMP).is_file() and all((where / "bin" / b).is_file() for b in BINARIES)
+
+
+def _go_build(target: Target, bin_dir: Path) -> float:
+    module_dir = paths.tools_dir() / target.module
+    out = bin_dir / target.out if target.out else bin_dir
+    flags = " ".join(["-s", "-w", *target.ldflags(module_dir)])
+    argv = [paths.go_binary(), "build", "-trimpath", "-ldflags", flags,
+            "-o", f"{out}{'' if target.out else os.sep}", *target.packages]
+    start = time.monotonic()
+    proc.run(argv, cwd=module_dir, env=go_env(), timeout=BUILD_TIMEOUT)
+    return time.monotonic() - start
+
+
+def _copy_stages(dest: Path) -> None:
+    kwok_dir = Path(_module_info(paths.tools_dir() / "kwok", "sigs.k8s.io/kwok")["Dir"])
+    dest.mkdir(parents=True, exist_ok=True)
+    for rel in KWOK_STAGES:
+        shutil.copyfile(kwok_dir / rel, dest / Path(rel).name)
+
+
+def _say(msg: str) -> None:
+    print(f"deckops cluster build: {msg}", file=sys.stderr, flush=True)
+
+
+def _build_into(partial: Path) -> dict[str, float]:
+    bin_dir = partial / "bin"
+    bin_dir.mkdir(parents=True)
+    timings: dict[str, float] = {}
+    for target in TARGETS:
+        _say(f"go build {' '.join(target.packages)}")
+        timings[target.module] = round(_go_build(target, bin_dir), 1)
+        _say(f"  {target.module}: {timings[target.module]:.1f}s")
+    _copy_stages(partial / "stages")
+    return timings
+
+
+def ensure_built() -> Path:
+    """Build all binaries unless the cache for the current pins is complete; returns the bin dir."""
+    final = build_dir()
+    if is_built(final):
+        return final / "bin"
+    partial = final.with_name(final.name + f".partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    start = time.monotonic()
+    try:
+        timings = _build_into(partial)
+        stamp = {"pins": pins_hash(), "seconds": timings, "total": round(time.monotonic() - start, 1)}
+        (partial / STAMP).write_text(json.dumps(stamp, indent=2) + "\n")
+        shutil.rmtree(final, ignore_errors=True)
+        partial.rename(final)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return final / "bin"
+
+
+def cache_size(where: Path | None = None) -> int:
+    """Bytes used by one build directory."""
+    where = where or build_dir()
+    return sum(f.stat().st_size for f in where.rglob("*") if f.is_file())

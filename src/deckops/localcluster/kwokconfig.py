@@ -1,0 +1,96 @@
+"""Renders the kwokctl config: local binaries only, kwok's default stages, ephemeral containers, logs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+# Gives `kubectl debug` (non-interactive) containers a status: kwok's default pod stages never
+# touch .status.ephemeralContainerStatuses. A debug container "runs" its command at once and
+# exits 0 (nothing is executed: kwok has no container runtime).
+EPHEMERAL_STAGE = {
+    "apiVersion": "kwok.x-k8s.io/v1alpha1",
+    "kind": "Stage",
+    "metadata": {"name": "deckops-pod-ephemeral-containers"},
+    "spec": {
+        "resourceRef": {"apiGroup": "v1", "kind": "Pod"},
+        "selector": {"matchExpressions": [
+            {"key": ".metadata.deletionTimestamp", "operator": "DoesNotExist"},
+            {"key": ".status.phase", "operator": "In", "values": ["Running"]},
+            {"key": "[.spec.ephemeralContainers[]?.name] - [.status.ephemeralContainerStatuses[]?.name]"
+                    " | length > 0", "operator": "In", "values": ["true"]},
+        ]},
+        "next": {"statusTemplate": """\
+{{ $now := Now }}
+ephemeralContainerStatuses:
+{{ range .spec.ephemeralContainers }}
+- name: {{ .name | Quote }}
+  image: {{ .image | Quote }}
+  imageID: ""
+  ready: false
+  restartCount: 0
+  state:
+    terminated:
+      exitCode: 0
+      reason: Completed
+      startedAt: {{ $now | Quote }}
+      finishedAt: {{ $now | Quote }}
+{{ end }}
+"""},
+    },
+}
+
+LOG_TEXT = """\
+deckops local cluster: this pod is simulated by kwok, no container runs.
+These lines come from {path}
+"""
+
+
+def cluster_logs(log_file: Path) -> dict:
+    """Every container of every pod serves `log_file` to `kubectl logs`."""
+    return {
+        "apiVersion": "kwok.x-k8s.io/v1alpha1",
+        "kind": "ClusterLogs",
+        "metadata": {"name": "deckops-all-pods"},
+        "spec": {"selector": {}, "logs": [{"logsFile": str(log_file), "follow": False}]},
+    }
+
+
+def kwokctl_options(bin_dir: Path, kube_version: str) -> dict:
+    """KwokctlConfiguration: binary runtime, every binary a local path so nothing is downloaded."""
+    b = {name: str(bin_dir / name) for name in
+         ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl",
+          "etcd", "kwok", "etcdctl", "etcdutl", "kectl")}
+    return {
+        "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
+        "kind": "KwokctlConfiguration",
+        "options": {
+            "runtime": "binary", "kubeVersion": kube_version, "bindAddress": "127.0.0.1",
+            "kubeApiserverBinary": b["kube-apiserver"], "kubeControllerManagerBinary": b["kube-controller-manager"],
+            "kubeSchedulerBinary": b["kube-scheduler"], "kubectlBinary": b["kubectl"],
+            "etcdBinary": b["etcd"], "kwokControllerBinary": b["kwok"],
+            # not built: pointing at absent local files makes kwokctl fail instead of downloading
+            "etcdctlBinary": b["etcdctl"], "etcdutlBinary": b["etcdutl"], "kectlBinary": b["kectl"],
+        },
+    }
+
+
+def default_stages(stages_dir: Path) -> list[dict]:
+    return [yaml.safe_load(p.read_text()) for p in sorted(stages_dir.glob("*.yaml"))]
+
+
+def render(bin_dir: Path, kube_version: str, log_file: Path) -> str:
+    """The multi-document YAML passed to `kwokctl --config`."""
+    docs = [kwokctl_options(bin_dir, kube_version), *default_stages(bin_dir.parent / "stages"),
+            EPHEMERAL_STAGE, cluster_logs(log_file)]
+    return yaml.safe_dump_all(docs, sort_keys=False)
+
+
+def write(state: Path, bin_dir: Path, kube_version: str) -> Path:
+    """Write the log file and the config under the cluster's state dir; returns the config path."""
+    state.mkdir(parents=True, exist_ok=True)
+    log_file = state / "container.log"
+    log_file.write_text(LOG_TEXT.format(path=log_file))
+    config = state / "kwokctl.yaml"
+    config.write_text(render(bin_dir, kube_version, log_file))
+    return config
