@@ -1,0 +1,248 @@
+"""argparse subcommands; wires the modules together (nothing imports this module but __main__)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .config import Config
+from .errors import UsageError
+
+FORMAT_CHOICES = ("text", "json", "sarif", "github")
+
+
+def _decks_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("decks", nargs="*", metavar="DECK",
+                   help="Markdown decks or folders of them (default: slides/)")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", type=Path, help="config file (default: nearest deckops.toml or pyproject.toml)")
+
+
+def _report_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=FORMAT_CHOICES, default="text", help="output format (default: text)")
+    p.add_argument("--output", "-o", type=Path, help="write the report to FILE instead of stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="deckops",
+        description="Build and validate Marp slide decks of technical talks: lint, render, "
+                    "browser-check and rehearse them.",
+    )
+    parser.add_argument("--version", action="version", version=f"deckops {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("lint", help="report every defect of the decks as positioned diagnostics",
+                       description="Lint decks: exit 0 clean, 1 on errors, 2 on usage/config/tool failure.")
+    _decks_arg(p), _common(p), _report_args(p)
+    p.add_argument("--select", action="append", default=[], help="only these rules (name or code; repeatable)")
+    p.add_argument("--ignore", action="append", default=[], help="skip these rules (name or code; repeatable)")
+    p.add_argument("--online", action="store_true", help="also check remote links (with a cache and timeouts)")
+    p.add_argument("--no-hints", action="store_true", help="text format: omit the hint lines")
+
+    p = sub.add_parser("rules", help="list every lint rule with its code, name and default severity")
+    _common(p)
+
+    p = sub.add_parser("render", help="render decks through the pinned marp-cli (html, pdf, pptx, png)",
+                       description="Render decks with marp-cli into DIR/<stem>.html|.pdf|.pptx and DIR/<stem>/NNN.png.")
+    _decks_arg(p), _common(p)
+    p.add_argument("--to", default="html,pdf", help="comma-separated: html,pdf,pptx,png (default: html,pdf)")
+    p.add_argument("--out", type=Path, help="output directory (default: dist/)")
+    p.add_argument("--force", action="store_true", help="rebuild even when outputs are current")
+
+    p = sub.add_parser("check", help="lint + render HTML + check the slides in headless Chromium",
+                       description="Browser checks: overflow, images that fail to load, contact sheets.")
+    _decks_arg(p), _common(p), _report_args(p)
+    p.add_argument("--out", type=Path, help="output directory (default: dist/)")
+    p.add_argument("--force", action="store_true", help="re-render even when outputs are current")
+
+    p = sub.add_parser("build", help="the default pipeline on slides/: lint, render (html, pdf), browser checks")
+    _decks_arg(p), _common(p)
+    p.add_argument("--out", type=Path, help="output directory (default: dist/)")
+    p.add_argument("--force", action="store_true", help="rebuild even when outputs are current")
+
+    p = sub.add_parser("serve", help="watch slides/, images/, themes/; re-lint and re-render; live preview")
+    _decks_arg(p), _common(p)
+    p.add_argument("--port", type=int, default=8080, help="preview port on 127.0.0.1 (default: 8080)")
+    p.add_argument("--out", type=Path, help="output directory (default: dist/)")
+
+    p = sub.add_parser("rehearse", help="run the deck's snippets against a sandbox cluster and compare output",
+                       description="Run every snippet in slide order against a Kubernetes sandbox; "
+                                   "exit 0 nothing failed, 1 a snippet failed, 2 refusal/usage/cluster error.")
+    _decks_arg(p), _common(p)
+    p.add_argument("--cluster", choices=("local", "kind"), help="bring up a throwaway cluster for the run")
+    p.add_argument("--context", help="kubeconfig context to use (default: current context)")
+    p.add_argument("--kubeconfig", type=Path, help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    p.add_argument("--allow-context", action="append", default=[], metavar="NAME",
+                   help="allow this non-sandbox context (dangerous)")
+    p.add_argument("--keep", action="store_true", help="keep the kind cluster / namespace after the run")
+    p.add_argument("--fail-fast", action="store_true", help="stop at the first failing snippet")
+    p.add_argument("--update", action="store_true", help="rewrite the decks' expected output from the real run")
+    p.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
+    p.add_argument("--report", type=Path, metavar="FILE", help="write an HTML report with slide pictures")
+    p.add_argument("--out", type=Path, help="output directory for thumbnails (default: dist/)")
+
+    p = sub.add_parser("cluster", help="a local Kubernetes control plane built from Go modules (no Docker)")
+    p.add_argument("action", choices=("build", "up", "down", "status", "kubeconfig"))
+    p.add_argument("--name", default="deckops", help="cluster name (default: deckops)")
+    return parser
+
+
+def collect_decks(paths: list[str], config: Config) -> list[Path]:
+    """Expand folders to their *.md decks, in name order; a missing path is a usage error."""
+    if not paths:
+        paths = [str(config.root / "slides")]
+    decks: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(x for x in p.glob("*.md") if x.is_file() and x.name.lower() != "readme.md")
+            if not found:
+                raise UsageError(f"{raw}: no *.md decks in this folder")
+            decks.extend(found)
+        elif p.exists() or p.is_symlink():
+            decks.append(p)
+        else:
+            raise UsageError(f"{raw}: no such file or folder")
+    return decks
+
+
+def load_config(args) -> Config:
+    from . import config as config_mod
+
+    if getattr(args, "config", None) and not args.config.is_file():
+        raise UsageError(f"{args.config}: config file not found")
+    first = (getattr(args, "decks", None) or ["."])[0]
+    start = Path(first) if Path(first).is_dir() else Path(first).parent
+    return config_mod.load(start, args.config)
+
+
+def emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from .files import write_atomic
+
+    write_atomic(output, text.encode())
+
+
+def lint_decks(decks: list[Path], config: Config):
+    from . import deck as deck_mod
+    from .lint import lint
+
+    diags, cache = [], {}
+    for path in decks:
+        diags.extend(lint(deck_mod.load(path), config, cache))
+    return diags
+
+
+def report(diags, files: int, args) -> str:
+    from .report import FORMATS
+
+    fmt = getattr(args, "format", "text")
+    if fmt not in FORMATS:
+        raise UsageError(f"--format {fmt}: not available yet; choose from {', '.join(FORMATS)}")
+    color = fmt == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    text = FORMATS[fmt](diags, files, hints=not getattr(args, "no_hints", False))
+    if color:
+        from rich.console import Console
+
+        Console(highlight=False, soft_wrap=True).print(
+            FORMATS[fmt](diags, files, color=True, hints=not getattr(args, "no_hints", False)), end="")
+        return ""
+    return text
+
+
+def exit_code(diags) -> int:
+    return 1 if any(d.severity == "error" for d in diags) else 0
+
+
+def cmd_lint(args) -> int:
+    import dataclasses
+
+    config = load_config(args)
+    overrides = {}
+    if args.select:
+        overrides["select"] = tuple(args.select)
+    if args.ignore:
+        overrides["ignore"] = tuple(config.ignore) + tuple(args.ignore)
+    if args.online:
+        overrides["online"] = True
+    config = dataclasses.replace(config, **overrides)
+    decks = collect_decks(args.decks, config)
+    diags = lint_decks(decks, config)
+    emit(report(diags, len(decks), args), args.output)
+    return exit_code(diags)
+
+
+def cmd_rules(args) -> int:
+    from .lint.registry import RULES
+
+    for rule in RULES.values():
+        print(f"{rule.code}  {rule.name:<24} {rule.severity:<8} {rule.summary}")
+    return 0
+
+
+def cmd_render(args) -> int:
+    from . import render
+
+    return render.run(args, load_config(args))
+
+
+def cmd_check(args) -> int:
+    from . import browser
+
+    return browser.run(args, load_config(args))
+
+
+def cmd_build(args) -> int:
+    from . import pipeline
+
+    return pipeline.run(args, load_config(args))
+
+
+def cmd_serve(args) -> int:
+    from . import serve
+
+    return serve.run(args, load_config(args))
+
+
+def cmd_rehearse(args) -> int:
+    from .rehearse import command
+
+    return command.run(args, load_config(args))
+
+
+def cmd_cluster(args) -> int:
+    from . import localcluster
+
+    return localcluster.run(args)
+
+
+COMMANDS = {
+    "lint": cmd_lint,
+    "rules": cmd_rules,
+    "render": cmd_render,
+    "check": cmd_check,
+    "build": cmd_build,
+    "serve": cmd_serve,
+    "rehearse": cmd_rehearse,
+    "cluster": cmd_cluster,
+}
+
+
+def dispatch(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help/--version
+        return int(exc.code or 0)
+    if not args.command:
+        parser.print_help()
+        return 2
+    return COMMANDS[args.command](args)

@@ -1,0 +1,581 @@
+"""The deck model: one markdown-it-py parse -> an immutable Deck of Slides, all positions 1-based."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from . import directives as dirs
+
+MAX_DECK_BYTES = 8 * 1024 * 1024
+CONSOLE_LANGS = frozenset({"console", "shell-session", "sh-session", "shellsession", "terminal"})
+SHELL_LANGS = frozenset({"bash", "sh", "shell", "zsh"})
+_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
+_HTML_IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(["'])(.*?)\1""", re.I | re.S)
+_MD_IMAGE = re.compile(r"!\[((?:[^\]\\]|\\.)*)\]\(\s*(<[^>]*>|[^\s)]*)")
+_CSS_URL = re.compile(r"""url\(\s*(["']?)(.*?)\1\s*\)""")
+_IMAGE_KEYWORD = re.compile(
+    r"^(bg|contain|cover|auto|fit|vertical|left|right|(left|right):\d+(\.\d+)?%|"
+    r"(w|width|h|height):\S+|\d+(\.\d+)?%|x\d+(\.\d+)?|"
+    r"(blur|brightness|contrast|drop-shadow|grayscale|hue-rotate|invert|opacity|saturate|sepia)(:\S+)?)$"
+)
+
+
+@dataclass(frozen=True)
+class Directive:
+    key: str  # as written, e.g. "_class"
+    name: str  # without prefix, e.g. "class"
+    value: object
+    line: int
+    col: int
+    source: str  # "front-matter" | "comment"
+
+    @property
+    def spot(self) -> bool:
+        return self.key.startswith("_")
+
+    @property
+    def scope(self) -> str:
+        if self.name in dirs.GLOBAL:
+            return "global"
+        return "local" if self.name in dirs.LOCAL else "unknown"
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    line: int
+    col: int
+    setext: bool = False
+
+
+@dataclass(frozen=True)
+class FenceLine:
+    text: str  # without the `$ ` prompt for commands
+    raw: str
+    line: int
+    col: int  # column of the first character of `raw`
+    kind: str  # "command" | "continuation" | "output" | "script"
+
+
+@dataclass(frozen=True)
+class Fence:
+    info: str
+    lang: str
+    content: str
+    line: int  # the opening fence line
+    col: int
+    end_line: int
+    lines: tuple[FenceLine, ...]
+    console: bool
+    closed: bool = True
+
+    @property
+    def commands(self) -> tuple[FenceLine, ...]:
+        return tuple(l for l in self.lines if l.kind in ("command", "continuation", "script"))
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str  # as written
+    decoded: str  # %xx decoded
+    alt: str  # the real alt text, Marp keywords removed
+    keywords: tuple[str, ...]
+    line: int
+    col: int
+    origin: str = "markdown"  # "markdown" | "html" | "directive"
+
+    @property
+    def background(self) -> bool:
+        return "bg" in self.keywords or self.origin == "directive"
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    text: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Comment:
+    text: str  # stripped content
+    line: int
+    col: int
+    end_line: int
+    kind: str  # "directive" | "note" | "deckops" | "rehearse"
+    data: Mapping | None = None
+    error: dirs.YamlError | None = None
+    closed: bool = True
+
+
+@dataclass(frozen=True)
+class HtmlBlock:
+    content: str
+    line: int
+    end_line: int
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    raw: str
+    line: int  # the opening `---`
+    end_line: int  # the closing `---`
+    data: Mapping | None
+    error: dirs.YamlError | None
+
+    def file_line(self, yaml_line: int) -> int:
+        return self.line + 1 + yaml_line
+
+
+@dataclass(frozen=True)
+class ParseIssue:
+    kind: str  # "encoding" | "too-large" | "unclosed-front-matter" | "unclosed-comment" | "unclosed-fence" | "read"
+    line: int
+    col: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Slide:
+    index: int  # 1-based
+    start_line: int
+    end_line: int
+    break_line: int | None  # the `---` (or divided heading) that opened it; None for the first
+    headings: tuple[Heading, ...] = ()
+    fences: tuple[Fence, ...] = ()
+    images: tuple[Image, ...] = ()
+    links: tuple[Link, ...] = ()
+    html_blocks: tuple[HtmlBlock, ...] = ()
+    comments: tuple[Comment, ...] = ()
+    directives: Mapping = field(default_factory=lambda: MappingProxyType({}))
+    content_tokens: int = 0
+
+    @property
+    def notes(self) -> tuple[Comment, ...]:
+        return tuple(c for c in self.comments if c.kind == "note")
+
+    @property
+    def empty(self) -> bool:
+        return self.content_tokens == 0
+
+    @property
+    def title(self) -> str:
+        return self.headings[0].text if self.headings else ""
+
+
+@dataclass(frozen=True)
+class Deck:
+    path: str
+    text: str
+    lines: tuple[str, ...]
+    front_matter: FrontMatter | None
+    slides: tuple[Slide, ...]
+    directives: tuple[Directive, ...]  # every directive, in file order
+    global_directives: Mapping
+    issues: tuple[ParseIssue, ...] = ()
+    bom: bool = False
+    crlf: bool = False
+    tokens: tuple[Token, ...] = ()
+
+    @property
+    def root(self) -> Path:
+        return Path(self.path).resolve().parent
+
+    def slide_at(self, line: int) -> Slide | None:
+        for s in self.slides:
+            if s.start_line <= line <= max(s.end_line, s.start_line):
+                return s
+        return None
+
+
+# --- reading bytes -------------------------------------------------------------------------------
+
+def decode(data: bytes) -> tuple[str, list[ParseIssue], bool]:
+    """Bytes -> text; invalid UTF-8 becomes a positioned issue (and U+FFFD), never an exception."""
+    issues: list[ParseIssue] = []
+    bom = data.startswith(b"\xef\xbb\xbf")
+    if bom:
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = data[: exc.start].decode("utf-8", "replace")
+        line = good.count("\n") + 1
+        col = len(good) - (good.rfind("\n") + 1) + 1
+        issues.append(ParseIssue("encoding", line, col,
+                                 f"invalid UTF-8 at byte offset {exc.start + 3 * bom} (byte 0x{data[exc.start]:02x})"))
+        text = data.decode("utf-8", "replace")
+    if "\x00" in text:
+        first = text.index("\x00")
+        line = text.count("\n", 0, first) + 1
+        issues.append(ParseIssue("encoding", line, 1, "the file contains NUL bytes: is it a binary file?"))
+        text = text.replace("\x00", "\ufffd")
+    return text, issues, bom
+
+
+def load(path: str | Path, display: str | None = None) -> Deck:
+    """Read and parse one deck; unreadable or oversized files give a Deck with an issue, not an exception."""
+    p = Path(path)
+    name = display or str(path)
+    try:
+        if p.is_dir():
+            return _failed(name, "read", "is a directory, not a Markdown deck")
+        size = p.stat().st_size
+        if size > MAX_DECK_BYTES:
+            return _failed(name, "too-large", f"deck is {size:,} bytes; the limit is {MAX_DECK_BYTES:,}")
+        data = p.read_bytes()
+    except OSError as exc:
+        return _failed(name, "read", f"cannot read: {exc.strerror or exc}")
+    return parse(data, name)
+
+
+def _failed(path: str, kind: str, message: str) -> Deck:
+    return Deck(path, "", (), None, (), (), MappingProxyType({}), (ParseIssue(kind, 1, 1, message),))
+
+
+# --- parsing ----------------------------------------------------------------------------------------
+
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"breaks": True, "html": True}).use(front_matter_plugin)
+
+
+_MD = _markdown()
+
+
+def parse(source: bytes | str, path: str = "<deck>") -> Deck:
+    if isinstance(source, bytes):
+        text, issues, bom = decode(source)
+    else:
+        bom = source.startswith("\ufeff")
+        text, issues = (source[1:] if bom else source), []
+    crlf = "\r\n" in text
+    norm = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = tuple(norm.split("\n"))
+    try:
+        tokens = _MD.parse(norm)
+    except RecursionError:
+        issues.append(ParseIssue("too-large", 1, 1, "the Markdown is nested too deeply to parse"))
+        tokens = []
+    return _Builder(path, norm, lines, tokens, issues, bom, crlf).build()
+
+
+def _col(line_text: str) -> int:
+    return len(line_text) - len(line_text.lstrip()) + 1
+
+
+def _split_alt(alt: str) -> tuple[str, tuple[str, ...]]:
+    words, keywords = [], []
+    for w in alt.split():
+        (keywords if _IMAGE_KEYWORD.match(w) else words).append(w)
+    return " ".join(words), tuple(keywords)
+
+
+def classify_comment(text: str, line: int, col: int, end_line: int, closed: bool = True,
+                     extra_keys=()) -> Comment:
+    """A comment is a directive comment when it parses (Marp's way) to a mapping; else a note."""
+    if re.match(r"^deckops-(disable|enable)(-next-line)?\b", text):
+        return Comment(text, line, col, end_line, "deckops", closed=closed)
+    if re.match(r"^rehearse\s*:", text):
+        return Comment(text, line, col, end_line, "rehearse", closed=closed)
+    data, err = dirs.parse_loose(text, extra_keys)
+    if isinstance(data, dict):
+        return Comment(text, line, col, end_line, "directive", MappingProxyType(data), closed=closed)
+    return Comment(text, line, col, end_line, "note", None, err, closed=closed)
+
+
+class _Builder:
+    """Walks the top-level tokens once, cutting slides and collecting elements with positions."""
+
+    def __init__(self, path, text, lines, tokens, issues, bom, crlf):
+        self.path, self.text, self.lines, self.tokens = path, text, lines, tokens
+        self.issues, self.bom, self.crlf = list(issues), bom, crlf
+        self.front_matter: FrontMatter | None = None
+        self.all_directives: list[Directive] = []
+
+    # front matter ------------------------------------------------------------------------------
+    def _front_matter(self, tok: Token) -> FrontMatter:
+        start, end = tok.map[0] + 1, tok.map[1]
+        raw = tok.content
+        data, err = dirs.parse_loose(raw)
+        if err is None and data is not None and not isinstance(data, dict):
+            err = dirs.YamlError("front matter is not a mapping of `key: value` lines", 0, 0)
+            data = None
+        fm = FrontMatter(raw, start, end, MappingProxyType(data) if isinstance(data, dict) else None, err)
+        if fm.data:
+            for key, value in fm.data.items():
+                line, col = self._key_pos(str(key), start + 1, end - 1)
+                self._add_directive(str(key), value, line, col, "front-matter")
+        return fm
+
+    def _key_pos(self, key: str, first: int, last: int) -> tuple[int, int]:
+        pat = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*:")
+        for n in range(first, last + 1):
+            if n - 1 < len(self.lines) and pat.match(self.lines[n - 1]):
+                return n, _col(self.lines[n - 1])
+        return first, 1
+
+    def _add_directive(self, key, value, line, col, source) -> Directive:
+        _, name = dirs.base_name(key)
+        d = Directive(key, name, value, line, col, source)
+        self.all_directives.append(d)
+        return d
+
+    # comments ----------------------------------------------------------------------------------
+    def _comments(self, content: str, first_line: int, first_col: int) -> list[Comment]:
+        found = []
+        for m in _COMMENT.finditer(content):
+            before = content[: m.start()]
+            line = first_line + before.count("\n")
+            col = (first_col + len(before)) if "\n" not in before else len(before) - before.rfind("\n")
+            end_line = line + m.group(0).count("\n")
+            found.append(classify_comment(m.group(1).strip(), line, col, end_line))
+        rest = _COMMENT.sub("", content)
+        if "<!--" in rest:
+            idx = content.rfind("<!--")
+            line = first_line + content[:idx].count("\n")
+            self.issues.append(ParseIssue("unclosed-comment", line, 1,
+                                          "HTML comment `<!--` is never closed with `-->`"))
+            found.append(Comment(content[idx + 4:].strip(), line, 1, first_line + content.count("\n"),
+                                 "note", closed=False))
+        return found
+
+    # inline --------------------------------------------------------------------------------
+    def _inline(self, tok: Token, acc: dict) -> None:
+        first = tok.map[0] if tok.map else 0
+        last = tok.map[1] if tok.map else first + 1
+        block = "\n".join(self.lines[first:last])
+        starts = [0]
+        for ln in block.split("\n")[:-1]:
+            starts.append(starts[-1] + len(ln) + 1)
+        raw_images = list(_MD_IMAGE.finditer(block))
+        cursor = 0
+
+        def pos(offset: int) -> tuple[int, int]:
+            n = max(i for i, s in enumerate(starts) if s <= offset)
+            return first + n + 1, offset - starts[n] + 1
+
+        for child in tok.children or ():
+            if child.type == "image":
+                m = next((r for r in raw_images if r.start() >= cursor), None)
+                src = child.attrs.get("src", "")
+                raw_src = m.group(2).strip("<>") if m else src
+                off = m.start() if m else cursor
+                cursor = (m.end() if m else cursor)
+                line, col = pos(off)
+                alt, kws = _split_alt(child.content)
+                acc["images"].append(Image(raw_src, unquote(raw_src), alt, kws, line, col))
+            elif child.type == "link_open":
+                href = str(child.attrs.get("href", ""))
+                off = block.find("[", cursor)
+                if child.markup == "autolink" or off < 0:
+                    off = max(block.find(href, cursor), cursor)
+                line, col = pos(off)
+                acc["links"].append(Link(href, "", line, col))
+                cursor = off + 1
+            elif child.type == "html_inline":
+                off = block.find(child.content, cursor)
+                off = off if off >= 0 else cursor
+                line, col = pos(off)
+                self._html_images(child.content, line, col, acc)
+                for c in self._comments(child.content, line, col):
+                    acc["comments"].append(c)
+            elif child.type == "text" and acc["links"] and not acc["links"][-1].text:
+                last_link = acc["links"][-1]
+                acc["links"][-1] = Link(last_link.href, child.content, last_link.line, last_link.col)
+
+    def _html_images(self, content: str, line: int, col: int, acc: dict) -> None:
+        for m in _HTML_IMG.finditer(content):
+            before = content[: m.start()]
+            ln = line + before.count("\n")
+            c = (col + len(before)) if "\n" not in before else len(before) - before.rfind("\n")
+            alt_m = re.search(r"""\balt\s*=\s*(["'])(.*?)\1""", m.group(0) + content[m.end():].split(">")[0])
+            src = m.group(2)
+            acc["images"].append(Image(src, unquote(src), alt_m.group(2) if alt_m else "", (), ln, c, "html"))
+
+    # fences ----------------------------------------------------------------------------------
+    def _fence(self, tok: Token) -> Fence:
+        start, end = tok.map
+        info = tok.info.strip()
+        lang = info.split()[0].lower() if info else ""
+        body = tok.content.split("\n")
+        if body and body[-1] == "":
+            body = body[:-1]
+        raws = [(b, start + 2 + i) for i, b in enumerate(body)]
+        console = lang in CONSOLE_LANGS or any(_is_prompt(b) for b, _ in raws)
+        lines, prev_cont = [], False
+        for raw, ln in raws:
+            src = self.lines[ln - 1] if ln - 1 < len(self.lines) else raw
+            stripped = raw.lstrip()
+            col = (src.find(stripped) + 1 if stripped and src.find(stripped) >= 0 else 1)
+            if not console:
+                lines.append(FenceLine(raw, raw, ln, col, "script"))
+                continue
+            if _is_prompt(raw):
+                text = stripped[2:] if stripped.startswith("$ ") else ""
+                lines.append(FenceLine(text, raw, ln, col, "command"))
+                prev_cont = text.rstrip().endswith("\\")
+            elif prev_cont or (lines and lines[-1].kind in ("command", "continuation") and stripped.startswith("> ")):
+                text = stripped[2:] if stripped.startswith("> ") and not prev_cont else raw
+                lines.append(FenceLine(text, raw, ln, col, "continuation"))
+                prev_cont = text.rstrip().endswith("\\")
+            else:
+                lines.append(FenceLine(raw, raw, ln, col, "output"))
+                prev_cont = False
+        closing = self.lines[end - 1].strip() if end - 1 < len(self.lines) else ""
+        closed = end - start >= 2 and closing.startswith(tok.markup[:3]) and set(closing) <= set(tok.markup[0])
+        if not closed:
+            self.issues.append(ParseIssue("unclosed-fence", start + 1, 1,
+                                          f"code fence `{tok.markup}` opened here is never closed"))
+        return Fence(info, lang, tok.content, start + 1, _col(self.lines[start]), end,
+                     tuple(lines), console, closed)
+
+    # slides ---------------------------------------------------------------------------------
+    def _heading_divider(self) -> set[int]:
+        value = None
+        for d in self.all_directives:
+            if d.name == "headingDivider" and not d.spot:
+                value = d.value
+        levels: set[int] = set()
+        if isinstance(value, str) and value.strip().isdigit():
+            levels = set(range(1, min(int(value), 6) + 1))
+        elif isinstance(value, list):
+            levels = {int(v) for v in value if isinstance(v, str) and v.strip().isdigit()}
+        return levels
+
+    def build(self) -> Deck:
+        toks = list(self.tokens)
+        body_start = 1
+        if toks and toks[0].type == "front_matter":
+            self.front_matter = self._front_matter(toks[0])
+            body_start = self.front_matter.end_line + 1
+            toks = toks[1:]
+        elif self.lines and self.lines[0].rstrip() == "---" and toks and toks[0].type == "hr":
+            self.issues.append(ParseIssue("unclosed-front-matter", 1, 1,
+                                          "front matter opened with `---` on line 1 is never closed"))
+        # a first pass finds headingDivider in comments, which may split slides
+        self._prescan_comments(toks)
+        divider = self._heading_divider()
+        groups = self._cut(toks, divider, body_start)
+        slides = self._slides(groups)
+        globals_ = {}
+        for d in self.all_directives:
+            if d.scope == "global":
+                globals_[d.name] = d.value
+        return Deck(self.path, self.text, self.lines, self.front_matter, tuple(slides),
+                    tuple(sorted(self.all_directives, key=lambda d: (d.line, d.col))),
+                    MappingProxyType(globals_), tuple(self.issues), self.bom, self.crlf, tuple(self.tokens))
+
+    def _prescan_comments(self, toks) -> None:
+        self._block_comments: dict[int, list[Comment]] = {}
+        for i, t in enumerate(toks):
+            if t.type == "html_block" and t.map:
+                self._block_comments[i] = self._comments(t.content, t.map[0] + 1, _col(self.lines[t.map[0]]))
+                for c in self._block_comments[i]:
+                    if c.kind == "directive" and any(dirs.base_name(k)[1] == "headingDivider" for k in c.data):
+                        self._directives_of(c)
+
+    def _directives_of(self, c: Comment) -> list[Directive]:
+        known = [d for d in self.all_directives if d.source == "comment" and d.line == c.line]
+        if known:
+            return known
+        return [self._add_directive(str(k), v, *self._comment_key_pos(c, str(k)), "comment")
+                for k, v in c.data.items()]
+
+    def _comment_key_pos(self, c: Comment, key: str) -> tuple[int, int]:
+        line, col = self._key_pos(key, c.line, c.end_line)
+        if line == c.line and c.line - 1 < len(self.lines):
+            idx = self.lines[c.line - 1].find(key)
+            col = idx + 1 if idx >= 0 else c.col
+        return line, col
+
+    def _cut(self, toks, divider, body_start):
+        """Group top-level tokens into slides: (break_line, start_line, [(index, token)])."""
+        groups = [[None, body_start, []]]
+        content_seen = False
+        for i, t in enumerate(toks):
+            if t.level == 0 and t.type == "hr":
+                groups.append([t.map[0] + 1, t.map[1] + 1, []])
+                content_seen = False
+                continue
+            if (t.level == 0 and t.type == "heading_open" and divider and int(t.tag[1]) in divider
+                    and content_seen):
+                groups.append([t.map[0] + 1, t.map[0] + 1, []])
+            if t.level == 0 and t.type != "html_block" and not t.type.endswith("_close"):
+                content_seen = True
+            groups[-1][2].append((i, t))
+        return groups
+
+    def _slides(self, groups) -> list[Slide]:
+        slides, inherited = [], {}
+        fm_locals = [d for d in self.all_directives if d.source == "front-matter"]
+        last_line = len(self.lines)
+        for n, (brk, start, items) in enumerate(groups):
+            end = (groups[n + 1][0] - 1) if n + 1 < len(groups) else last_line
+            acc = {k: [] for k in ("headings", "fences", "images", "links", "html_blocks", "comments")}
+            content = self._collect(items, acc)
+            own = (fm_locals if n == 0 else []) + [d for c in acc["comments"] if c.kind == "directive"
+                                                   for d in self._directives_of(c)]
+            spot = {}
+            for d in own:
+                if d.scope == "local" or d.scope == "unknown":
+                    (spot if d.spot else inherited)[d.name] = d.value
+            effective = {**inherited, **spot}
+            self._directive_images(own, acc)
+            slides.append(Slide(n + 1, start, max(end, start - 1), brk,
+                                *(tuple(acc[k]) for k in ("headings", "fences", "images", "links",
+                                                          "html_blocks", "comments")),
+                                MappingProxyType(effective), content))
+        return slides
+
+    def _directive_images(self, own, acc) -> None:
+        for d in own:
+            if d.name == "backgroundImage" and isinstance(d.value, str):
+                for m in _CSS_URL.finditer(d.value):
+                    acc["images"].append(Image(m.group(2), unquote(m.group(2)), "", ("bg",),
+                                               d.line, d.col, "directive"))
+
+    def _collect(self, items, acc) -> int:
+        content = 0
+        pending_heading = None
+        for i, t in items:
+            if t.type == "heading_open":
+                pending_heading = t
+            elif t.type == "inline":
+                if pending_heading is not None:
+                    h = pending_heading
+                    line = h.map[0] + 1
+                    acc["headings"].append(Heading(int(h.tag[1]), t.content, line, _col(self.lines[line - 1]),
+                                                   h.markup in ("=", "-")))
+                    pending_heading = None
+                self._inline(t, acc)
+            elif t.type in ("fence", "code_block") and t.map:
+                if t.type == "fence":
+                    acc["fences"].append(self._fence(t))
+            elif t.type == "html_block" and t.map:
+                comments = self._block_comments.get(i) or self._comments(
+                    t.content, t.map[0] + 1, _col(self.lines[t.map[0]]))
+                acc["comments"].extend(comments)
+                leftover = _COMMENT.sub("", t.content).strip()
+                if leftover:
+                    acc["html_blocks"].append(HtmlBlock(t.content, t.map[0] + 1, t.map[1]))
+                    self._html_images(t.content, t.map[0] + 1, _col(self.lines[t.map[0]]), acc)
+                    content += 1
+                continue
+            if t.nesting >= 0 and t.type not in ("html_block",) and t.level == 0:
+                content += 1
+        return content
+
+
+def _is_prompt(line: str) -> bool:
+    s = line.lstrip()
+    return s.startswith("$ ") or s == "$"

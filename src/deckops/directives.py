@@ -1,0 +1,94 @@
+"""Marp's directive catalogue and its loose YAML reading (marpit's looseYAML + js-yaml FAILSAFE)."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import yaml
+
+GLOBAL = frozenset({
+    "theme", "style", "headingDivider", "size", "math", "lang", "title", "description",
+    "author", "image", "keywords", "url", "marp",
+})
+LOCAL = frozenset({
+    "paginate", "header", "footer", "class", "backgroundColor", "backgroundImage",
+    "backgroundPosition", "backgroundRepeat", "backgroundSize", "color", "transition",
+})
+KNOWN = GLOBAL | LOCAL
+DECKOPS_KEYS = frozenset({"rehearse"})
+YAML_SPECIAL = "[\"'{|>~&*"
+MAX_YAML_CHARS = 1_000_000
+MAX_YAML_ALIASES = 100
+
+
+@dataclass(frozen=True)
+class YamlError:
+    """Where (0-based line/col inside the YAML text) and why a block failed to parse."""
+
+    message: str
+    line: int
+    col: int
+    context_line: int | None = None
+
+
+def _key_pattern(names) -> str:
+    alts = []
+    for name in sorted(names):
+        n = "[_$]?" + re.escape(name)
+        alts += [n, f'"{n}"', f"'{n}'"]
+    return "|".join(alts)
+
+
+_LOOSE = re.compile(rf"^((?:{_key_pattern(KNOWN)})\s*:)(.+)$")
+
+
+def loosen(text: str, extra_keys=()) -> str:
+    """Quote the value of each `directive: value` line as marpit does before parsing."""
+    pattern = _LOOSE if not extra_keys else re.compile(rf"^((?:{_key_pattern(KNOWN | set(extra_keys))})\s*:)(.+)$")
+    out = []
+    for line in text.split("\n"):
+        m = pattern.match(line.rstrip("\r"))
+        if m:
+            value = m.group(2)
+            trimmed = value.strip()
+            if trimmed and trimmed[0] not in YAML_SPECIAL:
+                pad = len(value) - len(value.lstrip())
+                line = m.group(1) + " " * pad + json.dumps(trimmed, ensure_ascii=False)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _count_aliases(text: str) -> int:
+    return sum(1 for ev in yaml.parse(text, Loader=yaml.BaseLoader) if isinstance(ev, yaml.AliasEvent))
+
+
+def _error_of(exc: yaml.YAMLError) -> YamlError:
+    mark = getattr(exc, "problem_mark", None)
+    ctx = getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    msg = f"{context}, {problem}" if context else str(problem)
+    return YamlError(msg, mark.line if mark else 0, mark.column if mark else 0, ctx.line if ctx else None)
+
+
+def parse_loose(text: str, extra_keys=()) -> tuple[object, YamlError | None]:
+    """Parse text as Marp does: loose quoting, then every scalar a string. Returns (data, error)."""
+    if len(text) > MAX_YAML_CHARS:
+        return None, YamlError(f"YAML block is larger than {MAX_YAML_CHARS:,} characters", 0, 0)
+    loose = loosen(text, extra_keys)
+    try:
+        if "*" in loose and _count_aliases(loose) > MAX_YAML_ALIASES:
+            return None, YamlError(f"YAML block uses more than {MAX_YAML_ALIASES} aliases", 0, 0)
+        return yaml.load(loose, Loader=yaml.BaseLoader), None
+    except yaml.YAMLError as exc:
+        return None, _error_of(exc)
+    except RecursionError:
+        return None, YamlError("YAML block is nested too deeply", 0, 0)
+
+
+def base_name(key: str) -> tuple[str, str]:
+    """Split a directive key into (prefix, name): `_class` -> ("_", "class")."""
+    if key[:1] in ("_", "$") and key[1:]:
+        return key[0], key[1:]
+    return "", key

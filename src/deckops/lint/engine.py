@@ -1,0 +1,113 @@
+"""Runs the registered rules over a deck: selection, severities, inline disables, crash isolation."""
+from __future__ import annotations
+
+import re
+import traceback
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, NamedTuple
+
+from ..config import Config
+from ..deck import Deck
+from ..diagnostic import Diagnostic, Pos
+
+
+class Finding(NamedTuple):
+    """What a rule yields; the engine adds code, name, severity and path."""
+
+    line: int
+    col: int
+    message: str
+    hint: str = ""
+    severity: str | None = None  # a rule may downgrade/upgrade a single finding
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: str
+    check: Callable[["Context"], Iterable[Finding]]
+    summary: str = ""
+
+
+@dataclass
+class Context:
+    deck: Deck
+    config: Config
+    cache: dict
+
+    @property
+    def root(self):
+        return self.config.root
+
+
+def _selected(rule: Rule, config: Config) -> bool:
+    ids = {rule.code, rule.name}
+    if config.select and not (ids & set(config.select)) and "all" not in config.select:
+        return False
+    return not (ids & set(config.ignore))
+
+
+def _severity(rule: Rule, config: Config) -> str:
+    return config.severity.get(rule.name) or config.severity.get(rule.code) or rule.severity
+
+
+def run_rules(rules: Iterable[Rule], deck: Deck, config: Config, cache: dict | None = None) -> list[Diagnostic]:
+    ctx = Context(deck, config, cache if cache is not None else {})
+    out: list[Diagnostic] = []
+    for rule in rules:
+        sev = _severity(rule, config)
+        if sev == "off" or not _selected(rule, config):
+            continue
+        out.extend(_apply(rule, ctx, sev))
+    out = _filter_disabled(out, deck)
+    return sorted(set(out), key=Diagnostic.sort_key)
+
+
+def _apply(rule: Rule, ctx: Context, sev: str) -> Iterator[Diagnostic]:
+    try:
+        findings = list(rule.check(ctx))
+    except Exception as exc:  # a crashing rule is a finding, not a traceback
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        yield Diagnostic("D000", "internal-error", "error", Pos(ctx.deck.path, 1, 1),
+                         f"rule {rule.code} {rule.name} crashed: {type(exc).__name__}: {exc} "
+                         f"({where.filename.rsplit('/', 1)[-1]}:{where.lineno})",
+                         "please report this with the deck that triggers it")
+        return
+    for f in findings:
+        yield Diagnostic(rule.code, rule.name, f.severity or sev, Pos(ctx.deck.path, f.line, max(f.col, 1)),
+                         f.message, f.hint)
+
+
+_DIRECTIVE = re.compile(r"^deckops-(disable|enable|disable-next-line)\b\s*(.*)$", re.S)
+
+
+def _filter_disabled(diags: list[Diagnostic], deck: Deck) -> list[Diagnostic]:
+    """Apply <!-- deckops-disable/enable/disable-next-line [names] --> in file order."""
+    events = []
+    for slide in deck.slides:
+        for c in slide.comments:
+            m = _DIRECTIVE.match(c.text) if c.kind == "deckops" else None
+            if m:
+                names = set(re.split(r"[\s,]+", m.group(2).strip())) - {""}
+                events.append((c.line, c.end_line, m.group(1), names or {"*"}))
+    if not events:
+        return diags
+    return [d for d in diags if not _suppressed(d, events)]
+
+
+def _suppressed(d: Diagnostic, events) -> bool:
+    ids = {d.code, d.name, "*"}
+    off: set[str] = set()
+    for line, end_line, kind, names in sorted(events):
+        if kind == "disable-next-line":
+            if d.line == end_line + 1 and names & ids:
+                return True
+            continue
+        if line > d.line:
+            break
+        if kind == "disable":
+            off |= names
+        else:
+            off = set() if "*" in names else off - names
+    return bool(off & ids)

@@ -1,0 +1,100 @@
+"""The one subprocess helper: stdin closed, a timeout, the whole process group killed."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+
+class ToolError(Exception):
+    """A tool failed to start, timed out or exited non-zero; the message shows everything."""
+
+    def __init__(self, argv, reason: str, returncode=None, stdout: str = "", stderr: str = ""):
+        self.argv = [str(a) for a in argv]
+        self.reason = reason
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        lines = [f"command failed: {' '.join(self.argv)}", f"  reason: {self.reason}"]
+        if self.returncode is not None:
+            lines.append(f"  exit code: {self.returncode}")
+        for label, text in (("stdout", self.stdout), ("stderr", self.stderr)):
+            if text and text.strip():
+                tail = "\n".join(text.strip().splitlines()[-40:])
+                lines.append(f"  {label}:\n" + "\n".join("    " + t for t in tail.splitlines()))
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Result:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """Kill the process group a child leads (it was started in a new session)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run(
+    argv: Sequence[str | os.PathLike],
+    *,
+    timeout: float,
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    input: str | None = None,
+    check: bool = True,
+) -> Result:
+    """Run argv to completion; never inherits stdin; kills the whole group on timeout or ^C."""
+    args = [str(a) for a in argv]
+    try:
+        proc = subprocess.Popen(
+            args, cwd=cwd, env=None if env is None else dict(env),
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, errors="replace", start_new_session=True,
+        )
+    except OSError as exc:
+        raise ToolError(args, f"cannot start: {exc.strerror or exc}") from None
+    try:
+        out, err = proc.communicate(input=input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        out, err = proc.communicate()
+        raise ToolError(args, f"timed out after {timeout:g}s", None, out, err) from None
+    except BaseException:
+        kill_group(proc)
+        proc.wait()
+        raise
+    finally:
+        kill_group(proc)  # grandchildren left in the group go too
+    if check and proc.returncode != 0:
+        raise ToolError(args, "non-zero exit", proc.returncode, out, err)
+    return Result(tuple(args), proc.returncode, out, err)
+
+
+def spawn(argv: Sequence[str | os.PathLike], *, cwd=None, env=None, log: Path | None = None) -> subprocess.Popen:
+    """Start a long-running child in its own process group (stop it with kill_group)."""
+    args = [str(a) for a in argv]
+    out = open(log, "ab") if log else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(
+            args, cwd=cwd, env=None if env is None else dict(env), stdin=subprocess.DEVNULL,
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    except OSError as exc:
+        raise ToolError(args, f"cannot start: {exc.strerror or exc}") from None
+    finally:
+        if log:
+            out.close()
