@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -230,7 +231,10 @@ def load(path: str | Path, display: str | None = None) -> Deck:
     try:
         if p.is_dir():
             return _failed(name, "read", "is a directory, not a Markdown deck")
-        size = p.stat().st_size
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            return _failed(name, "read", "is not a regular file (a pipe, socket or device?)")
+        size = st.st_size
         if size > MAX_DECK_BYTES:
             return _failed(name, "too-large", f"deck is {size:,} bytes; the limit is {MAX_DECK_BYTES:,}")
         data = p.read_bytes()
@@ -301,6 +305,7 @@ class _Builder:
         self.issues, self.bom, self.crlf = list(issues), bom, crlf
         self.front_matter: FrontMatter | None = None
         self.all_directives: list[Directive] = []
+        self._by_comment: dict[tuple[int, int], list[Directive]] = {}
 
     # front matter ------------------------------------------------------------------------------
     def _front_matter(self, tok: Token) -> FrontMatter:
@@ -338,7 +343,10 @@ class _Builder:
             line = first_line + before.count("\n")
             col = (first_col + len(before)) if "\n" not in before else len(before) - before.rfind("\n")
             end_line = line + m.group(0).count("\n")
-            found.append(classify_comment(m.group(1).strip(), line, col, end_line))
+            comment = classify_comment(m.group(1).strip(), line, col, end_line)
+            if comment.error is not None and comment.error.limit:
+                self.issues.append(ParseIssue("yaml-limit", line, col, comment.error.message))
+            found.append(comment)
         rest = _COMMENT.sub("", content)
         if "<!--" in rest:
             idx = content.rfind("<!--")
@@ -435,7 +443,7 @@ class _Builder:
         closed = end - start >= 2 and closing.startswith(tok.markup[:3]) and set(closing) <= set(tok.markup[0])
         if not closed:
             self.issues.append(ParseIssue("unclosed-fence", start + 1, 1,
-                                          f"code fence `{tok.markup}` opened here is never closed"))
+                                          f"code fence `{tok.markup[:10]}` opened here is never closed"))
         return Fence(info, lang, tok.content, start + 1, _col(self.lines[start]), end,
                      tuple(lines), console, closed)
 
@@ -485,11 +493,12 @@ class _Builder:
                         self._directives_of(c)
 
     def _directives_of(self, c: Comment) -> list[Directive]:
-        known = [d for d in self.all_directives if d.source == "comment" and d.line == c.line]
-        if known:
-            return known
-        return [self._add_directive(str(k), v, *self._comment_key_pos(c, str(k)), "comment")
-                for k, v in c.data.items()]
+        """The directives of one comment, created once (a comment may be seen by the prescan too)."""
+        key = (c.line, c.col)
+        if key not in self._by_comment:
+            self._by_comment[key] = [self._add_directive(str(k), v, *self._comment_key_pos(c, str(k)), "comment")
+                                     for k, v in c.data.items()]
+        return self._by_comment[key]
 
     def _comment_key_pos(self, c: Comment, key: str) -> tuple[int, int]:
         line, col = self._key_pos(key, c.line, c.end_line)

@@ -19,7 +19,7 @@ KNOWN = GLOBAL | LOCAL
 DECKOPS_KEYS = frozenset({"rehearse"})
 YAML_SPECIAL = "[\"'{|>~&*"
 MAX_YAML_CHARS = 1_000_000
-MAX_YAML_ALIASES = 100
+MAX_YAML_NODES = 100_000
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class YamlError:
     line: int
     col: int
     context_line: int | None = None
+    limit: bool = False  # a resource limit was hit (not a syntax error)
 
 
 def _key_pattern(names) -> str:
@@ -59,8 +60,17 @@ def loosen(text: str, extra_keys=()) -> str:
     return "\n".join(out)
 
 
-def _count_aliases(text: str) -> int:
-    return sum(1 for ev in yaml.parse(text, Loader=yaml.BaseLoader) if isinstance(ev, yaml.AliasEvent))
+def _expanded_size(node, memo: dict) -> int:
+    """How many nodes the document has once every alias is expanded (billion-laughs guard)."""
+    key = id(node)
+    if key not in memo:
+        memo[key] = 1  # cycles count once
+        if isinstance(node, yaml.SequenceNode):
+            memo[key] = 1 + sum(_expanded_size(n, memo) for n in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            memo[key] = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+        memo[key] = min(memo[key], MAX_YAML_NODES + 1)
+    return memo[key]
 
 
 def _error_of(exc: yaml.YAMLError) -> YamlError:
@@ -75,16 +85,19 @@ def _error_of(exc: yaml.YAMLError) -> YamlError:
 def parse_loose(text: str, extra_keys=()) -> tuple[object, YamlError | None]:
     """Parse text as Marp does: loose quoting, then every scalar a string. Returns (data, error)."""
     if len(text) > MAX_YAML_CHARS:
-        return None, YamlError(f"YAML block is larger than {MAX_YAML_CHARS:,} characters", 0, 0)
+        return None, YamlError(f"YAML block is larger than {MAX_YAML_CHARS:,} characters", 0, 0, limit=True)
     loose = loosen(text, extra_keys)
     try:
-        if "*" in loose and _count_aliases(loose) > MAX_YAML_ALIASES:
-            return None, YamlError(f"YAML block uses more than {MAX_YAML_ALIASES} aliases", 0, 0)
+        if "*" in loose:
+            node = yaml.compose(loose, Loader=yaml.BaseLoader)
+            if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
+                return None, YamlError(f"YAML block expands to more than {MAX_YAML_NODES:,} values through "
+                                       "aliases (an alias bomb?)", 0, 0, limit=True)
         return yaml.load(loose, Loader=yaml.BaseLoader), None
     except yaml.YAMLError as exc:
         return None, _error_of(exc)
     except RecursionError:
-        return None, YamlError("YAML block is nested too deeply", 0, 0)
+        return None, YamlError("YAML block is nested too deeply", 0, 0, limit=True)
 
 
 def base_name(key: str) -> tuple[str, str]:

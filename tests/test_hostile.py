@@ -1,0 +1,115 @@
+"""Hostile and broken decks: every one gets a positioned diagnostic or a one-line error, never a traceback or a hang."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from conftest import DATA, run_cli
+
+HOSTILE = DATA / "hostile"
+
+# file -> (exit code, [(code, line)] that must be among the findings)
+EXPECTED = {
+    "binary.md": (1, [("D001", 1)]),
+    "invalid-utf8.md": (1, [("D001", 3)]),
+    "bom.md": (0, []),
+    "crlf.md": (1, [("D101", 3)]),
+    "empty.md": (0, [("D201", 1)]),
+    "front-matter-unclosed.md": (1, [("D001", 1)]),
+    "fence-unclosed.md": (1, [("D001", 5)]),
+    "comment-unclosed.md": (1, [("D001", 5)]),
+    "junk-comments.md": (None, []),
+    "alias-bomb-front-matter.md": (1, [("D101", 2)]),
+    "alias-bomb-comment.md": (1, [("D001", 5)]),
+    "nested-quotes.md": (0, []),
+    "list-markers.md": (0, []),
+}
+
+
+def lint_json(path, *extra):
+    r = run_cli("lint", "--format", "json", *extra, str(path), timeout=120)
+    assert "Traceback" not in r.stderr, r.stderr
+    assert r.returncode in (0, 1, 2), r.stderr
+    return r, (json.loads(r.stdout) if r.returncode in (0, 1) else None)
+
+
+def positions_inside(doc, path):
+    text = path.read_bytes().replace(b"\r\n", b"\n")
+    n_lines = max(text.count(b"\n") + 1, 1)
+    for d in doc["diagnostics"]:
+        assert 1 <= d["line"] <= n_lines and d["column"] >= 1, d
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_corpus_deck_gets_positioned_diagnostics(name):
+    path = HOSTILE / name
+    code, wanted = EXPECTED[name]
+    r, doc = lint_json(path)
+    if code is not None:
+        assert r.returncode == code, r.stdout
+    found = {(d["code"], d["line"]) for d in doc["diagnostics"]}
+    assert set(wanted) <= found, found
+    assert not any(d["code"] == "D000" for d in doc["diagnostics"]), doc  # no rule crashed
+    positions_inside(doc, path)
+
+
+def test_invalid_utf8_names_the_byte_offset():
+    _, doc = lint_json(HOSTILE / "invalid-utf8.md")
+    msg = next(d["message"] for d in doc["diagnostics"] if d["code"] == "D001")
+    assert "byte offset 13" in msg
+
+
+def test_paths_escaping_the_repo_are_never_read(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    deck = repo / "deck.md"
+    deck.write_bytes((HOSTILE / "escape-paths.md").read_bytes())
+    secret = tmp_path / "secret.png"  # outside the repo, exists: must still be reported, not accepted
+    secret.write_bytes(b"x")
+    deck.write_text(deck.read_text() + "\n![secret](../secret.png)\n")
+    before = os.stat(secret).st_atime_ns
+    r, doc = lint_json(deck)
+    assert r.returncode == 1
+    lines = {d["line"] for d in doc["diagnostics"] if d["name"] == "path-outside-repo"}
+    assert {3, 5, 7, 9} <= lines, doc
+    assert os.stat(secret).st_atime_ns == before
+
+
+def test_special_files_and_links(tmp_path):
+    os.mkfifo(tmp_path / "pipe.md")  # reading it would hang forever
+    (tmp_path / "loop.md").symlink_to(tmp_path / "loop2.md")
+    (tmp_path / "loop2.md").symlink_to(tmp_path / "loop.md")
+    (tmp_path / "dangling.md").symlink_to(tmp_path / "nowhere.md")
+    for name, words in (("pipe.md", "not a regular file"), ("loop.md", "symbolic links"),
+                        ("dangling.md", "No such file")):
+        r, doc = lint_json(tmp_path / name)
+        assert r.returncode == 1 and words in doc["diagnostics"][0]["message"], (name, r.stdout)
+
+
+def test_directory_without_decks_is_a_usage_error(tmp_path):
+    (tmp_path / "deck.md").mkdir()
+    r = run_cli("lint", str(tmp_path / "deck.md"))
+    assert r.returncode == 2 and "no *.md decks" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_huge_inputs_finish(tmp_path):
+    long_line = tmp_path / "long-line.md"
+    long_line.write_bytes(b"# T\n\n" + b"x" * 5_000_000 + b"\n")
+    r, doc = lint_json(long_line)
+    assert r.returncode == 0
+    many = tmp_path / "many.md"
+    many.write_text("".join(f"# Slide {i}\n\ntext\n\n---\n\n" for i in range(20_000)) + "# End\n")
+    r, doc = lint_json(many)
+    assert r.returncode == 0 and doc["summary"]["files"] == 1
+    too_big = tmp_path / "too-big.md"
+    too_big.write_bytes(b"# T\n" * 3_000_000)
+    r, doc = lint_json(too_big)
+    assert r.returncode == 1 and "limit" in doc["diagnostics"][0]["message"]
+
+
+def test_nested_lists_deeply(tmp_path):
+    deep = tmp_path / "deep.md"
+    deep.write_text("".join("  " * i + "- x\n" for i in range(1500)))
+    r, doc = lint_json(deep)
+    assert r.returncode == 0
