@@ -1,0 +1,74 @@
+"""The one subprocess helper: timeouts and ^C kill the whole process group, and nothing is left behind."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from deckops import proc
+
+
+def alive_with(marker: str) -> list[int]:
+    """Pids whose argv[0] is marker (children started with `exec -a MARKER`)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                argv0 = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if argv0 == marker and state != "Z" and int(entry.name) != os.getpid():
+                found.append(int(entry.name))
+    return found
+
+
+def test_run_captures_output_and_exit_code():
+    r = proc.run(["bash", "-c", "echo out; echo err >&2; exit 3"], timeout=10, check=False)
+    assert (r.returncode, r.stdout, r.stderr) == (3, "out\n", "err\n")
+
+
+def test_tool_error_shows_command_code_and_streams():
+    with pytest.raises(proc.ToolError) as info:
+        proc.run(["bash", "-c", "echo visible; echo broken >&2; exit 7"], timeout=10)
+    text = info.value.describe()
+    assert "bash -c" in text and "exit code: 7" in text and "visible" in text and "broken" in text
+
+
+def test_missing_program_is_a_tool_error():
+    with pytest.raises(proc.ToolError, match="cannot start"):
+        proc.run(["/nonexistent/deckops-tool"], timeout=5)
+
+
+def test_stdin_is_closed():
+    r = proc.run(["bash", "-c", "cat; echo done"], timeout=10)  # would hang if stdin were inherited
+    assert r.stdout == "done\n"
+
+
+def test_timeout_kills_grandchildren_too():
+    marker = f"deckops-test-{uuid.uuid4().hex}"
+    with pytest.raises(proc.ToolError, match="timed out"):
+        proc.run(["bash", "-c", f"exec -a {marker} sleep 300 & exec -a {marker} sleep 300 & wait"], timeout=1)
+    assert alive_with(marker) == []
+
+
+def test_interrupt_leaves_no_child(tmp_path):
+    marker = f"deckops-test-{uuid.uuid4().hex}"
+    code = ("from deckops import proc\n"
+            f"proc.run(['bash', '-c', 'exec -a {marker} sleep 300 & exec -a {marker} sleep 300 & wait'], timeout=600)\n")
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for _ in range(100):  # wait until the grandchildren exist (bounded poll, not a sleep-to-pass)
+        if len(alive_with(marker)) == 2:
+            break
+        time.sleep(0.05)
+    assert len(alive_with(marker)) == 2
+    child.send_signal(signal.SIGINT)
+    child.communicate(timeout=20)
+    assert alive_with(marker) == []
