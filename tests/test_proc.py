@@ -64,11 +64,16 @@ def test_interrupt_leaves_no_child(tmp_path):
             f"proc.run(['bash', '-c', 'exec -a {marker} sleep 300 & exec -a {marker} sleep 300 & wait'], timeout=600)\n")
     child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    for _ in range(100):  # wait until the grandchildren exist (bounded poll, not a sleep-to-pass)
-        if len(alive_with(marker)) == 2:
-            break
-        time.sleep(0.05)
-    assert len(alive_with(marker)) == 2
-    child.send_signal(signal.SIGINT)
-    child.communicate(timeout=20)
-    assert alive_with(marker) == []
+    try:
+        for _ in range(200):  # wait until the grandchildren exist (bounded poll, not a sleep-to-pass)
+            if len(alive_with(marker)) == 2:
+                break
+            time.sleep(0.05)
+        assert len(alive_with(marker)) == 2
+        child.send_signal(signal.SIGINT)
+        child.communicate(timeout=20)
+        assert alive_with(marker) == []
+    finally:
+        child.kill()
+        for pid in alive_with(marker):
+            os.kill(pid, signal.SIGKILL)
