@@ -79,7 +79,7 @@ def _apply(rule: Rule, ctx: Context, sev: str) -> Iterator[Diagnostic]:
                          f.message, f.hint)
 
 
-_DIRECTIVE = re.compile(r"^deckops-(disable|enable|disable-next-line)\b\s*(.*)$", re.S)
+_DIRECTIVE = re.compile(r"^deckops-(disable-next-line|disable|enable)(?![\w-])\s*(.*)$", re.S)
 
 
 def _filter_disabled(diags: list[Diagnostic], deck: Deck) -> list[Diagnostic]:
