@@ -1,12 +1,18 @@
-"""D3xx: images and links that point at files."""
+"""D3xx: images and links that point at files (never outside the repo), alt text, remote links (--online)."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 from .engine import Context, Finding
 
 _REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*:|//|#)", re.I)
+_FILE_URL = re.compile(r"^file:", re.I)
+GENERIC_ALT = frozenset({
+    "image", "img", "picture", "pic", "photo", "screenshot", "screen shot", "test", "alt", "alt text",
+    "todo", "tbd", "untitled", "placeholder", "diagram", "figure", "graphic", "icon", "foo", "bar", "x",
+})
 
 
 def local_target(ctx: Context, ref: str) -> Path | None:
@@ -18,12 +24,50 @@ def local_target(ctx: Context, ref: str) -> Path | None:
     return Path(ref) if ref.startswith("/") else base / ref
 
 
+def lexically_inside(path: Path, root: Path) -> bool:
+    """Decide without touching the file system (an escaping path must never be stat'ed)."""
+    full = os.path.normpath(os.path.join(os.path.abspath(root), path))
+    top = os.path.normpath(os.path.abspath(root))
+    return full == top or full.startswith(top + os.sep)
+
+
 def inside(path: Path, root: Path) -> bool:
-    try:
+    if not lexically_inside(path, root):
+        return False
+    try:  # symlinks inside the repo may still point out of it
         path.resolve().relative_to(root.resolve())
         return True
     except (ValueError, OSError, RuntimeError):
         return False
+
+
+def _exists(p: Path) -> bool:
+    try:
+        return p.is_file()
+    except OSError:
+        return False
+
+
+def _refs(ctx: Context):
+    """Every (kind, ref-as-decoded, ref-as-written, line, col) of the deck."""
+    for slide in ctx.deck.slides:
+        for img in slide.images:
+            yield "image", img.decoded, img.src, img.line, img.col
+        for link in slide.links:
+            yield "link", link.href, link.href, link.line, link.col
+
+
+def path_outside_repo(ctx: Context):
+    for kind, ref, written, line, col in _refs(ctx):
+        if _FILE_URL.match(ref):
+            yield Finding(line, col, f"{kind} `{written}` is a file: URL; it points outside the repository "
+                          "and breaks on any other machine", "copy the file into the repo and use a relative path")
+            continue
+        target = local_target(ctx, ref)
+        if target is not None and not inside(target, ctx.root):
+            yield Finding(line, col, f"{kind} `{written}` points outside the repository ({ctx.root}); "
+                          "deckops does not read it and the deck breaks on any other machine",
+                          "copy the file into the repo and use a relative path")
 
 
 def missing_image(ctx: Context):
@@ -38,19 +82,61 @@ def missing_image(ctx: Context):
                                   "browsers refuse such file URLs, so it will not load",
                                   f"write the path with a plain slash: `{img.decoded}`")
                 continue
-            yield Finding(img.line, img.col, *_missing_text(img, target))
+            yield Finding(img.line, img.col, *_missing_text(ctx, img, target))
 
 
-def _exists(p: Path) -> bool:
-    try:
-        return p.is_file()
-    except OSError:
-        return False
-
-
-def _missing_text(img, target: Path) -> tuple[str, str]:
+def _missing_text(ctx: Context, img, target: Path) -> tuple[str, str]:
     if "%2f" in img.src.lower():
         return (f"image `{img.src}` is not found: an encoded slash `%2F` never loads in a browser "
                 f"(Chromium rejects the file URL)",
                 f"write `{img.decoded}` with a plain `/` and make sure the file exists")
-    return f"image `{img.src}` is not found (looked for {target})", "fix the path or add the file"
+    kind = "background image" if img.background else "image"
+    return f"{kind} `{img.src}` is not found (looked for {_shown(ctx, target)})", "fix the path or add the file"
+
+
+def _shown(ctx: Context, target: Path) -> str:
+    try:
+        return os.path.relpath(target, Path(ctx.deck.path).parent)
+    except ValueError:
+        return str(target)
+
+
+def image_alt(ctx: Context):
+    for slide in ctx.deck.slides:
+        for img in slide.images:
+            if img.background or img.origin == "directive":
+                continue  # backgrounds are decoration: Marp renders them without alt
+            alt = " ".join(img.alt.split())
+            name = Path(img.decoded.split("?", 1)[0]).name
+            if not alt:
+                yield Finding(img.line, img.col, f"image `{img.src}` has no alt text",
+                              "describe what the image shows, e.g. `![Pods sharing a network namespace](...)`")
+            elif alt.lower().strip(".:") in GENERIC_ALT or alt == name or alt == Path(name).stem:
+                yield Finding(img.line, img.col, f"image `{img.src}` has generic alt text \"{alt}\"",
+                              "describe what the image shows; screen readers and the PDF outline read it")
+
+
+def broken_link(ctx: Context):
+    remote = []
+    for slide in ctx.deck.slides:
+        for link in slide.links:
+            href = link.href
+            if href.lower().startswith(("http://", "https://")):
+                remote.append(link)
+                continue
+            target = local_target(ctx, _unquote(href))
+            if target is None or not inside(target, ctx.root) or href.split("#", 1)[0] == "":
+                continue
+            if not _exists(target) and not target.is_dir():
+                yield Finding(link.line, link.col, f"link `{href}` points to a file that does not exist "
+                              f"(looked for {_shown(ctx, target)})", "fix the path or add the file")
+    if ctx.config.online and remote:
+        from .links import check_remote
+
+        yield from check_remote(ctx, remote)
+
+
+def _unquote(ref: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(ref)

@@ -1,6 +1,8 @@
 """D2xx: how the deck is cut into slides and what each slide holds."""
 from __future__ import annotations
 
+import re
+
 from .engine import Context, Finding
 
 
@@ -14,3 +16,103 @@ def empty_slide(ctx: Context):
         line = s.break_line or s.start_line
         yield Finding(line, 1, f"slide {s.index} is empty ({where})",
                       "remove the extra `---`" if s.break_line else "add content or remove the slide")
+
+
+def missing_slide_break(ctx: Context):
+    for s in ctx.deck.slides:
+        h1s = [h for h in s.headings if h.level == 1]
+        for h in h1s[1:]:
+            yield Finding(h.line, h.col,
+                          f"second top-level heading on slide {s.index} (first on line {h1s[0].line}): "
+                          "a `---` slide break was probably forgotten",
+                          f"add a line `---` before line {h.line}, or make it a `##` heading")
+
+
+def setext_heading(ctx: Context):
+    lines = ctx.deck.lines
+    for s in ctx.deck.slides:
+        for h in s.headings:
+            if not h.setext:
+                continue
+            under = _underline(lines, h.line)
+            if under is None or not lines[under - 1].strip().startswith("-"):
+                continue  # `===` underlines are deliberate h1s
+            yield Finding(under, _col(lines[under - 1]),
+                          f"`---` directly under text turns \"{_short(h.text)}\" into a heading, not a slide break",
+                          "add a blank line before the `---`")
+
+
+def _underline(lines, first: int) -> int | None:
+    for n in range(first, min(first + 50, len(lines)) + 1):
+        stripped = lines[n - 1].strip()
+        if stripped and set(stripped.replace(" ", "")) <= {"-"} and n > first:
+            return n
+        if stripped and set(stripped.replace(" ", "")) <= {"="} and n > first:
+            return n
+    return None
+
+
+def _col(text: str) -> int:
+    return len(text) - len(text.lstrip()) + 1
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_TAG = re.compile(r"<(/?)(div|section|span|details|figure|table|blockquote)\b[^>]*?(/?)>", re.I)
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+
+
+def unbalanced_html(ctx: Context):
+    skip = _code_lines(ctx)
+    for s in ctx.deck.slides:
+        stack: list[tuple[str, int, int]] = []
+        for n in range(s.start_line, s.end_line + 1):
+            if n in skip or n > len(ctx.deck.lines):
+                continue
+            text = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), ctx.deck.lines[n - 1])
+            for m in _TAG.finditer(text):
+                yield from _tag(m, n, stack, s.index)
+        for tag, line, col in stack:
+            yield Finding(line, col, f"`<{tag}>` opened here is not closed on slide {s.index}",
+                          f"add `</{tag}>` before the slide ends; Marp does not carry HTML across slides")
+
+
+def _tag(m, line: int, stack: list, slide: int):
+    closing, tag, selfclose = m.group(1), m.group(2).lower(), m.group(3)
+    if selfclose:
+        return
+    if not closing:
+        stack.append((tag, line, m.start() + 1))
+        return
+    for i in range(len(stack) - 1, -1, -1):
+        if stack[i][0] == tag:
+            del stack[i:]
+            return
+    yield Finding(line, m.start() + 1, f"`</{tag}>` closes nothing opened on slide {slide}",
+                  f"remove it or add the matching `<{tag}>` on this slide")
+
+
+def _code_lines(ctx: Context) -> set[int]:
+    """Lines inside fences, comments and front matter: no HTML there counts."""
+    skip: set[int] = set()
+    fm = ctx.deck.front_matter
+    if fm:
+        skip.update(range(fm.line, fm.end_line + 1))
+    for s in ctx.deck.slides:
+        for f in s.fences:
+            skip.update(range(f.line, f.end_line + 1))
+        for c in s.comments:
+            skip.update(range(c.line, c.end_line + 1))
+    return skip
+
+
+def fence_language(ctx: Context):
+    for s in ctx.deck.slides:
+        for f in s.fences:
+            if not f.info:
+                yield Finding(f.line, f.col, "code block without a language: no syntax highlighting, "
+                              "and deckops cannot tell a shell session from output",
+                              "add a language after the fence, e.g. ```console, ```bash, ```yaml or ```text")
