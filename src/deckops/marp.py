@@ -1,0 +1,187 @@
+"""The one place that knows marp-cli: where it lives, its argv, its exit codes and its warning lines."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from . import proc
+from .errors import UsageError
+
+# `--images png` writes <stem>.NNN.png; the other formats one file each.
+FORMAT_FLAGS = {
+    "html": (),
+    "pdf": ("--pdf",),
+    "pptx": ("--pptx",),
+    "png": ("--images", "png"),
+}
+FORMAT_EXT = {"html": ".html", "pdf": ".pdf", "pptx": ".pptx", "png": ".png"}
+NEEDS_BROWSER = frozenset({"pdf", "pptx", "png"})
+
+# marp-cli's CLIErrorCode (src/error.ts): what each exit code means and how to fix it.
+EXIT_CODES = {
+    1: "marp-cli failed",
+    2: "marp-cli found no browser: set CHROME_PATH to Chromium or Chrome, or install chromium (./setup.sh)",
+    3: "marp-cli's server port is already in use: pick another --port",
+    4: "marp-cli cannot spawn the snap Chromium: install chromium from apt or set CHROME_PATH",
+    5: "marp-cli needs LibreOffice (soffice) for this conversion",
+}
+# Warnings deckops causes on purpose and that say nothing about the deck.
+_EXPECTED = ("Insecure local file accessing is enabled",)
+_LINE = re.compile(r"^\[\s*(INFO|WARN|ERROR)\s*\]\s?(.*)$")
+_DONE = re.compile(r"^(.+?) => (.+)$")
+CHROME_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run")
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One `[ WARN ]`-style message of marp-cli, continuation lines joined."""
+
+    level: str  # "INFO" | "WARN" | "ERROR"
+    text: str
+
+    @property
+    def done(self) -> tuple[str, str] | None:
+        """(input, output) for an `a.md => a.pdf` progress line."""
+        m = _DONE.match(self.text) if self.level == "INFO" else None
+        return (m.group(1), m.group(2)) if m else None
+
+
+def find_marp(*roots: Path) -> Path:
+    """The pinned marp-cli in node_modules of the deck repo or of deckops itself; never a global one."""
+    for root in (*roots, _PACKAGE_ROOT):
+        exe = Path(root) / "node_modules" / ".bin" / "marp"
+        if exe.is_file():
+            return exe
+    raise UsageError("marp-cli is not installed in node_modules: run ./setup.sh (npm ci installs the pinned "
+                     "@marp-team/marp-cli)")
+
+
+def find_chrome() -> str:
+    """CHROME_PATH, then chromium / google-chrome on PATH; exit 2 with the fix when none is there."""
+    env = os.environ.get("CHROME_PATH")
+    if env:
+        if Path(env).is_file() and os.access(env, os.X_OK):
+            return env
+        raise UsageError(f"CHROME_PATH={env} is not an executable file: point it at Chromium or Chrome")
+    for name in ("chromium", "google-chrome", "chromium-browser", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise UsageError("no Chromium found: set CHROME_PATH=/path/to/chromium, or install it "
+                     "(apt-get install chromium, or run ./setup.sh)")
+
+
+def version(marp: Path) -> str:
+    """marp-cli and marp-core versions from their package.json (no node start-up)."""
+    mods = marp.resolve().parents[2] if marp.resolve().parent.name == "marp-cli" else marp.parent.parent
+    out = []
+    for pkg in ("marp-cli", "marp-core"):
+        try:
+            out.append(json.loads((mods / "@marp-team" / pkg / "package.json").read_text())["version"])
+        except (OSError, ValueError, KeyError):
+            out.append("?")
+    return "/".join(out)
+
+
+def argv(marp: Path, fmt: str, input_dir: Path, out_dir: Path, *, themes=(), html=False,
+         template="bespoke", parallel=5) -> list[str]:
+    """One batch conversion of every deck under input_dir into out_dir (same relative layout)."""
+    cmd = [str(marp), "--no-stdin", "--no-config-file", "-I", str(input_dir), "-o", str(out_dir),
+           "-P", str(max(1, parallel)), "--template", template, *FORMAT_FLAGS[fmt]]
+    if fmt in NEEDS_BROWSER:
+        # safe only because decks are rendered from a staged copy holding just their own repo files
+        cmd.append("--allow-local-files")
+    if html:
+        cmd.append("--html")
+    for t in themes:
+        cmd += ["--theme-set", str(t)]
+    return cmd
+
+
+def env(chrome: str | None) -> dict[str, str]:
+    e = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0"}
+    if chrome:
+        e["CHROME_PATH"] = chrome
+    return e
+
+
+def parse(log: str) -> list[Message]:
+    """marp-cli's stderr -> messages; wrapped continuation lines (indented) are joined."""
+    msgs: list[Message] = []
+    for raw in log.splitlines():
+        m = _LINE.match(raw)
+        if m:
+            msgs.append(Message(m.group(1), m.group(2).strip()))
+        elif msgs and raw.startswith(" ") and raw.strip():
+            last = msgs[-1]
+            msgs[-1] = Message(last.level, f"{last.text} {raw.strip()}")
+    return msgs
+
+
+def warnings(msgs: list[Message]) -> list[Message]:
+    return [m for m in msgs if m.level == "WARN" and not m.text.startswith(_EXPECTED)]
+
+
+class Batch:
+    """One running marp-cli process; its merged stdout/stderr goes to a log file we follow for progress."""
+
+    def __init__(self, cmd: list[str], *, cwd: Path, chrome: str | None, log: Path):
+        self.cmd, self.log, self.seen = cmd, log, 0
+        self.popen = proc.spawn(cmd, cwd=cwd, env=env(chrome), log=log)
+
+    def poll(self, on_message, final: bool = False) -> bool:
+        """Report new `a.md => a.pdf` lines; True while the process runs."""
+        running = self.popen.poll() is None
+        if on_message is not None:
+            msgs = parse(_read(self.log))
+            if running and not final:  # the last message may still grow a continuation line
+                msgs = msgs[:-1]
+            for m in msgs[self.seen:]:
+                if m.done:
+                    on_message(m)
+            self.seen = max(self.seen, len(msgs))
+        return running
+
+    def kill(self) -> None:
+        proc.kill_group(self.popen)
+        self.popen.wait()
+
+    def result(self) -> list[Message]:
+        """The messages of a finished batch; a non-zero exit raises ToolError showing the whole log."""
+        text = _read(self.log)
+        code = self.popen.returncode
+        if code != 0:
+            raise proc.ToolError(self.cmd, EXIT_CODES.get(code, EXIT_CODES[1]), code, "", text)
+        return parse(text)
+
+
+def wait(batches: list[Batch], *, timeout: float, on_message=None) -> list[list[Message]]:
+    """Wait for every batch (killing all of them on timeout, error or ^C); their messages in order."""
+    deadline = time.monotonic() + timeout
+    try:
+        while any([b.poll(on_message) for b in batches]):
+            if time.monotonic() > deadline:
+                raise proc.ToolError(batches[0].cmd, f"timed out after {timeout:g}s", None, "",
+                                     _read(batches[0].log))
+            time.sleep(0.05)
+        for b in batches:
+            b.poll(on_message, final=True)
+        return [b.result() for b in batches]
+    finally:
+        for b in batches:
+            b.kill()
+
+
+def _read(log: Path) -> str:
+    try:
+        return log.read_text(errors="replace")
+    except OSError:
+        return ""

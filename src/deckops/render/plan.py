@@ -1,0 +1,101 @@
+"""Which decks to render and the repo files each one may read: the deck, its local assets, theme CSS."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from .. import deck as deck_mod
+from ..diagnostic import Diagnostic, Pos
+from ..errors import UsageError
+
+_REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*:|//|#)", re.I)
+_CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')]*)\1\s*\)""")
+
+
+@dataclass(frozen=True, eq=False)  # identity: targets are dict keys
+class Target:
+    """One deck to render: where it is, the root it is confined to, and the files it references."""
+
+    path: Path  # as given (display)
+    deck: deck_mod.Deck
+    data: bytes  # the exact bytes that are hashed and staged
+    root: Path  # resolved repo root; local files outside it are never staged
+    rel: Path  # deck path relative to root
+    assets: tuple[Path, ...]  # resolved files inside root that the deck references (may be missing)
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+
+def repo_root(path: Path, config_root: Path) -> Path:
+    """config.root when the deck lives under it, else the deck's nearest .git folder, else its folder."""
+    p = path.resolve()
+    root = config_root.resolve()
+    if _inside(p, root):
+        return root
+    for d in p.parents:
+        if (d / ".git").exists():
+            return d
+    return p.parent
+
+
+def local_refs(deck: deck_mod.Deck) -> list[tuple[str, int, int]]:
+    """(decoded ref, line, col) of every local file the deck points at: images and CSS url()s."""
+    refs = [(img.decoded, img.line, img.col) for s in deck.slides for img in s.images]
+    in_code = {n for s in deck.slides for f in s.fences for n in range(f.line, f.end_line + 1)}
+    for n, line in enumerate(deck.lines, 1):
+        for m in _CSS_URL.finditer(line) if n not in in_code else ():
+            refs.append((unquote(m.group(2)), n, m.start() + 1))
+    return [(r.split("#", 1)[0].split("?", 1)[0], ln, col) for r, ln, col in refs if r and not _REMOTE.match(r)]
+
+
+def resolve(deck_path: Path, ref: str) -> Path:
+    base = deck_path.resolve().parent
+    return Path(ref).resolve() if ref.startswith("/") else (base / ref).resolve()
+
+
+def plan(paths: list[Path], config_root: Path) -> tuple[list[Target], list[Diagnostic]]:
+    """Load decks; a deck referencing local files outside its repo root is refused (error), not rendered."""
+    targets, diags, stems = [], [], {}
+    for path in paths:
+        target, refused = _target(Path(path), config_root)
+        diags.extend(refused)
+        if refused:
+            continue
+        if target.stem in stems:
+            raise UsageError(f"{path} and {stems[target.stem]} would both render to {target.stem}.*: "
+                             "rename one, or render them into different --out folders")
+        stems[target.stem] = path
+        targets.append(target)
+    return targets, diags
+
+
+def _target(path: Path, config_root: Path) -> tuple[Target | None, list[Diagnostic]]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    deck = deck_mod.parse(data, str(path))
+    root = repo_root(path, config_root)
+    assets, diags = set(), []
+    for ref, line, col in local_refs(deck):
+        target = resolve(path, ref)
+        if _inside(target, root):
+            assets.add(target)
+        else:
+            diags.append(Diagnostic("D304", "path-outside-repo", "error", Pos(str(path), line, col),
+                                    f"`{ref}` points outside the repository ({root}); the deck is not rendered",
+                                    "copy the file into the repository (e.g. images/) and reference it there"))
+    rel = path.resolve().relative_to(root)
+    return Target(path, deck, data, root, rel, tuple(sorted(assets))), diags
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False

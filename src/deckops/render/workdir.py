@@ -1,0 +1,67 @@
+"""A per-run work area inside the output folder: an exclusive lock and a temp dir removed even on ^C."""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+LOCK_NAME = ".deckops.lock"
+
+
+@contextlib.contextmanager
+def locked(out_dir: Path):
+    """Hold DIR/.deckops.lock: two runs on one DIR take turns instead of mixing their outputs and cache."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / LOCK_NAME, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"deckops: waiting for another deckops run on {out_dir}", file=sys.stderr)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def temp_dir(out_dir: Path):
+    """DIR/.tmp-<pid>-<rand>/: same filesystem as the outputs, so finished files move in with a rename."""
+    path = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", dir=out_dir))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def stage(targets, stage_dir: Path) -> dict:
+    """Copy each deck (its hashed bytes) and the repo files it references into stage_dir/rN/<repo path>.
+
+    marp-cli has no root option and --allow-local-files lets Chromium read any file: rendering from
+    this copy confines every deck to its own repo's files. Returns {target: staged deck path}.
+    """
+    roots: dict[Path, str] = {}
+    staged = {}
+    for t in targets:
+        base = stage_dir / roots.setdefault(t.root, f"r{len(roots)}")
+        dst = base / t.rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.write_bytes(t.data)
+        for asset in t.assets:
+            _link_or_copy(asset, base / asset.relative_to(t.root))
+        staged[t] = dst
+    return staged
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    if dst.exists() or not src.is_file():
+        return  # missing assets stay missing: marp warns and the browser check reports them
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
