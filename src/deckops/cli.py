@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
     p.add_argument("--report", type=Path, metavar="FILE", help="write an HTML report with slide pictures")
     p.add_argument("--out", type=Path, help="output directory for thumbnails (default: dist/)")
+    p.add_argument("--cluster-name", help="name of the --cluster local control plane (default: deckops)")
+    p.add_argument("--no-cluster", action="store_true", help="run the snippets without any cluster or namespace")
 
     p = sub.add_parser("cluster", help="a local Kubernetes control plane built from Go modules (no Docker)")
     p.add_argument("action", choices=("build", "up", "down", "status", "kubeconfig"))

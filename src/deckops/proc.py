@@ -98,3 +98,45 @@ def spawn(argv: Sequence[str | os.PathLike], *, cwd=None, env=None, log: Path | 
     finally:
         if log:
             out.close()
+
+
+def session(argv: Sequence[str | os.PathLike], *, cwd=None, env=None, pass_fds=()) -> subprocess.Popen:
+    """A long-lived interactive child in its own process group: we write its stdin, read stdout+stderr
+    (binary pipes; the caller owns the read loop and must end it with kill_group)."""
+    args = [str(a) for a in argv]
+    try:
+        return subprocess.Popen(
+            args, cwd=cwd, env=None if env is None else dict(env), stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, pass_fds=tuple(pass_fds),
+        )
+    except OSError as exc:
+        raise ToolError(args, f"cannot start: {exc.strerror or exc}") from None
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live pids in process group pgid (Linux /proc); zombies are not counted."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            pids.append(int(entry.name))
+    return pids
+
+
+def kill_group_except(pgid: int, keep: int, rounds: int = 5) -> None:
+    """Kill every process of group pgid but `keep` (the group's shell stays; what it ran dies)."""
+    for _ in range(rounds):  # a dying pipeline may still fork: sweep until the group is quiet
+        victims = [p for p in group_members(pgid) if p != keep]
+        if not victims:
+            return
+        for pid in victims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
