@@ -1,0 +1,196 @@
+"""The only module that knows kubeconfig contexts, the sandbox guard, throwaway clusters and namespaces."""
+from __future__ import annotations
+
+import fnmatch
+import os
+import secrets
+import shutil
+import string
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from .. import proc
+from ..errors import UsageError
+
+SANDBOXES = ("kind-*", "kwok-*", "k3d-*", "minikube", "docker-desktop", "rancher-desktop")
+KUBECTL_TIMEOUT = 60
+_FILE_KEYS = ("certificate-authority", "client-certificate", "client-key", "tokenFile")
+
+
+class ClusterError(UsageError):
+    """No usable cluster (refused context, missing kind/Docker, a cluster that would not start): exit 2."""
+
+
+@dataclass(frozen=True)
+class Target:
+    kubeconfig: Path
+    context: str
+    kubectl: str  # the kubectl binary snippets get on PATH
+
+
+def _say(msg: str) -> None:
+    print(f"deckops rehearse: {msg}", file=sys.stderr, flush=True)
+
+
+# --- reading kubeconfig files ourselves (no kubectl: nothing may reach a refused cluster) ---------
+
+def kubeconfig_files(explicit: Path | None) -> list[Path]:
+    if explicit:
+        return [Path(explicit)]
+    env = os.environ.get("KUBECONFIG")
+    if env:
+        return [Path(p) for p in env.split(os.pathsep) if p]
+    return [Path.home() / ".kube" / "config"]
+
+
+def _load(path: Path) -> dict:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ClusterError(f"{path}: cannot read kubeconfig: {exc}") from None
+    return data if isinstance(data, dict) else {}
+
+
+def current_context(files: Sequence[Path]) -> str | None:
+    """The first current-context among the files, as kubectl merges them."""
+    for path in files:
+        name = _load(path).get("current-context")
+        if name:
+            return str(name)
+    return None
+
+
+def is_sandbox(context: str, extra: Sequence[str] = ()) -> bool:
+    return any(fnmatch.fnmatchcase(context, pat) for pat in (*SANDBOXES, *extra))
+
+
+def guard(context: str | None, extra: Sequence[str], allowed: Sequence[str]) -> str:
+    """Refuse a context that is not a known sandbox, before anything is sent to it."""
+    if not context:
+        raise ClusterError("refusing to rehearse: no kubeconfig context is selected (use --cluster local, "
+                           "--cluster kind or --context NAME)")
+    if is_sandbox(context, extra) or context in allowed:
+        return context
+    known = ", ".join((*SANDBOXES, *extra))
+    raise ClusterError(f"refusing to rehearse against context {context!r}: it is not a known sandbox ({known}); "
+                       f"add it to sandbox-contexts in the config or pass --allow-context {context}")
+
+
+# --- where the cluster comes from -----------------------------------------------------------------
+
+def find_kubectl(configured: str = "") -> str:
+    if configured:
+        return configured
+    try:
+        from .. import localcluster
+
+        built = localcluster.kubectl_path()
+    except ImportError:
+        built = None
+    return str(built) if built else (shutil.which("kubectl") or "kubectl")
+
+
+@contextmanager
+def local(name: str, keep: bool) -> Iterator[Target]:
+    """The local control plane: brought up (and down after) unless it already runs."""
+    from .. import localcluster
+
+    try:
+        started = not localcluster.is_running(name)
+        if started:
+            _say(f"starting the local cluster {name} (deckops cluster up --name {name})")
+        kubeconfig = localcluster.up(name)
+    except (OSError, ValueError, TimeoutError) as exc:
+        raise ClusterError(f"--cluster local: the local cluster {name} did not start: {exc}") from None
+    try:
+        yield Target(Path(kubeconfig), f"kwok-{name}", str(localcluster.kubectl_path() or find_kubectl()))
+    finally:
+        if started and not keep:
+            localcluster.down(name)
+
+
+@contextmanager
+def kind(tmp: Path, keep: bool) -> Iterator[Target]:
+    """A throwaway kind cluster, deleted at the end (also on ^C) unless --keep."""
+    binary = shutil.which("kind")
+    if not binary:
+        raise ClusterError("--cluster kind: `kind` is not installed (https://kind.sigs.k8s.io); it also needs "
+                           "a running Docker daemon. Use --cluster local for the built-in control plane.")
+    docker = proc.run(["docker", "info"], timeout=30, check=False) if shutil.which("docker") else None
+    if docker is None or docker.returncode != 0:
+        raise ClusterError("--cluster kind: Docker is not available (`docker info` failed); kind needs it. "
+                           "Use --cluster local for the built-in control plane.")
+    name = "deckops-" + _token()
+    kubeconfig = tmp / "kind.kubeconfig"
+    try:
+        proc.run([binary, "create", "cluster", "--name", name, "--kubeconfig", kubeconfig, "--wait", "180s"],
+                 timeout=600)
+        yield Target(kubeconfig, f"kind-{name}", find_kubectl())
+    finally:
+        if keep:
+            _say(f"kept kind cluster {name} (delete it with: kind delete cluster --name {name})")
+        else:
+            proc.run([binary, "delete", "cluster", "--name", name, "--kubeconfig", kubeconfig],
+                     timeout=300, check=False)
+
+
+@contextmanager
+def existing(files: Sequence[Path], context: str, kubectl: str) -> Iterator[Target]:
+    path = next((p for p in files if any(c.get("name") == context for c in _load(p).get("contexts") or ())), None)
+    if path is None:
+        raise ClusterError(f"context {context!r} is not in {os.pathsep.join(map(str, files))}")
+    yield Target(path, context, kubectl)
+
+
+# --- one fresh namespace per rehearsal ------------------------------------------------------------
+
+def _token(n: int = 6) -> str:
+    return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(n))
+
+
+def kubectl(target: Target, *args: str, check: bool = True) -> proc.Result:
+    return proc.run([target.kubectl, "--kubeconfig", target.kubeconfig, "--context", target.context, *args],
+                    timeout=KUBECTL_TIMEOUT, check=check)
+
+
+def session_kubeconfig(target: Target, namespace: str, dest: Path) -> Path:
+    """A copy of the kubeconfig whose current context is the target with the namespace set (the user's
+    file is never touched); relative credential paths are made absolute so they still resolve."""
+    import yaml
+
+    data = _load(target.kubeconfig)
+    base = target.kubeconfig.resolve().parent
+    for section, key in (("clusters", "cluster"), ("users", "user")):
+        for entry in data.get(section) or ():
+            body = entry.get(key) or {}
+            for k in _FILE_KEYS:
+                if isinstance(body.get(k), str) and not os.path.isabs(body[k]):
+                    body[k] = str(base / body[k])
+    for ctx in data.get("contexts") or ():
+        if ctx.get("name") == target.context:
+            ctx.setdefault("context", {})["namespace"] = namespace
+    data["current-context"] = target.context
+    dest.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    dest.chmod(0o600)
+    return dest
+
+
+@contextmanager
+def namespace(target: Target, tmp: Path, keep: bool) -> Iterator[tuple[str, Path]]:
+    """Create deckops-rehearse-<random>; yield (name, session kubeconfig); delete it at the end, even on ^C."""
+    name = "deckops-rehearse-" + _token()
+    kubectl(target, "create", "namespace", name)
+    try:
+        yield name, session_kubeconfig(target, name, tmp / "kubeconfig")
+    finally:
+        if keep:
+            _say(f"kept namespace {name}")
+        else:
+            kubectl(target, "delete", "namespace", name, "--wait=false", check=False)

@@ -1,0 +1,205 @@
+"""`deckops rehearse`: decks -> snippets -> a guarded sandbox -> one shell per deck -> reports (exit 0/1/2)."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from .. import deck as deck_mod
+from ..errors import UsageError
+from . import cluster, settings as settings_mod, snippets as snip_mod
+from .match import Masks
+from .progress import Progress
+from .runner import Session
+from .verdict import CommandResult, SnippetResult, judge
+
+DEFAULT_TIMEOUT = 60.0
+
+
+@dataclass
+class Plan:
+    path: Path
+    deck: deck_mod.Deck
+    settings: settings_mod.Settings
+    snippets: list[snip_mod.Snippet]
+    results: list[SnippetResult]
+
+
+def run(args, config) -> int:
+    base = settings_mod.from_config(config)
+    plans = [_plan(p, base) for p in _decks(args.decks, config)]
+    choice = _choose(args, plans[0].settings if plans else base)  # the guard: nothing sent yet
+    progress = Progress(sys.stdout)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="deckops-rehearse-") as tmp, ExitStack() as stack:
+        needed = any(s.skip is None for p in plans for s in p.snippets)
+        env = stack.enter_context(_sandbox(choice, Path(tmp), args)) if needed else {}
+        for plan in plans:
+            _rehearse(plan, env, Path(tmp), args, progress)
+            if args.fail_fast and _failed(plan.results):
+                break
+    progress.summary([r for p in plans for r in p.results], time.monotonic() - started)
+    _outputs(args, config, plans)
+    return 1 if any(_failed(p.results) for p in plans) else 0
+
+
+def _failed(results) -> bool:
+    return any(r.status == "fail" for r in results)
+
+
+def _decks(paths: list[str], config) -> list[Path]:
+    if not paths:
+        paths = [str(config.root / "slides")]
+    decks: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(x for x in p.glob("*.md") if x.is_file() and x.name.lower() != "readme.md")
+            if not found:
+                raise UsageError(f"{raw}: no *.md decks in this folder")
+            decks.extend(found)
+        elif p.is_file():
+            decks.append(p)
+        else:
+            raise UsageError(f"{raw}: no such file or folder")
+    return decks
+
+
+def _plan(path: Path, base: settings_mod.Settings) -> Plan:
+    deck = deck_mod.load(path)
+    fatal = [i for i in deck.issues if i.kind in ("read", "too-large", "encoding")]
+    if fatal:
+        raise UsageError(f"{path}:{fatal[0].line}:{fatal[0].col}: {fatal[0].message}")
+    sets = settings_mod.for_deck(base, path)
+    found = snip_mod.extract(deck, sets.aliases)
+    if found.problems:
+        raise UsageError("\n".join(f"{path}:{p.line}:{p.col}: {p.message}" for p in found.problems))
+    pre = [snip_mod.synthetic(str(path), "setup", c) for c in sets.setup]
+    post = [snip_mod.synthetic(str(path), "teardown", c) for c in sets.teardown]
+    return Plan(path, deck, sets, pre + found.snippets + post, [])
+
+
+# --- which cluster, and the guard -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Choice:
+    kind: str  # "none" | "local" | "kind" | "context"
+    context: str | None = None
+    files: tuple[Path, ...] = ()
+    name: str = "deckops"
+    kubectl: str = ""
+
+
+def _choose(args, sets: settings_mod.Settings) -> Choice:
+    """Decide where snippets run; a context that is not a sandbox is refused here, before any kubectl call."""
+    if getattr(args, "no_cluster", False):
+        return Choice("none")
+    kind = args.cluster or (None if args.context else sets.cluster)
+    if args.cluster and args.context:
+        raise UsageError("--cluster and --context exclude each other")
+    name = getattr(args, "cluster_name", None) or sets.cluster_name
+    if kind in ("local", "kind"):
+        return Choice(kind, name=name)
+    files = tuple(cluster.kubeconfig_files(args.kubeconfig))
+    context = args.context or sets.context or cluster.current_context(files)
+    cluster.guard(context, sets.sandbox_contexts, args.allow_context)
+    return Choice("context", context, files, kubectl=cluster.find_kubectl(getattr(args, "kubectl", "") or ""))
+
+
+@contextmanager
+def _sandbox(choice: Choice, tmp: Path, args) -> Iterator[dict]:
+    """Yield the environment snippets need: KUBECONFIG (a temp copy, namespace set) and kubectl on PATH."""
+    if choice.kind == "none":
+        yield {}
+        return
+    with ExitStack() as stack:
+        if choice.kind == "local":
+            target = stack.enter_context(cluster.local(choice.name, args.keep))
+        elif choice.kind == "kind":
+            target = stack.enter_context(cluster.kind(tmp, args.keep))
+        else:
+            target = stack.enter_context(cluster.existing(choice.files, choice.context, choice.kubectl))
+        ns, kubeconfig = stack.enter_context(cluster.namespace(target, tmp, args.keep))
+        print(f"rehearsing on context {target.context}, namespace {ns}", flush=True)
+        yield {"KUBECONFIG": str(kubeconfig), "PATH": _path_with(target.kubectl, tmp),
+               "DECKOPS_NAMESPACE": ns}
+
+
+def _path_with(kubectl: str, tmp: Path) -> str:
+    """PATH whose `kubectl` is the target's (the built one for --cluster local)."""
+    binary = Path(kubectl)
+    if binary.is_absolute() and binary.is_file():
+        bin_dir = tmp / "bin"
+        bin_dir.mkdir(exist_ok=True)
+        link = bin_dir / "kubectl"
+        if not link.exists():
+            link.symlink_to(binary)
+        return f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+    return os.environ.get("PATH", "")
+
+
+# --- running ----------------------------------------------------------------------------------------
+
+def _rehearse(plan: Plan, extra_env: dict, tmp: Path, args, progress: Progress) -> None:
+    sets = plan.settings
+    masks = Masks.build(sets.k8s_masks, dict(sets.masks))
+    env = {**os.environ, "TERM": "dumb", "NO_COLOR": "1", **extra_env, **sets.env}
+    progress.deck(plan.path, len(plan.snippets))
+    stopped = False
+    with Session(env, cwd=plan.path.resolve().parent, tmp=tmp) as session:
+        for snippet in plan.snippets:
+            if snippet.skip is not None:
+                result = SnippetResult(snippet, "skip", reason=snippet.skip or "skip")
+            elif stopped and snippet.role != "teardown":
+                result = SnippetResult(snippet, "skip", reason="not run (--fail-fast)")
+            else:
+                result = _run_snippet(session, snippet, masks, snippet.timeout or sets.timeout or DEFAULT_TIMEOUT)
+                stopped = stopped or (args.fail_fast and result.status == "fail")
+            plan.results.append(result)
+            progress.add(result)
+    progress.flush()
+
+
+def _run_snippet(session: Session, snippet: snip_mod.Snippet, masks: Masks, timeout: float) -> SnippetResult:
+    started = time.monotonic()
+    interactive = any(c.interactive for c in snippet.commands) or snippet.pty
+    done: list[CommandResult] = []
+    for i, command in enumerate(snippet.commands):
+        pty = snippet.pty or command.interactive
+        feed = snippet.stdin if (pty or not interactive) else None
+        left = max(timeout - (time.monotonic() - started), 0.1)
+        outcome = session.run(command.text, timeout=left, stdin=feed, pty=pty)
+        done.append(judge(snippet, command, outcome, masks, i == len(snippet.commands) - 1, timeout))
+        if outcome.timed_out:
+            break
+    status = "fail" if any(c.failure for c in done) else "pass"
+    return SnippetResult(snippet, status, tuple(done), time.monotonic() - started)
+
+
+# --- after the run ----------------------------------------------------------------------------------
+
+def _outputs(args, config, plans: list[Plan]) -> None:
+    runs = [(p.deck, p.results) for p in plans]
+    if args.junit:
+        from ..report import junit
+
+        junit.write(args.junit, runs)
+        print(f"wrote {args.junit}")
+    if args.report:
+        from ..report import html
+
+        out = args.out or (config.root / config.out)
+        html.write(args.report, runs, out)
+        print(f"wrote {args.report}")
+    if args.update:
+        from . import update
+
+        for plan in plans:
+            changed = update.rewrite(plan.path, plan.deck, plan.results)
+            if changed:
+                print(f"updated {plan.path}: {changed} command output(s) rewritten")

@@ -1,0 +1,148 @@
+"""Expected vs actual output: exact, `(re)`, `(glob)` and `...` lines, Kubernetes masks, diffs (pure)."""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+ELLIPSIS = "..."
+
+# name -> pattern; order matters (timestamps before IPs and durations, UIDs before suffixes)
+K8S_MASKS = {
+    "timestamp": r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
+                 r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}",
+    "uid": r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
+    "resource-version": r"(?P<keep>resourceVersion[\"']?\s*[:=]\s*[\"']?)\d+",
+    "ip": r"\b(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?\b|\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}\b",
+    # pod-template hash + pod suffix (deployments), then a bare 5-char suffix (jobs, daemonsets,
+    # generateName); Kubernetes draws these from an alphabet without vowels, so words rarely match
+    "pod-hash": r"(?<=[a-z0-9])-[a-z0-9]{8,10}-[bcdfghjklmnpqrstvwxz2456789]{5}\b",
+    "suffix": r"(?<=[a-z0-9])-(?=[bcdfghjklmnpqrstvwxz2456789]*\d)[bcdfghjklmnpqrstvwxz2456789]{5}\b",
+    "namespace": r"\bdeckops-rehearse-[a-z0-9]{6}\b",
+    "duration": r"(?<![\w.:/-])(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|y))+(?![\w.:/-])|<unknown>|<invalid>",
+}
+
+
+@dataclass(frozen=True)
+class Masks:
+    """Compiled masks: each match becomes `<name>` in both lines before they are compared."""
+    patterns: tuple[tuple[str, re.Pattern], ...]
+
+    @classmethod
+    def build(cls, k8s: bool = True, extra: dict[str, str] | None = None) -> "Masks":
+        table = {**(K8S_MASKS if k8s else {}), **(extra or {})}
+        return cls(tuple((name, re.compile(p)) for name, p in table.items()))
+
+    def apply(self, line: str) -> str:
+        for name, pattern in self.patterns:
+            keep = r"\g<keep>" if "keep" in pattern.groupindex else ""  # a prefix that stays
+            line = pattern.sub(f"{keep}<{name}>", line)
+        return " ".join(line.split())  # masked values change column widths: padding is not compared
+
+
+NO_MASKS = Masks(())
+
+
+def glob_to_regex(glob: str) -> str:
+    """cram globs: `*` any run, `?` one character, `\\` escapes the next character."""
+    out, i = [], 0
+    while i < len(glob):
+        c = glob[i]
+        if c == "\\" and i + 1 < len(glob):
+            out.append(re.escape(glob[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if c == "*" else "." if c == "?" else re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def line_matches(expected: str, actual: str, masks: Masks = NO_MASKS) -> bool:
+    """One expected line against one actual line."""
+    if expected == actual:
+        return True
+    if expected.endswith(" (re)"):
+        return _full(expected[:-5], actual)
+    if expected.endswith(" (glob)"):
+        return _full(glob_to_regex(expected[:-7]), actual)
+    return bool(masks.patterns) and masks.apply(expected) == masks.apply(actual)
+
+
+def _full(pattern: str, actual: str) -> bool:
+    try:
+        return re.fullmatch(pattern, actual) is not None
+    except re.error:
+        return False
+
+
+@dataclass(frozen=True)
+class Comparison:
+    ok: bool
+    merged: tuple[str, ...]  # actual output, with each matching expected line kept as written
+    diff: tuple[str, ...]  # unified diff lines (empty when ok)
+
+
+def compare(expected: Sequence[str], actual: Sequence[str], masks: Masks = NO_MASKS,
+            first_line: int = 1, label: str = "") -> Comparison:
+    """Align expected with actual (`...` swallows any lines); the merged text is what --update writes."""
+    expected, actual = list(expected), list(actual)
+    cost = _costs(expected, actual, masks)
+    merged = tuple(_walk(expected, actual, masks, cost))
+    if cost[0][0] == 0:
+        return Comparison(True, merged, ())
+    return Comparison(False, merged, tuple(unified(expected, list(merged), first_line, label)))
+
+
+def _costs(exp: list[str], act: list[str], masks: Masks) -> list[list[int]]:
+    """cost[i][j]: fewest unmatched lines aligning exp[i:] with act[j:] (a classic edit-distance table)."""
+    n, m = len(exp), len(act)
+    cost = [[0] * (m + 1) for _ in range(n + 1)]
+    for j in range(m - 1, -1, -1):
+        cost[n][j] = cost[n][j + 1] + 1
+    for i in range(n - 1, -1, -1):
+        wild = exp[i] == ELLIPSIS
+        cost[i][m] = cost[i + 1][m] + (0 if wild else 1)
+        for j in range(m - 1, -1, -1):
+            if wild:
+                cost[i][j] = min(cost[i + 1][j], cost[i][j + 1])
+                continue
+            best = min(cost[i + 1][j], cost[i][j + 1]) + 1
+            if line_matches(exp[i], act[j], masks):
+                best = min(best, cost[i + 1][j + 1])
+            cost[i][j] = best
+    return cost
+
+
+def _walk(exp: list[str], act: list[str], masks: Masks, cost) -> Iterable[str]:
+    i = j = 0
+    n, m = len(exp), len(act)
+    while i < n or j < m:
+        if i < n and exp[i] == ELLIPSIS:
+            yield ELLIPSIS
+            while j < m and cost[i][j + 1] <= cost[i + 1][j]:
+                j += 1  # swallowed by `...`
+            i += 1
+        elif i < n and j < m and line_matches(exp[i], act[j], masks) and cost[i][j] == cost[i + 1][j + 1]:
+            yield exp[i]
+            i, j = i + 1, j + 1
+        elif j < m and (i == n or cost[i][j] == cost[i][j + 1] + 1):
+            yield act[j]
+            j += 1
+        else:
+            i += 1  # an expected line that never came
+
+
+def unified(expected: list[str], actual: list[str], first_line: int, label: str = "") -> Iterable[str]:
+    """A unified diff whose hunk headers carry file line numbers of the slide."""
+    name = label or "expected"
+    for line in difflib.unified_diff(expected, actual, f"{name} (slide)", f"{name} (actual)", lineterm="", n=2):
+        m = re.match(r"@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@", line)
+        if m:
+            shift = first_line - 1
+            line = f"@@ -{int(m.group(1)) + shift}{m.group(2) or ''} +{int(m.group(3)) + shift}{m.group(4) or ''} @@"
+        yield line
+
+
+def exit_line(code: int) -> str:
+    return f"[exit {code}]"

@@ -1,0 +1,76 @@
+"""Judges what a snippet did: exit status, timeouts and the output against the slide (no I/O)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .match import Comparison, Masks, compare
+from .runner import Outcome
+from .snippets import Command, Snippet
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    command: Command
+    outcome: Outcome
+    comparison: Comparison | None  # console commands only
+    failure: str = ""  # "" | "stale-output" | "exit-status" | "timeout" | "shell-exited"
+    message: str = ""
+
+    @property
+    def actual_lines(self) -> list[str]:
+        return output_lines(self.outcome.output)
+
+
+@dataclass(frozen=True)
+class SnippetResult:
+    snippet: Snippet
+    status: str  # "pass" | "fail" | "skip"
+    commands: tuple[CommandResult, ...] = ()
+    seconds: float = 0.0
+    reason: str = ""  # why it was skipped
+
+    @property
+    def failures(self) -> tuple[CommandResult, ...]:
+        return tuple(c for c in self.commands if c.failure)
+
+    def failure_text(self) -> str:
+        """What a speaker needs: where, what kind, the diff."""
+        parts = []
+        for c in self.failures:
+            parts.append(f"{self.snippet.deck}:{c.command.line}: {c.failure}: {c.message}")
+            if c.comparison and c.comparison.diff:
+                parts.extend(c.comparison.diff)
+            elif c.failure != "stale-output" and c.outcome.output:
+                parts.extend("  | " + l for l in output_lines(c.outcome.output)[-20:])
+        return "\n".join(parts)
+
+
+def output_lines(output: str) -> list[str]:
+    lines = output.split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def judge(snippet: Snippet, command: Command, outcome: Outcome, masks: Masks, last: bool,
+          timeout: float) -> CommandResult:
+    """One command's verdict; a console command's last one must exit with expect-exit, the others 0."""
+    wanted = snippet.expect_exit if last else 0
+    comparison = None
+    if command.console:
+        first = command.expected[0].line if command.expected else command.end_line + 1
+        comparison = compare([e.text for e in command.expected], output_lines(outcome.output), masks,
+                             first, f"{snippet.deck}:{first}")
+    if outcome.timed_out:
+        return CommandResult(command, outcome, comparison, "timeout",
+                             f"`{command.shown}` timed out after {timeout:g}s; what it started was killed")
+    if outcome.shell_exited:
+        return CommandResult(command, outcome, comparison, "shell-exited",
+                             f"`{command.shown}` ended the shell (exit {outcome.status}); later snippets "
+                             "run in a fresh shell")
+    if comparison is not None and not comparison.ok:
+        extra = f" (and it exited {outcome.status}, expected {wanted})" if outcome.status != wanted else ""
+        return CommandResult(command, outcome, comparison, "stale-output",
+                             f"`{command.shown}` printed something else than the slide shows{extra}")
+    if outcome.status != wanted:
+        return CommandResult(command, outcome, comparison, "exit-status",
+                             f"`{command.shown}` exited {outcome.status}, expected {wanted}")
+    return CommandResult(command, outcome, comparison)
