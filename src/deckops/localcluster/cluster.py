@@ -28,7 +28,7 @@ def kwokctl_env(name: str) -> dict[str, str]:
 
 
 def kwokctl(name: str, bin_dir: Path, *args: str, timeout: float = UP_TIMEOUT) -> proc.Result:
-    """Run kwokctl for cluster `name`; never touches ~/.kube/config (--kubeconfig '')."""
+    """Run kwokctl for cluster `name`; create/delete get --kubeconfig so ~/.kube/config is never touched."""
     config = paths.state_dir(name) / "kwokctl.yaml"
     argv = [bin_dir / "kwokctl", "--name", name, "--config", config, *args]
     return proc.run(argv, env=kwokctl_env(name), timeout=timeout, cwd=paths.state_dir(name))
@@ -39,6 +39,11 @@ def kubectl(name: str, *args: str, timeout: float = KUBECTL_TIMEOUT, check: bool
     """Run the built kubectl against cluster `name`."""
     argv = [build.ensure_built() / "kubectl", "--kubeconfig", paths.kubeconfig_path(name), *args]
     return proc.run(argv, timeout=timeout, check=check, input=input)
+
+
+def _contexts(name: str) -> str:
+    """The kubeconfig kwokctl adds/removes its context in (instead of ~/.kube/config)."""
+    return str(paths.state_dir(name) / "contexts.kubeconfig")
 
 
 def is_running(name: str) -> bool:
@@ -84,7 +89,7 @@ def up(name: str) -> Path:
     start = time.monotonic()
     kwokconfig.write(paths.state_dir(name), bin_dir, build.kube_version())
     try:
-        kwokctl(name, bin_dir, "create", "cluster", "--kubeconfig", "", "--wait", f"{UP_TIMEOUT}s")
+        kwokctl(name, bin_dir, "create", "cluster", "--kubeconfig", _contexts(name), "--wait", f"{UP_TIMEOUT}s")
         kwokctl(name, bin_dir, "scale", "node", "--replicas", str(NODES))
         _wait_ready(name)
     except BaseException:
@@ -129,7 +134,8 @@ def down(name: str) -> None:
     bin_dir = build.build_dir() / "bin"
     if (bin_dir / "kwokctl").is_file() and paths.kwok_cluster_dir(name).exists():
         try:
-            kwokctl(name, bin_dir, "delete", "cluster", "--kubeconfig", "", timeout=60)
+            kwokctl(name, bin_dir, "delete", "cluster", "--kubeconfig", _contexts(name),
+                    timeout=60)
         except proc.ToolError as exc:
             _say(f"kwokctl delete failed, killing leftovers: {exc.reason}")
     _kill_leftovers(name)

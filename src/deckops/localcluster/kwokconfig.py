@@ -1,6 +1,7 @@
 """Renders the kwokctl config: local binaries only, kwok's default stages, ephemeral containers, logs."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
@@ -40,10 +41,16 @@ ephemeralContainerStatuses:
     },
 }
 
-LOG_TEXT = """\
-deckops local cluster: this pod is simulated by kwok, no container runs.
-These lines come from {path}
-"""
+# kwok serves files in the CRI log format (`<RFC3339 time> <stream> <F|P> <line>`).
+LOG_LINES = (
+    "deckops local cluster: this pod is simulated by kwok, no container runs.",
+    "These lines come from {path}",
+)
+
+
+def log_text(path: Path) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return "".join(f"{stamp} stdout F {line.format(path=path)}\n" for line in LOG_LINES)
 
 
 def cluster_logs(log_file: Path) -> dict:
@@ -90,7 +97,7 @@ def write(state: Path, bin_dir: Path, kube_version: str) -> Path:
     """Write the log file and the config under the cluster's state dir; returns the config path."""
     state.mkdir(parents=True, exist_ok=True)
     log_file = state / "container.log"
-    log_file.write_text(LOG_TEXT.format(path=log_file))
+    log_file.write_text(log_text(log_file))
     config = state / "kwokctl.yaml"
     config.write_text(render(bin_dir, kube_version, log_file))
     return config

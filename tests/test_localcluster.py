@@ -1,0 +1,91 @@
+"""Real tests of the local control plane: cached build, nodes, pods, kubectl debug/logs, clean down."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from deckops import localcluster, proc
+from deckops.localcluster import build, cluster, paths
+
+pytestmark = pytest.mark.cluster
+
+
+def kubectl(lc, *args, timeout=60, check=True):
+    return proc.run([lc.kubectl, "--kubeconfig", lc.kubeconfig, *args], timeout=timeout, check=check)
+
+
+@pytest.fixture(scope="module")
+def demo_pod(local_cluster):
+    kubectl(local_cluster, "run", "demo", "--image=nginx", "--restart=Never")
+    kubectl(local_cluster, "wait", "--for=condition=Ready", "pod/demo", "--timeout=30s", timeout=40)
+    yield "demo"
+    kubectl(local_cluster, "delete", "pod", "demo", "--wait=false", check=False)
+
+
+def pod_json(lc, name):
+    return json.loads(kubectl(lc, "get", "pod", name, "-o", "json").stdout)
+
+
+def test_second_build_is_a_cache_hit():
+    first = localcluster.ensure_built()
+    start = time.monotonic()
+    again = localcluster.ensure_built()
+    assert again == first and time.monotonic() - start < 5
+    assert build.is_built() and localcluster.kubectl_path() == first / "kubectl"
+
+
+def test_version_is_stamped(local_cluster):
+    server = json.loads(kubectl(local_cluster, "get", "--raw", "/version").stdout)
+    assert server["gitVersion"] == build.kube_version()
+
+
+def test_at_least_two_ready_nodes(local_cluster):
+    nodes = json.loads(kubectl(local_cluster, "get", "nodes", "-o", "json").stdout)["items"]
+    ready = [n for n in nodes if any(c["type"] == "Ready" and c["status"] == "True"
+                                     for c in n["status"]["conditions"])]
+    assert len(ready) >= 2
+
+
+def test_up_is_idempotent(local_cluster):
+    start = time.monotonic()
+    assert localcluster.up(local_cluster.name) == local_cluster.kubeconfig
+    assert time.monotonic() - start < 5
+
+
+def test_run_gives_a_ready_pod(demo_pod, local_cluster):
+    assert pod_json(local_cluster, demo_pod)["status"]["phase"] == "Running"
+
+
+def test_debug_records_the_ephemeral_container(demo_pod, local_cluster):
+    kubectl(local_cluster, "debug", demo_pod, "--image=busybox", "--", "true", timeout=30)
+    pod = pod_json(local_cluster, demo_pod)
+    assert [c["image"] for c in pod["spec"]["ephemeralContainers"]] == ["busybox"]
+    name = pod["spec"]["ephemeralContainers"][0]["name"]
+    for _ in range(50):
+        statuses = pod.get("status", {}).get("ephemeralContainerStatuses", [])
+        if any(s["name"] == name for s in statuses):
+            break
+        time.sleep(0.2)
+        pod = pod_json(local_cluster, demo_pod)
+    status = next(s for s in statuses if s["name"] == name)
+    assert status["state"]["terminated"]["exitCode"] == 0
+
+
+def test_logs_are_served(demo_pod, local_cluster):
+    out = kubectl(local_cluster, "logs", demo_pod).stdout
+    assert "simulated by kwok" in out
+
+
+def test_down_leaves_no_process():
+    name = "deckops-test-down"
+    localcluster.up(name)
+    try:
+        assert cluster.cluster_pids(name), "components run with the state dir in their command line"
+        assert localcluster.is_running(name)
+    finally:
+        localcluster.down(name)
+    assert cluster.cluster_pids(name) == []
+    assert not paths.state_dir(name).exists()
+    assert not localcluster.is_running(name)
