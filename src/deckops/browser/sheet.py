@@ -1,0 +1,78 @@
+"""Slide thumbnails (DIR/<stem>/thumbs/NNN.png) and contact sheets (DIR/<stem>.contact.png) from one screenshot."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from ..files import write_atomic
+from .session import THUMB_SCALE
+
+COLUMNS = 4
+GAP = 12
+LABEL = 18
+
+
+def thumbnail_path(out_dir: Path, deck_path: Path, slide_index: int) -> Path:
+    """Where the thumbnail of slide `slide_index` (1-based) of a deck is: DIR/<stem>/thumbs/NNN.png."""
+    return Path(out_dir) / Path(deck_path).stem / "thumbs" / f"{slide_index:03d}.png"
+
+
+def contact_path(out_dir: Path, deck_path: Path) -> Path:
+    return Path(out_dir) / f"{Path(deck_path).stem}.contact.png"
+
+
+def write(shot: Path, slides: list[dict], out_dir: Path, deck_path: Path, flagged: set[int]) -> list[str]:
+    """Crop each slide from the page screenshot, save thumbnails and the grid; outputs relative to out_dir."""
+    from PIL import Image
+
+    with Image.open(shot) as page:
+        page.load()
+        thumbs = [_crop(page, s["rect"]) for s in slides]
+    outputs = []
+    for n, thumb in enumerate(thumbs, 1):
+        path = thumbnail_path(out_dir, deck_path, n)
+        write_atomic(path, _png(thumb))
+        outputs.append(str(path.relative_to(out_dir)))
+    _prune(thumbnail_path(out_dir, deck_path, 1).parent, len(thumbs))
+    sheet = contact_path(out_dir, deck_path)
+    write_atomic(sheet, _png(_grid(thumbs, flagged)))
+    return outputs + [sheet.name]
+
+
+def _crop(page, rect):
+    x, y, w, h = (round(v * THUMB_SCALE) for v in rect)
+    return page.crop((x, y, x + max(w, 1), y + max(h, 1))).convert("RGB")
+
+
+def _grid(thumbs, flagged: set[int]):
+    """All slides in a grid, numbered; slides with errors get a red frame."""
+    from PIL import Image, ImageDraw
+
+    tw = max(t.width for t in thumbs)
+    th = max(t.height for t in thumbs)
+    cols = min(COLUMNS, len(thumbs))
+    rows = (len(thumbs) + cols - 1) // cols
+    sheet = Image.new("RGB", (cols * (tw + GAP) + GAP, rows * (th + GAP + LABEL) + GAP), "white")
+    draw = ImageDraw.Draw(sheet)
+    for n, thumb in enumerate(thumbs):
+        x = GAP + (n % cols) * (tw + GAP)
+        y = GAP + (n // cols) * (th + GAP + LABEL)
+        sheet.paste(thumb, (x, y + LABEL))
+        bad = (n + 1) in flagged
+        draw.text((x, y + 2), f"{n + 1}" + ("  overflow/image error" if bad else ""), fill="red" if bad else "black")
+        draw.rectangle((x - 1, y + LABEL - 1, x + thumb.width, y + LABEL + thumb.height),
+                       outline="red" if bad else "#bbbbbb", width=3 if bad else 1)
+    return sheet
+
+
+def _png(img) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "PNG", optimize=False, compress_level=3)
+    return buf.getvalue()
+
+
+def _prune(folder: Path, count: int) -> None:
+    """Remove thumbnails of slides that no longer exist."""
+    for old in folder.glob("[0-9][0-9][0-9].png"):
+        if int(old.stem) > count:
+            old.unlink(missing_ok=True)
