@@ -1,6 +1,7 @@
 """Builds the pinned kube/etcd/kwok binaries from tools/k8s into a cache keyed on the pins."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -8,6 +9,7 @@ import re
 import shutil
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -144,11 +146,27 @@ def _build_into(partial: Path) -> dict[str, float]:
     return timings
 
 
+@contextmanager
+def _build_lock(final: Path):
+    """One builder at a time per machine (parallel test sessions, CI steps)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with open(final.parent / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def ensure_built() -> Path:
     """Build all binaries unless the cache for the current pins is complete; returns the bin dir."""
     final = build_dir()
     if is_built(final):
         return final / "bin"
+    with _build_lock(final):
+        if not is_built(final):
+            _build_atomically(final)
+    return final / "bin"
+
+
+def _build_atomically(final: Path) -> None:
     partial = final.with_name(final.name + f".partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     start = time.monotonic()
@@ -160,7 +178,6 @@ def ensure_built() -> Path:
         partial.rename(final)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
-    return final / "bin"
 
 
 def cache_size(where: Path | None = None) -> int:

@@ -48,7 +48,10 @@ def _contexts(name: str) -> str:
 
 def is_running(name: str) -> bool:
     """True when the cluster's API server answers /readyz."""
-    bin_dir = build.build_dir() / "bin"
+    try:
+        bin_dir = build.build_dir() / "bin"
+    except (FileNotFoundError, ValueError):
+        return False
     if not (paths.kubeconfig_path(name).is_file() and (bin_dir / "kubectl").is_file()):
         return False
     argv = [bin_dir / "kubectl", "--kubeconfig", paths.kubeconfig_path(name),
