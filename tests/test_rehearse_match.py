@@ -1,0 +1,96 @@
+"""Matchers, Kubernetes masks and diffs (pure)."""
+from __future__ import annotations
+
+import pytest
+
+from deckops.rehearse.match import NO_MASKS, Masks, compare, glob_to_regex, line_matches
+
+K8S = Masks.build()
+
+# `kubectl get pods -o wide` from two runs: other hashes, ages, IPs, column widths
+RUN1 = """\
+NAME                   READY   STATUS    RESTARTS   AGE   IP           NODE
+web-7d4b9c8f6d-x2kqp   1/1     Running   0          12s   10.244.0.5   kwok-node-0
+job-hx4tz              0/1     Completed 0          3m    10.0.0.17    kwok-node-1""".splitlines()
+RUN2 = """\
+NAME                   READY   STATUS    RESTARTS   AGE     IP            NODE
+web-5f8c6b7d9b-pq7wz   1/1     Running   0          2m41s   10.244.10.25  kwok-node-0
+job-9sk2v              0/1     Completed 0          1d      10.0.0.9      kwok-node-1""".splitlines()
+
+
+@pytest.mark.parametrize("expected, actual, ok", [
+    ("hello", "hello", True),
+    ("hello", "hello ", False),
+    (r"id-\d+ (re)", "id-42", True),
+    (r"id-\d+ (re)", "id-42x", False),  # a regex must match the whole line
+    ("[bad (re)", "[bad", False),  # a broken regex is a mismatch, not a crash
+    ("pod/* created (glob)", "pod/web created", True),
+    ("a?c (glob)", "abc", True),
+    (r"a\* (glob)", "a*", True),
+    (r"a\* (glob)", "ab", False),
+])
+def test_line_matchers(expected, actual, ok):
+    assert line_matches(expected, actual, NO_MASKS) is ok
+
+
+def test_glob_translation():
+    assert glob_to_regex(r"x*y?.\?") == r"x.*y.\.\?"
+
+
+def test_pod_tables_match_across_runs_with_k8s_masks():
+    assert compare(RUN1, RUN2, K8S).ok
+    assert not compare(RUN1, RUN2, NO_MASKS).ok
+
+
+def test_masks_keep_what_matters():
+    other_status = [l.replace("Running", "Pending") for l in RUN2]
+    assert not compare(RUN1, other_status, K8S).ok
+    other_name = [l.replace("web-", "api-") for l in RUN2]
+    assert not compare(RUN1, other_name, K8S).ok
+
+
+@pytest.mark.parametrize("line, masked", [
+    ("uid: 0b5e1f3a-1111-2222-3333-444455556666", "uid: <uid>"),
+    ('  resourceVersion: "81234"', 'resourceVersion: "<resource-version>"'),
+    ("creationTimestamp: 2026-11-26T07:16:51Z", "creationTimestamp: <timestamp>"),
+    ("Start Time:   Thu, 26 Nov 2026 07:16:51 +0000", "Start Time: <timestamp>"),
+    ("Normal  Scheduled  5s  default-scheduler", "Normal Scheduled <duration> default-scheduler"),
+    ("IP: 10.244.0.5", "IP: <ip>"),
+    ("nginx:1.27 ready", "nginx:1.27 ready"),  # an image tag is not a duration
+    ("deployment.apps/web created", "deployment.apps/web created"),
+])
+def test_individual_masks(line, masked):
+    assert K8S.apply(line) == masked
+
+
+def test_ellipsis_swallows_any_lines_even_none():
+    assert compare(["a", "...", "z"], ["a", "b", "c", "z"]).ok
+    assert compare(["a", "...", "z"], ["a", "z"]).ok
+    assert compare(["..."], []).ok
+    assert not compare(["a", "...", "z"], ["a", "b"]).ok
+
+
+def test_diff_is_positioned_at_the_slide_line():
+    result = compare(["one", "three"], ["one", "two"], first_line=30, label="deck.md:30")
+    assert not result.ok
+    assert result.diff == ("--- deck.md:30 (slide)", "+++ deck.md:30 (actual)", "@@ -30,2 +30,2 @@",
+                           " one", "-three", "+two")
+
+
+def test_merged_keeps_matching_patterns_and_takes_new_output():
+    result = compare([r"id-\d+ (re)", "old", "end"], ["id-7", "new", "end"], K8S)
+    assert not result.ok
+    assert result.merged == (r"id-\d+ (re)", "new", "end")
+    assert compare(list(result.merged), ["id-9", "new", "end"], K8S).ok
+
+
+def test_ellipsis_absorbs_changed_lines_when_that_is_cheapest():
+    result = compare(["a", "...", "old", "end"], ["a", "x", "new", "end"])
+    assert not result.ok and result.diff[-2:] == ("-old", " end")
+    assert result.merged == ("a", "...", "end")
+
+
+def test_merged_keeps_the_slide_text_for_masked_lines():
+    result = compare(RUN1 + ["gone"], RUN2, K8S)
+    assert result.merged == tuple(RUN1)
+    assert result.diff[-1] == "-gone"
