@@ -2,7 +2,7 @@
 D3xx assets, D4xx snippets/kubectl, D5xx prose."""
 from __future__ import annotations
 
-from . import assets, frontmatter, parse, structure
+from . import assets, frontmatter, kubectl, manifests, parse, prose, snippets, structure
 from .engine import Rule
 
 RULES: dict[str, Rule] = {
@@ -31,4 +31,14 @@ RULES: dict[str, Rule] = {
                  "a relative link to a missing file (remote links with --online)"),
     "D304": Rule("D304", "path-outside-repo", "error", assets.path_outside_repo,
                  "an image or link that escapes the repository (never read)"),
+    "D401": Rule("D401", "shell-syntax", "error", snippets.shell_syntax,
+                 "a shell command that does not parse (`bash -n`; console output is not shell)"),
+    "D402": Rule("D402", "shellcheck", "warning", snippets.shellcheck, "shellcheck findings, mapped to deck lines"),
+    "D403": Rule("D403", "kubectl-usage", "error", kubectl.kubectl_usage,
+                 "an unknown kubectl command or flag, or a missing argument (per kubectl's own help)"),
+    "D404": Rule("D404", "manifest-invalid", "error", manifests.manifest_invalid,
+                 "a Kubernetes manifest that fails its schema"),
+    "D501": Rule("D501", "terminology", "warning", prose.terminology, "a wrong spelling or casing of a known term"),
+    "D502": Rule("D502", "near-duplicate-term", "warning", prose.near_duplicate_term,
+                 "a rare word one edit away from a common one (a typo?)"),
 }

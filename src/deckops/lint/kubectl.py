@@ -1,0 +1,276 @@
+"""D403: kubectl invocations in code blocks checked against the installed kubectl's own help."""
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+from .. import proc
+from ..kubectl_help import KubectlHelp, resolve_binary, slots_of
+from .engine import Context, Finding
+from .frontmatter import did_you_mean
+from .snippets import shell_scripts
+
+KNOWN_PLUGINS = frozenset({
+    "krew", "gadget", "ns", "ctx", "neat", "tree", "view-secret", "images", "who-can", "access-matrix",
+    "konfig", "oidc-login", "stern", "tail", "trace", "sniff", "node-shell", "df-pv", "resource-capacity",
+    "cnpg", "rbac-tool", "score", "kyverno", "virt", "cert-manager", "cilium", "hns", "ingress-nginx",
+    "minio", "directpv", "kuttl", "slice", "split-yaml", "whoami", "explore", "fuzzy", "get-all", "lineage",
+    "modify-secret", "pexec", "rook-ceph", "sick-pods", "starboard", "tap", "tmux-exec", "view-allocations",
+    "view-utilization", "graph", "kc", "kubesec-scan", "preflight", "support-bundle", "mtail", "deprecations",
+    "outdated", "popeye", "np-viewer", "evict-pod", "blame", "example", "hello", "foo",
+})
+OPERATORS = frozenset({"|", "||", "&&", ";", "&", "(", ")", "|&", ";;"})
+WRAPPERS = frozenset({"sudo", "time", "watch", "nohup", "env", "command", "exec", "xargs"})
+# with these, the objects come from a file or a selector instead of positional names
+FILE_INPUTS = frozenset({"--filename", "--kustomize", "--selector", "--all", "--raw"})
+NO_POSITIONAL_CHECK = frozenset({"kustomize"})
+_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][\w-]*)")
+
+
+@dataclass
+class Call:
+    """One kubectl invocation: its words after `kubectl`, and where the command starts in the deck."""
+
+    words: list[str]
+    line: int
+    col: int
+    name: str  # as written: `kubectl`, `k`, ...
+    source: str  # the logical line, to find word columns
+    offset: int = 0  # where the command word starts in source
+
+
+def kubectl_usage(ctx: Context):
+    calls = list(_calls(ctx))
+    if not calls:
+        return
+    binary = resolve_binary(ctx.config.kubectl)
+    if binary is None:
+        yield Finding(calls[0].line, calls[0].col, "kubectl not found: kubectl commands were not checked",
+                      "install kubectl, build it with `deckops cluster build`, or set `kubectl` in [tool.deckops]",
+                      severity="info")
+        return
+    helper = _helper(ctx, binary)
+    try:
+        for call in calls:
+            yield from _check(ctx, helper, call)
+    finally:
+        helper.save()
+
+
+def _helper(ctx: Context, binary: str) -> KubectlHelp:
+    key = ("kubectl-help", binary)
+    if key not in ctx.cache:
+        ctx.cache[key] = KubectlHelp(binary)
+    return ctx.cache[key]
+
+
+# --- finding kubectl calls in scripts -------------------------------------------------------------------
+
+def _logical_lines(script):
+    """(text, deck line, deck col) per logical line: `\\` continuations joined, heredoc bodies skipped."""
+    rows = script.text.split("\n")
+    i, heredoc = 0, None
+    while i < len(script.lines):
+        text, start = rows[i], i
+        if heredoc is not None:
+            heredoc = None if text.strip() == heredoc else heredoc
+            i += 1
+            continue
+        while text.rstrip().endswith("\\") and i + 1 < len(script.lines):
+            i += 1
+            text = text.rstrip()[:-1] + " " + rows[i]
+        m = _HEREDOC.search(text)
+        heredoc = m.group(1) if m else None
+        line, col = script.pos(start + 1, len(rows[start]) - len(rows[start].lstrip()) + 1)
+        yield text, line, col
+        i += 1
+
+
+def _simple_commands(text: str):
+    try:
+        lex = shlex.shlex(text, posix=True, punctuation_chars=True)
+        lex.whitespace_split = True
+        lex.commenters = "#"
+        tokens = list(lex)
+    except ValueError:
+        return  # unbalanced quotes: shell-syntax reports it
+    cmd: list[str] = []
+    for tok in tokens:
+        if tok in OPERATORS:
+            if cmd:
+                yield cmd
+            cmd = []
+        else:
+            cmd.append(tok)
+    if cmd:
+        yield cmd
+
+
+def _strip_redirects(words: list[str]) -> list[str]:
+    out, skip = [], False
+    for i, w in enumerate(words):
+        if skip:
+            skip = False
+            continue
+        if set(w) <= set("<>&") and ("<" in w or ">" in w):
+            skip = not w.endswith("&") or True
+            if out and out[-1].isdigit():
+                out.pop()
+            continue
+        out.append(w)
+    return out
+
+
+def _program(words: list[str]) -> int:
+    """Index of the program word: skip env assignments and wrappers like sudo/watch."""
+    i = 0
+    while i < len(words) and (_ASSIGN.match(words[i]) or words[i] in WRAPPERS or
+                              (i > 0 and words[i - 1] in WRAPPERS and words[i].startswith("-"))):
+        i += 1
+    return i
+
+
+def _calls(ctx: Context):
+    aliases = dict(ctx.config.aliases)
+    for script in shell_scripts(ctx):
+        for text, line, col in _logical_lines(script):
+            cursor = 0
+            for words in _simple_commands(text):
+                words = _strip_redirects(words)
+                i = _program(words)
+                if i >= len(words):
+                    continue
+                prog = words[i].rsplit("/", 1)[-1]
+                expansion = shlex.split(aliases[prog]) if prog in aliases else [prog]
+                if expansion[0].rsplit("/", 1)[-1] != "kubectl":
+                    continue
+                pos = text.find(words[i], cursor)
+                cursor = max(pos, cursor) + 1
+                yield Call(expansion[1:] + words[i + 1:], line, col + max(pos, 0) - _lead(text), words[i], text,
+                           max(pos, 0))
+
+
+def _lead(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+# --- checking one call ------------------------------------------------------------------------------
+
+def _check(ctx: Context, helper: KubectlHelp, call: Call):
+    flags = dict(helper.global_flags())
+    root = helper.root()
+    path, positional, seen, bad = [], [], set(), []
+    words, i = call.words, 0
+    spec = None
+    while i < len(words):
+        w = words[i]
+        if w == "--":
+            break
+        if w.startswith("-") and w != "-":
+            i = _flag(words, i, _all_flags(flags, spec), seen, bad)
+            continue
+        if spec is None:
+            if w not in root["commands"]:
+                yield from _unknown_command(ctx, call, w, root)
+                return
+            path.append(w)
+            spec = helper.command(tuple(path))
+        elif spec["subcommands"] and not positional and w in spec["subcommands"]:
+            path.append(w)
+            spec = helper.command(tuple(path))
+        else:
+            positional.append(w)
+        i += 1
+    if spec is None:
+        return  # bare `kubectl` or only global flags: prints help
+    name = "kubectl " + " ".join(path)
+    for flag in bad:
+        yield _flag_finding(call, name, flag, _all_flags(flags, spec))
+    yield from _required(call, name, spec, positional, seen)
+
+
+def _all_flags(globals_: dict, spec: dict | None) -> dict:
+    return {**globals_, **(spec["flags"] if spec else {})}
+
+
+def _flag(words: list[str], i: int, known: dict, seen: set, bad: list) -> int:
+    """Consume one flag word (and its value); unknown flags go to `bad`. Returns the next index."""
+    w = words[i]
+    if w.startswith("--"):
+        name, has_value = w[2:].split("=", 1)[0], "=" in w
+        spec = known.get(name)
+        if spec is None:
+            bad.append(w.split("=", 1)[0])
+            return i + 1
+        seen.add("--" + name)
+        if spec["short"]:
+            seen.add("-" + spec["short"])
+        return i + (2 if spec["value"] and not has_value else 1)
+    shorts = {v["short"]: (k, v) for k, v in known.items() if v["short"]}
+    for j, letter in enumerate(w[1:]):
+        if letter not in shorts:
+            bad.append("-" + letter)
+            return i + 1
+        long_name, spec = shorts[letter]
+        seen.update({"-" + letter, "--" + long_name})
+        if spec["value"]:
+            return i + (1 if w[j + 2:] else 2)
+    return i + 1
+
+
+def _flag_finding(call: Call, name: str, flag: str, known: dict) -> Finding:
+    line, col = _word_pos(call, flag)
+    longs = {"--" + k for k in known}
+    guess = did_you_mean(flag, longs) if flag.startswith("--") else None
+    return Finding(line, col, f"`{name}` has no flag `{flag}` (per kubectl's own help)",
+                   f"did you mean `{guess}`?" if guess else f"see `{name} --help` for its flags")
+
+
+def _word_pos(call: Call, word: str) -> tuple[int, int]:
+    start = call.offset
+    idx = call.source.find(word, start)
+    return call.line, call.col + (idx - start if idx >= 0 else 0)
+
+
+def _unknown_command(ctx: Context, call: Call, word: str, root: dict):
+    plugins = set(root.get("plugins", ())) | KNOWN_PLUGINS | set(getattr(ctx.config, "plugins", ()))
+    if word in plugins:
+        return
+    line, col = _word_pos(call, word)
+    guess = did_you_mean(word, root["commands"])
+    yield Finding(line, col, f"`kubectl {word}`: unknown command (not in kubectl's help, and not a known plugin)",
+                  f"did you mean `kubectl {guess}`?" if guess else
+                  "fix the command, or add the plugin to `plugins` in [tool.deckops]")
+
+
+def _required(call: Call, name: str, spec: dict, positional: list[str], seen: set):
+    if any(f in seen for f in FILE_INPUTS):
+        return
+    if spec["subcommands"] and "SUBCOMMAND" in spec["usage"]:
+        yield Finding(call.line, call.col, f"`{name}` needs a subcommand",
+                      f"one of: {', '.join(spec['subcommands'][:12])}")
+        return
+    slots = slots_of(spec)
+    missing_flags = [s for s in slots if not s.positional and not (s.flags & seen)]
+    needed = [s for s in slots if s.positional and not (s.flags & seen)]
+    for s in missing_flags:
+        yield Finding(call.line, call.col, f"`{name}` is missing the required `{s.label}`",
+                      f"usage: {spec['usage']}")
+    if needed and len(positional) < len(needed) and name.split()[-1] not in NO_POSITIONAL_CHECK:
+        first = needed[len(positional)]
+        yield Finding(call.line, call.col,
+                      f"`{name}` is missing its {_first_alt(first.label)} argument (usage: {spec['usage']})",
+                      _example(name, first, call))
+
+
+def _first_alt(label: str) -> str:
+    return label.split("|")[0].strip().split()[0]
+
+
+def _example(name: str, slot, call: Call) -> str:
+    if name == "kubectl debug":
+        image = next((w for w in call.words if w.startswith("--image")), "--image=busybox")
+        return f"name the pod to attach to: `kubectl debug POD {image} -it --target=CONTAINER`"
+    return f"add the {_first_alt(slot.label)} argument: see `{name} --help`"

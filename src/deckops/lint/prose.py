@@ -1,0 +1,153 @@
+"""D5xx: prose — glossary spellings and casings, and rare words one edit away from a common one."""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+from .engine import Context, Finding
+
+# wrong form -> right form; a key equal to its value only enforces that casing (any other casing is flagged)
+GLOSSARY = {
+    "Kubernetes": "Kubernetes", "K8S": "Kubernetes", "Kubernets": "Kubernetes", "Kubernates": "Kubernetes",
+    "kubectl": "kubectl", "kube-ctl": "kubectl", "kube ctl": "kubectl",
+    "Inspektor Gadget": "Inspektor Gadget", "Inspector Gadget": "Inspektor Gadget",
+    "mirrord": "mirrord", "etcd": "etcd", "kubelet": "kubelet", "kube-proxy": "kube-proxy",
+    "containerd": "containerd", "CRI-O": "CRI-O", "CoreDNS": "CoreDNS", "Helm": "Helm", "Istio": "Istio",
+    "Linkerd": "Linkerd", "Prometheus": "Prometheus", "Grafana": "Grafana", "Cilium": "Cilium",
+    "eBPF": "eBPF", "minikube": "minikube", "kubeadm": "kubeadm", "Kustomize": "Kustomize",
+    "Argo CD": "Argo CD", "ArgoCD": "Argo CD", "GitHub": "GitHub", "GitLab": "GitLab", "YAML": "YAML",
+    "OpenShift": "OpenShift", "Krew": "Krew", "Docker Desktop": "Docker Desktop",
+}
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’-][A-Za-z0-9]+)*")
+_MASKS = (
+    re.compile(r"(`+)(?:(?!\1).)+?\1"),  # code spans
+    re.compile(r"\]\([^)]*\)"),  # link/image targets
+    re.compile(r"<!--.*?-->"),  # comments
+    re.compile(r"<[^>\s][^>]*>"),  # HTML tags and autolinks
+    re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.I),  # bare URLs
+    re.compile(r"\bwww\.\S+"),
+    re.compile(r"\S+\.(?:png|jpe?g|gif|svg|webp|md|ya?ml|json|sh|py|go|io|com|org|dev|net)\b\S*", re.I),
+)
+
+
+def prose_lines(ctx: Context) -> list[tuple[int, str]]:
+    """(line number, text with code/URLs/HTML blanked out) for every line of prose (memoised per deck)."""
+    key = ("prose", ctx.deck.path)
+    if key not in ctx.cache:
+        skip = _non_prose(ctx)
+        out = []
+        for n, text in enumerate(ctx.deck.lines, 1):
+            if n in skip or not text.strip():
+                continue
+            for pat in _MASKS:
+                text = pat.sub(lambda m: " " * len(m.group(0)), text)
+            out.append((n, text))
+        ctx.cache[key] = out
+    return ctx.cache[key]
+
+
+def _non_prose(ctx: Context) -> set[int]:
+    skip: set[int] = set()
+    fm = ctx.deck.front_matter
+    if fm:
+        skip.update(range(fm.line, fm.end_line + 1))
+    for s in ctx.deck.slides:
+        for f in s.fences:
+            skip.update(range(f.line, f.end_line + 1))
+        for c in s.comments:
+            skip.update(range(c.line, c.end_line + 1))
+        for h in s.html_blocks:
+            skip.update(range(h.line, h.end_line + 1))
+    return skip
+
+
+def glossary(ctx: Context) -> dict[str, str]:
+    return {**GLOSSARY, **dict(ctx.config.glossary)}
+
+
+def _term_pattern(terms) -> re.Pattern:
+    alts = sorted({re.escape(t).replace(r"\ ", r"\s+") for t in terms}, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(" + "|".join(alts) + r")(?![\w-])", re.I)
+
+
+def terminology(ctx: Context):
+    terms = glossary(ctx)
+    key = ("glossary-re", tuple(sorted(terms.items())))
+    if key not in ctx.cache:
+        ctx.cache[key] = _term_pattern(terms)
+    pattern = ctx.cache[key]
+    by_lower = {k.lower(): v for k, v in terms.items()}
+    canon = set(terms.values())
+    for line, text in prose_lines(ctx):
+        for m in pattern.finditer(text):
+            found = " ".join(m.group(0).split())
+            right = terms.get(found) or by_lower.get(found.lower())
+            if right is None or found == right or (found in terms and terms[found] == found) or found in canon:
+                continue
+            kind = "casing" if found.lower() == right.lower() else "spelling"
+            yield Finding(line, m.start() + 1, f"`{found}` should be written `{right}` ({kind})",
+                          f"write `{right}`; extend or override the glossary under [tool.deckops.glossary]")
+
+
+# --- near-duplicate-term ---------------------------------------------------------------------------
+
+MIN_LEN = 5
+MAX_RARE = 2
+
+
+def near_duplicate_term(ctx: Context):
+    words: list[tuple[str, int, int]] = []
+    for line, text in prose_lines(ctx):
+        words.extend((m.group(0), line, m.start() + 1) for m in _WORD.finditer(text))
+    seen = Counter(w.lower() for w, _, _ in words)
+    counts = Counter(seen)
+    for term in glossary(ctx).values():
+        if " " not in term:
+            counts[term.lower()] += 3  # glossary terms count as well known
+    index = _deletion_index(w for w in counts if len(w) >= MIN_LEN - 1)
+    reported: set[str] = set()
+    for word, line, col in words:
+        low = word.lower()
+        if len(low) < MIN_LEN or counts[low] > MAX_RARE or low in reported or not low.isalpha():
+            continue
+        near = _neighbour(low, counts, index)
+        if near:
+            reported.add(low)
+            where = f"appears {seen[near]}x" if seen[near] else "is in the glossary"
+            yield Finding(line, col, f"\"{word}\" appears {seen[low]}x but \"{near}\" {where}: a typo?",
+                          f"write \"{near}\", or disable with "
+                          "<!-- deckops-disable-next-line near-duplicate-term -->")
+
+
+def _deletion_index(words) -> dict[str, set[str]]:
+    """word-with-one-letter-deleted -> words: finds every edit-1 pair without comparing all pairs."""
+    index: dict[str, set[str]] = defaultdict(set)
+    for w in words:
+        for i in range(len(w)):
+            index[w[:i] + w[i + 1:]].add(w)
+    return index
+
+
+def _neighbour(word: str, counts: Counter, index) -> str | None:
+    best = None
+    candidates = set(index.get(word, ()))  # word + one letter
+    for i in range(len(word)):
+        shorter = word[:i] + word[i + 1:]
+        if shorter in counts:
+            candidates.add(shorter)  # word - one letter
+        candidates.update(index.get(shorter, ()))  # same length, one letter changed (or swapped)
+    for other in sorted(candidates):
+        if other != word and counts[other] > counts[word] and _meaningful(word, other):
+            if best is None or counts[other] > counts[best]:
+                best = other
+    return best
+
+
+def _meaningful(a: str, b: str) -> bool:
+    """Edit-1 pairs that are just inflections (pod/pods, use/used, build/built) are not typos."""
+    if a[:-1] == b[:-1] or a.startswith(b) or b.startswith(a):
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1
+    return True
