@@ -22,7 +22,13 @@ class LocalCluster:
 def local_cluster():
     """Bring the local cluster up once per session; `down` runs even if tests or `up` fail."""
     from deckops import localcluster
+    from deckops.localcluster import build, paths
 
+    if not build.is_built():
+        try:
+            paths.go_binary()
+        except FileNotFoundError as exc:
+            pytest.skip(f"local cluster not built and cannot be: {exc}")
     try:
         kubeconfig = localcluster.up(CLUSTER_NAME)
     except BaseException:
