@@ -29,6 +29,7 @@ class Config:
     directives: tuple[str, ...] = ()
     aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({"k": "kubectl"}))
     kubectl: str = ""
+    plugins: tuple[str, ...] = ()  # kubectl plugins the decks use (kubectl-usage)
     themes: tuple[str, ...] = ("themes",)
     html: bool = False
     online: bool = False
@@ -37,7 +38,7 @@ class Config:
     rehearse: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
 
-_LISTS = {"select", "ignore", "directives", "themes", "sandbox_contexts"}
+_LISTS = {"select", "ignore", "directives", "themes", "sandbox_contexts", "plugins"}
 _TABLES = {"severity", "glossary", "aliases", "rehearse"}
 _STRS = {"kubectl", "out"}
 _BOOLS = {"html", "online"}
