@@ -235,7 +235,7 @@ def _word_pos(call: Call, word: str) -> tuple[int, int]:
 
 
 def _unknown_command(ctx: Context, call: Call, word: str, root: dict):
-    plugins = set(root.get("plugins", ())) | KNOWN_PLUGINS | set(getattr(ctx.config, "plugins", ()))
+    plugins = set(root.get("plugins", ())) | KNOWN_PLUGINS | set(ctx.config.plugins)
     if word in plugins:
         return
     line, col = _word_pos(call, word)

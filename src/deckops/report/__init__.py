@@ -1,9 +1,11 @@
 """Writers that turn diagnostics into text; none of them prints by itself."""
 from __future__ import annotations
 
-from . import json_report, text
+from . import github, json_report, sarif, text
 
 FORMATS = {
     "text": text.render,
     "json": json_report.render,
+    "sarif": sarif.render,
+    "github": github.render,
 }
