@@ -1,0 +1,230 @@
+"""`deckops rehearse` end to end on shell-only decks (--no-cluster), the sandbox guard, --update, reports, ^C."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, ROOT, golden, run_cli
+
+SHELL = DATA / "rehearse" / "shell.md"
+PROD_KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+current-context: {context}
+clusters:
+- name: prod
+  cluster:
+    server: https://127.0.0.1:{port}
+    insecure-skip-tls-verify: true
+contexts:
+- name: {context}
+  context: {{cluster: prod, user: admin}}
+users:
+- name: admin
+  user: {{token: not-a-real-token}}
+"""
+
+
+def _times(text: str) -> str:
+    return re.sub(r"\d+\.\d\ds", "N.NNs", text)
+
+
+def test_shell_deck_progress_summary_and_exit_code():
+    res = run_cli("rehearse", "--no-cluster", "tests/data/rehearse/shell.md")
+    assert res.returncode == 1, res.stderr
+    golden("rehearse-shell.txt", _times(res.stdout))
+    assert res.stdout.splitlines()[-1].startswith("5 passed, 1 failed, 1 skipped")
+
+
+def test_fail_fast_stops_but_teardown_runs(tmp_path):
+    res = run_cli("rehearse", "--no-cluster", "--fail-fast", str(SHELL))
+    assert res.returncode == 1
+    assert "not run (--fail-fast)" in res.stdout
+    assert re.search(r"slide 7 +PASS", res.stdout)  # the teardown block
+    assert res.stdout.splitlines()[-1].startswith("3 passed, 1 failed, 3 skipped")
+
+
+def test_junit_and_html_reports(tmp_path):
+    junit, html = tmp_path / "out" / "r.xml", tmp_path / "r.html"
+    res = run_cli("rehearse", "--no-cluster", "--junit", str(junit), "--report", str(html), "--out",
+                  str(tmp_path / "dist"), str(SHELL))
+    assert res.returncode == 1
+    suite = ET.parse(junit).getroot()
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("7", "1", "1")
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    failed = cases["slide 3: Stale: echo one; echo two"]
+    assert failed.find("failure").get("type") == "stale-output"
+    assert "-three\n+two" in failed.find("failure").text
+    assert cases["slide 4: Skipped: kubectl exec -it web -- sh"].find("skipped").get("message") == "needs a real node"
+    page = html.read_text()
+    assert "5 passed, 1 failed, 1 skipped" in page
+    assert 'class="placeholder">slide 3<br>Stale' in page  # no thumbnails rendered: placeholders
+    assert '<span class="del">-three</span>' in page
+
+
+def test_html_report_embeds_existing_thumbnails(tmp_path):
+    png = b"\x89PNG\r\n\x1a\n" + b"fake-png-bytes"
+    thumb = tmp_path / "dist" / "shell" / "thumbs" / "003.png"
+    thumb.parent.mkdir(parents=True)
+    thumb.write_bytes(png)
+    run_cli("rehearse", "--no-cluster", "--report", str(tmp_path / "r.html"), "--out", str(tmp_path / "dist"),
+            str(SHELL))
+    page = (tmp_path / "r.html").read_text()
+    assert 'src="data:image/png;base64,iVBORw0KGgpmYWtlLXBuZy1ieXRlcw=="' in page
+    assert page.count("data:image/png") == 1
+
+
+def test_update_rewrites_only_console_output_lines(tmp_path):
+    deck = tmp_path / "deck.md"
+    original = SHELL.read_text().replace("\n", "\r\n")  # line endings survive too
+    deck.write_bytes(original.encode())
+    res = run_cli("rehearse", "--no-cluster", "--update", str(deck))
+    assert res.returncode == 1 and "1 command output(s) rewritten" in res.stdout
+    updated = deck.read_bytes().decode()
+    assert updated == original.replace("one\r\nthree\r\n", "one\r\ntwo\r\n")
+    assert r"id-\d+ (re)" in updated  # patterns that still match stay
+    again = run_cli("rehearse", "--no-cluster", "--update", str(deck))
+    assert again.returncode == 0 and deck.read_bytes().decode() == updated
+
+
+def test_bad_annotation_is_a_positioned_usage_error(tmp_path):
+    deck = tmp_path / "d.md"
+    deck.write_text("# A\n\n<!-- rehearse: tiemout=3 -->\n```console\n$ true\n```\n")
+    res = run_cli("rehearse", "--no-cluster", str(deck))
+    assert res.returncode == 2
+    assert f"{deck}:3:1: unknown rehearse key 'tiemout'" in res.stderr
+
+
+def test_sidecar_settings_aliases_env_masks_setup(tmp_path):
+    deck = tmp_path / "d.md"
+    deck.write_text("# A\n\n```console\n$ say \"$WHO\" build-4711\nhi ada build-<n>\n$ cat marker\nset up\n```\n")
+    (tmp_path / "d.rehearse.yaml").write_text(
+        "aliases: {say: echo hi}\nenv: {WHO: ada}\nmasks: {n: '(?<=build-)\\d+'}\n"
+        "setup: ['echo set up > marker']\nteardown: ['rm marker']\n")
+    res = run_cli("rehearse", "--no-cluster", str(deck))
+    assert res.returncode == 0, res.stdout
+    assert res.stdout.splitlines()[-1].startswith("3 passed, 0 failed, 0 skipped")
+    assert not (tmp_path / "marker").exists()
+
+
+# --- the sandbox guard -------------------------------------------------------------------------------
+
+class Listener:
+    """A TCP port that records every connection (stands in for a production API server's address)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        self.stop = True
+        self.thread.join()
+        self.sock.close()
+
+
+@pytest.fixture
+def prod(tmp_path):
+    server = Listener()
+    config = tmp_path / "kubeconfig"
+    config.write_text(PROD_KUBECONFIG.format(port=server.port, context="prod-eu-west"))
+    yield config, server
+    server.close()
+
+
+@pytest.mark.parametrize("how", ["flag", "env", "context"])
+def test_production_context_is_refused_before_any_connection(prod, how):
+    config, server = prod
+    args, env = ["rehearse", str(SHELL)], {}
+    if how == "flag":
+        args += ["--kubeconfig", str(config)]
+    elif how == "env":
+        env["KUBECONFIG"] = str(config)
+    else:
+        args += ["--kubeconfig", str(config), "--context", "prod-eu-west"]
+    res = run_cli(*args, env=env)
+    time.sleep(0.3)  # let the listener see a late connection, if there were one
+    assert res.returncode == 2
+    assert "refusing" in res.stderr and "prod-eu-west" in res.stderr
+    assert "Traceback" not in res.stderr and res.stdout == ""
+    assert server.connections == 0
+
+
+def test_allow_context_lets_it_through(prod):
+    """The positive control: the same kubeconfig with --allow-context does reach the address."""
+    config, server = prod
+    res = run_cli("rehearse", "--kubeconfig", str(config), "--allow-context", "prod-eu-west", str(SHELL))
+    assert res.returncode == 2  # the fake address is no API server: namespace creation fails
+    assert "refusing" not in res.stderr
+    assert server.connections > 0
+
+
+def test_sandbox_contexts_from_config_are_allowed(prod, tmp_path):
+    config, server = prod
+    (tmp_path / "deckops.toml").write_text('sandbox-contexts = ["prod-*"]\n')
+    (tmp_path / ".git").mkdir()
+    deck = tmp_path / "d.md"
+    deck.write_text("# A\n\n```console\n$ true\n```\n")
+    res = run_cli("rehearse", "--kubeconfig", str(config), str(deck))
+    assert "refusing" not in res.stderr and server.connections > 0
+
+
+def test_kind_without_kind_is_a_clear_error(tmp_path):
+    res = run_cli("rehearse", "--cluster", "kind", str(SHELL), env={"PATH": "/usr/bin:/bin"})
+    assert res.returncode == 2
+    assert "--cluster kind: `kind` is not installed" in res.stderr
+
+
+# --- ^C ------------------------------------------------------------------------------------------
+
+def test_interrupt_leaves_no_process_behind(tmp_path):
+    deck = tmp_path / "d.md"
+    deck.write_text(f"# A\n\n```bash\nsleep 60 & echo $! > {tmp_path}/bg\nsleep 60\n```\n")
+    child = subprocess.Popen([sys.executable, "-m", "deckops", "rehearse", "--no-cluster", str(deck)], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+                             env={**os.environ, "NO_COLOR": "1"})
+    deadline = time.monotonic() + 20
+    while not (tmp_path / "bg").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    bg = int((tmp_path / "bg").read_text())
+    shell = int(Path(f"/proc/{bg}/stat").read_text().split()[4])  # the session's process group
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=20)
+    assert child.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert _live_group(shell) == []
+
+
+def _live_group(pgid: int) -> list[int]:
+    from deckops import proc
+
+    for _ in range(20):
+        if not proc.group_members(pgid):
+            return []
+        time.sleep(0.05)
+    return proc.group_members(pgid)
