@@ -1,0 +1,85 @@
+"""`deckops rehearse --cluster local` with real kubectl against the real local control plane (kwok nodes)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import DATA, ROOT, golden, run_cli
+
+pytestmark = pytest.mark.cluster
+E2E = DATA / "rehearse" / "e2e.md"
+
+
+def _namespaces(cluster) -> dict[str, str]:
+    out = subprocess.run([str(cluster.kubectl), "--kubeconfig", str(cluster.kubeconfig), "get", "ns", "-o", "json"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    return {n["metadata"]["name"]: n["status"]["phase"] for n in json.loads(out)["items"]}
+
+
+def _gone(cluster, name: str) -> bool:
+    """Deleted, or being deleted (we do not wait for the namespace controller)."""
+    return _namespaces(cluster).get(name, "Terminating") == "Terminating"
+
+
+def test_e2e_deck_on_the_local_cluster(local_cluster, tmp_path):
+    junit, html = tmp_path / "e2e.xml", tmp_path / "e2e.html"
+    res = run_cli("rehearse", "--cluster", "local", "--cluster-name", local_cluster.name,
+                  "--junit", str(junit), "--report", str(html), "--out", str(tmp_path / "dist"), "tests/data/rehearse/e2e.md")
+    assert res.returncode == 1, res.stdout + res.stderr
+    namespace = re.search(r"namespace (deckops-rehearse-[a-z0-9]{6})", res.stdout).group(1)
+    golden("rehearse-e2e.txt", re.sub(r"\d+\.\d\ds", "N.NNs", res.stdout.replace(namespace, "NAMESPACE").replace(str(tmp_path), "TMP")))
+    failing = [l for l in res.stdout.splitlines() if " FAIL " in l]
+    assert failing == [l for l in failing if "slide 7 " in l] and len(failing) == 1
+    assert "skipped: kwok has no container runtime" in res.stdout
+
+    cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
+    assert [n for n, c in cases.items() if c.find("failure") is not None] == [
+        "slide 7: Which image?: kubectl get pod web -o jsonpath='{.spec.containers[0].image}{\"\\n\"}'"]
+    assert "+nginx:1.27" in cases[next(n for n in cases if n.startswith("slide 7"))].find("failure").text
+    assert [n for n, c in cases.items() if c.find("skipped") is not None] == [
+        "slide 9: Look inside: kubectl exec -it web -- nginx -v"]
+    page = html.read_text()
+    assert "7 passed, 1 failed, 1 skipped" in page and '<span class="add">+nginx:1.27</span>' in page
+
+    assert _gone(local_cluster, namespace)
+    assert "default" in _namespaces(local_cluster)  # the fixture's cluster was running: it is left up
+
+
+def test_interrupt_deletes_the_namespace(local_cluster, tmp_path):
+    deck = tmp_path / "slow.md"
+    deck.write_text(f"# Slow\n\n```bash\nkubectl create configmap marker\n"
+                    f"kubectl config view --minify -o jsonpath='{{..namespace}}' > {tmp_path}/ns\nsleep 60\n```\n")
+    child = subprocess.Popen([sys.executable, "-m", "deckops", "rehearse", "--cluster", "local", "--cluster-name",
+                              local_cluster.name, str(deck)], cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+                             env={**os.environ, "NO_COLOR": "1"})
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "ns").exists() or not (tmp_path / "ns").read_text():
+        assert time.monotonic() < deadline and child.poll() is None, child.communicate()
+        time.sleep(0.1)
+    namespace = (tmp_path / "ns").read_text()
+    assert namespace.startswith("deckops-rehearse-")
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130, err
+    assert _gone(local_cluster, namespace)
+
+
+def test_sandbox_context_by_kubeconfig(local_cluster, tmp_path):
+    """--kubeconfig/--context path (no --cluster): kwok-* is a sandbox, the user's file is never modified."""
+    before = local_cluster.kubeconfig.read_bytes()
+    deck = tmp_path / "d.md"
+    deck.write_text("# A\n\n```console\n$ kubectl get pods\nNo resources found in deckops-rehearse-abc123 "
+                    "namespace.\n```\n")
+    res = run_cli("rehearse", "--kubeconfig", str(local_cluster.kubeconfig), "--context", local_cluster.context,
+                  str(deck))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert local_cluster.kubeconfig.read_bytes() == before
