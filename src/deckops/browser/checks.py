@@ -1,10 +1,13 @@
 """D601 overflow and D602 image-not-rendered: measurements from Chromium -> positioned diagnostics."""
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote
 
 from ..deck import Deck, Slide
 from ..diagnostic import Diagnostic, Pos
+
+_MARKERS = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#{1,6}|>)\s+")
 
 
 def diagnostics(deck: Deck, path: str, measured: list[dict]) -> list[Diagnostic]:
@@ -57,19 +60,26 @@ def locate(deck: Deck, slide: Slide | None, first: dict | None) -> tuple[int, in
         return 1, 1
     if first and first.get("src"):
         return _image_pos(slide, first["src"])
-    words = (first or {}).get("text", "").split()
+    text = " ".join((first or {}).get("text", "").split())
     lo, hi = slide.start_line, max(slide.end_line, slide.start_line)
+    lines = [(ln, deck.lines[ln - 1]) for ln in range(lo, hi + 1) if ln - 1 < len(deck.lines)]
+    words = text.split()
+    # an exact match of a line's text (list/heading markers removed) first, then ever shorter prefixes
+    for ln, raw in lines:
+        if text and _MARKERS.sub("", raw).strip() == text:
+            return ln, _indent(raw)
     for size in (6, 4, 2):
-        if len(words) < min(size, 2):
-            continue
         needle = " ".join(words[:size])
-        for ln in range(lo, hi + 1):
-            text = " ".join(deck.lines[ln - 1].split()) if ln - 1 < len(deck.lines) else ""
-            at = text.find(needle)
-            if at >= 0:
-                raw = deck.lines[ln - 1]
-                return ln, len(raw) - len(raw.lstrip()) + 1 + (at if at == 0 else 0)
+        if len(words) < 2 or not needle:
+            break
+        for ln, raw in lines:
+            if needle in " ".join(raw.split()):
+                return ln, _indent(raw)
     return _first_content_line(deck, lo, hi), 1
+
+
+def _indent(raw: str) -> int:
+    return len(raw) - len(raw.lstrip()) + 1
 
 
 def _first_content_line(deck: Deck, lo: int, hi: int) -> int:

@@ -1,0 +1,84 @@
+"""Browser checks in real Chromium on decks rendered by the real marp-cli; one browser for the session."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, SEED, run_cli
+from deckops.browser import checks, thumbnail_path
+from deckops.browser.measure import SCRIPT
+from deckops.config import Config
+from deckops.render import Renderer, plan
+
+pytestmark = pytest.mark.browser
+TALK = DATA / "render" / "talk"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from deckops.browser.session import Browser
+
+    with Browser() as b:
+        yield b
+
+
+@pytest.fixture(scope="session")
+def seed_html(tmp_path_factory):
+    """The seed deck rendered once with the bare template (as `deckops check` does)."""
+    repo = tmp_path_factory.mktemp("seed")
+    (repo / ".git").mkdir()
+    deck = repo / "seed.md"
+    deck.write_bytes(SEED.read_bytes())
+    [target], _ = plan([deck], repo)
+    renderer = Renderer(Config(root=repo), repo / "dist", tmp_path_factory.mktemp("work"))
+    pending = renderer.start([target], ["html"], template="bare", in_place=True)
+    renderer.finish(pending)
+    return target, pending.staged[target].with_suffix(".html")
+
+
+def test_seed_overflows_on_slides_3_and_6_only_and_identically_every_run(browser, seed_html):
+    target, html = seed_html
+    runs = [checks.diagnostics(target.deck, "seed.md", browser.measure(html, None, SCRIPT)) for _ in range(3)]
+    assert runs[0] == runs[1] == runs[2]
+    overflow = [d for d in runs[0] if d.code == "D601"]
+    assert [d.message.split(":")[0] for d in overflow] == ["slide 3", "slide 6"]
+    px = [int(d.message.split(", ")[1].split()[0]) for d in overflow]
+    assert 90 <= px[0] <= 110 and 65 <= px[1] <= 85, px
+    # positioned at the first overflowing element's source line, inside the slide
+    assert [d.line for d in overflow] == [67, 109]
+    assert [(d.code, d.line) for d in runs[0] if d.code == "D602"] == [("D602", 73)]
+
+
+def test_check_cli_reports_json_writes_thumbnails_and_contact_sheet(tmp_path: Path):
+    talk = tmp_path / "talk"
+    shutil.copytree(TALK, talk)
+    (talk / ".git").mkdir()
+    dist = talk / "dist"
+    r = run_cli("check", str(talk / "slides"), "--out", str(dist), "--format", "json", cwd=talk)
+    assert r.returncode == 1, r.stderr
+    found = {(Path(d["path"]).name, d["line"], d["code"]) for d in json.loads(r.stdout)["diagnostics"]}
+    assert ("broken.md", 7, "D602") in found  # the image that did not load, at its line
+    assert ("broken.md", 28, "D602") in found  # a background image (an advanced-background layer)
+    assert ("broken.md", 7, "D301") in found  # lint ran too
+    assert any(name == "broken.md" and code == "D601" and line == 24 for name, line, code in found)
+    assert not any(name == "good.md" and code in ("D601", "D602") for name, _, code in found)
+    assert (dist / "good.contact.png").stat().st_size > 1000
+    thumbs = sorted(p.name for p in (dist / "good" / "thumbs").glob("*.png"))
+    assert thumbs == ["001.png", "002.png", "003.png"]
+    assert thumbnail_path(dist, talk / "slides" / "good.md", 2) == dist / "good" / "thumbs" / "002.png"
+    again = run_cli("check", str(talk / "slides"), "--out", str(dist), "--format", "json", cwd=talk)
+    assert again.stdout == r.stdout and again.returncode == 1  # from the cache, same results
+
+
+def test_build_renders_html_pdf_and_checks(tmp_path: Path):
+    talk = tmp_path / "talk"
+    shutil.copytree(TALK, talk)
+    (talk / ".git").mkdir()
+    (talk / "slides" / "broken.md").unlink()
+    r = run_cli("build", str(talk / "slides"), "--out", str(talk / "dist"), cwd=talk)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for name in ("good.html", "good.pdf", "good.contact.png", "good/thumbs/003.png"):
+        assert (talk / "dist" / name).is_file(), name
