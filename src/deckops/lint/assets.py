@@ -65,7 +65,7 @@ def path_outside_repo(ctx: Context):
             continue
         target = local_target(ctx, ref)
         if target is not None and not inside(target, ctx.root):
-            yield Finding(line, col, f"{kind} `{written}` points outside the repository ({ctx.root}); "
+            yield Finding(line, col, f"{kind} `{written}` points outside the repository; "
                           "deckops does not read it and the deck breaks on any other machine",
                           "copy the file into the repo and use a relative path")
 
@@ -106,6 +106,9 @@ def image_alt(ctx: Context):
         for img in slide.images:
             if img.background or img.origin == "directive":
                 continue  # backgrounds are decoration: Marp renders them without alt
+            target = local_target(ctx, img.decoded)
+            if target is not None and not lexically_inside(target, ctx.root):
+                continue  # path-outside-repo reports it
             alt = " ".join(img.alt.split())
             name = Path(img.decoded.split("?", 1)[0]).name
             if not alt:

@@ -140,7 +140,12 @@ VALUE_CHECKS = {
 
 
 def _shown(value) -> str:
-    text = value if isinstance(value, str) else repr(value)
+    if isinstance(value, list):
+        text = "[" + ", ".join(_shown(v) for v in value) + "]"
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{k}: {_shown(v)}" for k, v in value.items()) + "}"
+    else:
+        text = str(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -165,14 +170,16 @@ def _value_hint(name: str, problem: str) -> str:
 
 def custom_themes(ctx: Context) -> dict[str, str]:
     """Theme name -> CSS text, from the configured theme folders/files inside the repo (read once)."""
-    key = ("themes", str(ctx.root), ctx.config.themes)
+    deck_dir = Path(ctx.deck.path).resolve().parent
+    key = ("themes", str(ctx.root), str(deck_dir), ctx.config.themes)
     if key not in ctx.cache:
         found: dict[str, str] = {}
-        for entry in ctx.config.themes:
-            for css in _css_files(ctx.root / entry, ctx.root):
+        folders = [deck_dir / "themes"] + [ctx.root / entry for entry in ctx.config.themes]
+        for folder in dict.fromkeys(folders):
+            for css in _css_files(folder, ctx.root):
                 text = _read(css)
                 m = _THEME_NAME.search(text)
-                found[m.group(1) if m else css.stem] = text
+                found.setdefault(m.group(1) if m else css.stem, text)
         ctx.cache[key] = found
     return ctx.cache[key]
 

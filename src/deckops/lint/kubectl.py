@@ -9,7 +9,7 @@ from .. import proc
 from ..kubectl_help import KubectlHelp, resolve_binary, slots_of
 from .engine import Context, Finding
 from .frontmatter import did_you_mean
-from .snippets import shell_scripts
+from .snippets import shell_scripts, syntax_errors
 
 KNOWN_PLUGINS = frozenset({
     "krew", "gadget", "ns", "ctx", "neat", "tree", "view-secret", "images", "who-can", "access-matrix",
@@ -134,8 +134,12 @@ def _program(words: list[str]) -> int:
 
 def _calls(ctx: Context):
     aliases = dict(ctx.config.aliases)
-    for script in shell_scripts(ctx):
+    broken = syntax_errors(ctx)
+    for n, script in enumerate(shell_scripts(ctx)):
+        bad_line = script.pos(broken[n][0])[0] if n in broken else None
         for text, line, col in _logical_lines(script):
+            if line == bad_line:
+                continue  # shell-syntax reports it; shlex would guess
             cursor = 0
             for words in _simple_commands(text):
                 words = _strip_redirects(words)
@@ -260,17 +264,16 @@ def _required(call: Call, name: str, spec: dict, positional: list[str], seen: se
                       f"usage: {spec['usage']}")
     if needed and len(positional) < len(needed) and name.split()[-1] not in NO_POSITIONAL_CHECK:
         first = needed[len(positional)]
-        yield Finding(call.line, call.col,
-                      f"`{name}` is missing its {_first_alt(first.label)} argument (usage: {spec['usage']})",
-                      _example(name, first, call))
+        yield Finding(call.line, call.col, f"`{name}` is missing its {_first_alt(first.label)} argument",
+                      _example(name, first, call, spec["usage"]))
 
 
 def _first_alt(label: str) -> str:
     return label.split("|")[0].strip().split()[0]
 
 
-def _example(name: str, slot, call: Call) -> str:
+def _example(name: str, slot, call: Call, usage: str) -> str:
     if name == "kubectl debug":
         image = next((w for w in call.words if w.startswith("--image")), "--image=busybox")
         return f"name the pod to attach to: `kubectl debug POD {image} -it --target=CONTAINER`"
-    return f"add the {_first_alt(slot.label)} argument: see `{name} --help`"
+    return f"usage: {usage}"

@@ -60,6 +60,8 @@ def _check_fence(f):
         docs = list(yaml.compose_all(f.content, Loader=yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        if mark is not None and mark.line >= f.content.count("\n"):
+            mark = getattr(exc, "context_mark", None) or mark  # at the end: blame what was left open
         line, col = pos(mark) if mark else (f.line, f.col)
         yield Finding(line, col, f"manifest is not valid YAML: {getattr(exc, 'problem', exc)}",
                       "fix the indentation or quoting; `kubectl apply` would reject it")

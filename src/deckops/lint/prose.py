@@ -70,19 +70,30 @@ def _term_pattern(terms) -> re.Pattern:
     return re.compile(r"(?<![\w-])(" + "|".join(alts) + r")(?![\w-])", re.I)
 
 
-def terminology(ctx: Context):
+def _pattern(ctx: Context) -> re.Pattern:
     terms = glossary(ctx)
     key = ("glossary-re", tuple(sorted(terms.items())))
     if key not in ctx.cache:
         ctx.cache[key] = _term_pattern(terms)
-    pattern = ctx.cache[key]
-    by_lower = {k.lower(): v for k, v in terms.items()}
-    canon = set(terms.values())
+    return ctx.cache[key]
+
+
+def _correction(found: str, terms: dict[str, str], canon_lower: dict[str, str]) -> str | None:
+    """Wrong forms match exactly (K8S, not k8s); canonical terms match in any casing."""
+    if found in terms:
+        return None if terms[found] == found else terms[found]
+    right = canon_lower.get(found.lower())
+    return right if right and right != found else None
+
+
+def terminology(ctx: Context):
+    terms = glossary(ctx)
+    canon_lower = {v.lower(): v for v in terms.values()}
     for line, text in prose_lines(ctx):
-        for m in pattern.finditer(text):
+        for m in _pattern(ctx).finditer(text):
             found = " ".join(m.group(0).split())
-            right = terms.get(found) or by_lower.get(found.lower())
-            if right is None or found == right or (found in terms and terms[found] == found) or found in canon:
+            right = _correction(found, terms, canon_lower)
+            if right is None:
                 continue
             kind = "casing" if found.lower() == right.lower() else "spelling"
             yield Finding(line, m.start() + 1, f"`{found}` should be written `{right}` ({kind})",
@@ -97,9 +108,16 @@ MAX_RARE = 2
 
 def near_duplicate_term(ctx: Context):
     words: list[tuple[str, int, int]] = []
+    seen: Counter = Counter()
+    forms: Counter = Counter()
     for line, text in prose_lines(ctx):
+        forms.update(m.group(0) for m in _WORD.finditer(text))
+        text = _pattern(ctx).sub(lambda m: " " * len(m.group(0)), text)  # glossary terms: terminology's job
         words.extend((m.group(0), line, m.start() + 1) for m in _WORD.finditer(text))
-    seen = Counter(w.lower() for w, _, _ in words)
+    shown: dict[str, str] = {}
+    for form, n in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0])):
+        seen[form.lower()] += n
+        shown.setdefault(form.lower(), form)
     counts = Counter(seen)
     for term in glossary(ctx).values():
         if " " not in term:
@@ -113,7 +131,8 @@ def near_duplicate_term(ctx: Context):
         near = _neighbour(low, counts, index)
         if near:
             reported.add(low)
-            where = f"appears {seen[near]}x" if seen[near] else "is in the glossary"
+            near = shown.get(near, near)
+            where = f"appears {seen[near.lower()]}x" if seen[near.lower()] else "is in the glossary"
             yield Finding(line, col, f"\"{word}\" appears {seen[low]}x but \"{near}\" {where}: a typo?",
                           f"write \"{near}\", or disable with "
                           "<!-- deckops-disable-next-line near-duplicate-term -->")
@@ -131,6 +150,10 @@ def _deletion_index(words) -> dict[str, set[str]]:
 def _neighbour(word: str, counts: Counter, index) -> str | None:
     best = None
     candidates = set(index.get(word, ()))  # word + one letter
+    for i in range(len(word) - 1):  # two neighbouring letters swapped
+        swapped = word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        if swapped in counts:
+            candidates.add(swapped)
     for i in range(len(word)):
         shorter = word[:i] + word[i + 1:]
         if shorter in counts:
@@ -149,5 +172,5 @@ def _meaningful(a: str, b: str) -> bool:
         return False
     if len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]])
     return True

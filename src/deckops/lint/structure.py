@@ -21,7 +21,10 @@ def empty_slide(ctx: Context):
 def missing_slide_break(ctx: Context):
     for s in ctx.deck.slides:
         h1s = [h for h in s.headings if h.level == 1]
-        for h in h1s[1:]:
+        swallowed = [h.line for h in s.headings if h.setext and h.level == 2]
+        for prev, h in zip(h1s, h1s[1:]):
+            if any(prev.line < line < h.line for line in swallowed):
+                continue  # the break became a setext heading: setext-heading reports it
             yield Finding(h.line, h.col,
                           f"second top-level heading on slide {s.index} (first on line {h1s[0].line}): "
                           "a `---` slide break was probably forgotten",
