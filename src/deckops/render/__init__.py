@@ -37,7 +37,7 @@ def parse_formats(raw: str) -> list[str]:
 def out_dir(args, config: Config) -> Path:
     """--out, else config `out` (relative to the repo root), else dist/."""
     out = getattr(args, "out", None)
-    return Path(out) if out else config.root / (config.out or "dist")
+    return (Path(out) if out else config.root / (config.out or "dist")).resolve()
 
 
 def html_warning(config: Config) -> list[Diagnostic]:

@@ -40,7 +40,7 @@ class Renderer:
     """Holds the toolchain, cache and temp dir of one locked run on one output folder."""
 
     def __init__(self, config: Config, out_dir: Path, tmp: Path, *, force: bool = False, progress=None):
-        self.config, self.out_dir, self.tmp, self.force = config, out_dir, tmp, force
+        self.config, self.out_dir, self.tmp, self.force = config, out_dir.resolve(), tmp.resolve(), force
         self.marp = marp.find_marp(config.root)
         self.version = marp.version(self.marp)
         self.themes = [config.root / t for t in config.themes if (config.root / t).is_dir()]
