@@ -1,0 +1,66 @@
+"""[tool.deckops] for the lint rules (select/ignore/severity/glossary/directives) and inline disables."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import DATA, ROOT, SEED, golden, run_cli
+from deckops import config, deck
+from deckops.config import Config, ConfigError
+from deckops.lint import lint
+from deckops.report import text
+
+
+def run(path, **cfg):
+    return lint(deck.load(path), Config(root=ROOT, **cfg), {})
+
+
+def test_inline_disable_enable_and_next_line_golden():
+    diags = run(DATA / "lint" / "disable.md", select=("terminology", "image-alt"))
+    golden("lint-disable.txt", text.render(diags, 1).replace(str(ROOT) + "/", ""))
+    assert [d.line for d in diags] == [10, 14, 18]
+
+
+def test_select_ignore_and_severity_by_name_or_code():
+    got = {d.name for d in run(SEED, select=("terminology", "D201"))}
+    assert got == {"terminology", "empty-slide"}
+    got = {d.name for d in run(SEED, ignore=("terminology", "D201", "kubectl-usage"))}
+    assert "terminology" not in got and "empty-slide" not in got and "missing-image" in got
+    sev = {d.severity for d in run(SEED, select=("terminology",), severity={"D501": "error"})}
+    assert sev == {"error"}
+    assert run(SEED, select=("terminology",), severity={"terminology": "off"}) == []
+
+
+def test_glossary_extends_and_overrides(tmp_path):
+    d = tmp_path / "d.md"
+    d.write_text("# Talos\n\nRunning talos and kubernetes on TALOS.\n")
+    diags = lint(deck.load(d), Config(root=tmp_path, select=("terminology",),
+                                      glossary={"Talos": "Talos", "kubernetes": "kubernetes"}), {})
+    assert [(x.line, x.col, x.message) for x in diags] == [
+        (3, 9, "`talos` should be written `Talos` (casing)"),
+        (3, 33, "`TALOS` should be written `Talos` (casing)"),
+    ]
+
+
+def test_config_file_keys_and_errors(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.deckops]\nselect = ["D1"]\ndirectives = ["speaker"]\nplugins = ["gadget"]\n'
+        'glossary = { "K8S" = "Kubernetes" }\nkubectl = "/usr/bin/kubectl"\n'
+        '[tool.deckops.severity]\nunknown-directive = "warning"\n')
+    cfg = config.load(tmp_path)
+    assert (cfg.select, cfg.directives, cfg.plugins, cfg.kubectl) == (("D1",), ("speaker",), ("gadget",),
+                                                                       "/usr/bin/kubectl")
+    (tmp_path / "pyproject.toml").write_text('[tool.deckops.severity]\nshellcheck = "loud"\n')
+    with pytest.raises(ConfigError) as err:
+        config.load(tmp_path)
+    assert "pyproject.toml" in str(err.value) and "severity.shellcheck" in str(err.value) and \
+        "error, warning, info, off" in str(err.value)
+
+
+def test_custom_directive_from_config_via_cli(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "deck.md").write_text("---\nmarp: true\nspeeker: Ann\n---\n\n# Hi\n")
+    r = run_cli("lint", "--select", "unknown-directive", str(tmp_path / "deck.md"), cwd=tmp_path)
+    assert r.returncode == 1 and "deck.md:3:1: D102 unknown-directive unknown directive `speeker`" in r.stdout
+    (tmp_path / "deckops.toml").write_text('directives = ["speeker"]\n')
+    r = run_cli("lint", "--select", "unknown-directive", str(tmp_path / "deck.md"), cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (0, "1 file checked: 0 errors, 0 warnings, 0 info\n")
