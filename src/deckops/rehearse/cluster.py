@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import secrets
 import shutil
 import string
 import sys
@@ -152,7 +151,8 @@ def existing(files: Sequence[Path], context: str, kubectl: str) -> Iterator[Targ
 # --- one fresh namespace per rehearsal ------------------------------------------------------------
 
 def _token(n: int = 6) -> str:
-    return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(n))
+    alphabet = string.ascii_lowercase + string.digits
+    return "".join(alphabet[b % len(alphabet)] for b in os.urandom(n))
 
 
 def kubectl(target: Target, *args: str, check: bool = True) -> proc.Result:

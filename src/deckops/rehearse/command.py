@@ -12,10 +12,10 @@ from typing import Iterator
 
 from .. import deck as deck_mod
 from ..errors import UsageError
-from . import cluster, settings as settings_mod, snippets as snip_mod
+from . import settings as settings_mod, snippets as snip_mod
 from .match import Masks
 from .progress import Progress
-from .runner import Session
+from .runner import Session, Step
 from .verdict import CommandResult, SnippetResult, judge
 
 DEFAULT_TIMEOUT = 60.0
@@ -105,6 +105,8 @@ def _choose(args, sets: settings_mod.Settings) -> Choice:
     name = getattr(args, "cluster_name", None) or sets.cluster_name
     if kind in ("local", "kind"):
         return Choice(kind, name=name)
+    from . import cluster  # (not imported for --no-cluster runs)
+
     files = tuple(cluster.kubeconfig_files(args.kubeconfig))
     context = args.context or sets.context or cluster.current_context(files)
     cluster.guard(context, sets.sandbox_contexts, args.allow_context)
@@ -117,6 +119,8 @@ def _sandbox(choice: Choice, tmp: Path, args) -> Iterator[dict]:
     if choice.kind == "none":
         yield {}
         return
+    from . import cluster
+
     with ExitStack() as stack:
         if choice.kind == "local":
             target = stack.enter_context(cluster.local(choice.name, args.keep))
@@ -166,19 +170,18 @@ def _rehearse(plan: Plan, extra_env: dict, tmp: Path, args, progress: Progress) 
 
 
 def _run_snippet(session: Session, snippet: snip_mod.Snippet, masks: Masks, timeout: float) -> SnippetResult:
-    started = time.monotonic()
+    """All commands of a snippet in one batch under one deadline (the snippet's timeout)."""
     interactive = any(c.interactive for c in snippet.commands) or snippet.pty
-    done: list[CommandResult] = []
-    for i, command in enumerate(snippet.commands):
+    steps = []
+    for command in snippet.commands:
         pty = snippet.pty or command.interactive
-        feed = snippet.stdin if (pty or not interactive) else None
-        left = max(timeout - (time.monotonic() - started), 0.1)
-        outcome = session.run(command.text, timeout=left, stdin=feed, pty=pty)
-        done.append(judge(snippet, command, outcome, masks, i == len(snippet.commands) - 1, timeout))
-        if outcome.timed_out:
-            break
+        steps.append(Step(command.text, snippet.stdin if (pty or not interactive) else None, pty))
+    outcomes = session.run_steps(steps, timeout)
+    last = len(snippet.commands) - 1
+    done = [judge(snippet, c, o, masks, i == last, timeout)
+            for i, (c, o) in enumerate(zip(snippet.commands, outcomes))]
     status = "fail" if any(c.failure for c in done) else "pass"
-    return SnippetResult(snippet, status, tuple(done), time.monotonic() - started)
+    return SnippetResult(snippet, status, tuple(done), sum(o.seconds for o in outcomes))
 
 
 # --- after the run ----------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Expected vs actual output: exact, `(re)`, `(glob)` and `...` lines, Kubernetes masks, diffs (pure)."""
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -135,6 +134,8 @@ def _walk(exp: list[str], act: list[str], masks: Masks, cost) -> Iterable[str]:
 
 def unified(expected: list[str], actual: list[str], first_line: int, label: str = "") -> Iterable[str]:
     """A unified diff whose hunk headers carry file line numbers of the slide."""
+    import difflib  # only failures need it
+
     name = label or "expected"
     for line in difflib.unified_diff(expected, actual, f"{name} (slide)", f"{name} (actual)", lineterm="", n=2):
         m = re.match(r"@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@", line)

@@ -1,27 +1,35 @@
-"""One bash session per deck: commands go in through a pipe, salted markers split output and exit status."""
+"""One bash session per deck: each snippet's commands are sourced from a file, salted markers split output and
+exit status per command, a timeout kills what the snippet started (the shell survives), pty for `-it`."""
 from __future__ import annotations
 
 import fcntl
 import os
 import re
-import secrets
 import select
 import struct
+import tempfile
 import termios
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from .. import proc
 
-GRACE = 3.0  # seconds the shell gets to report after its command was killed
+GRACE = 3.0  # seconds the shell gets to report after what it ran was killed
 BASH = ("bash", "--noprofile", "--norc")
 
 
 @dataclass(frozen=True)
+class Step:
+    command: str  # any bash text
+    stdin: str | None = None  # scripted input (a file, or typed into the pty)
+    pty: bool = False
+
+
+@dataclass(frozen=True)
 class Outcome:
-    status: int | None  # exit status; None when the command timed out or the shell died
+    status: int | None  # exit status; None when the command timed out
     output: str
     seconds: float
     timed_out: bool = False
@@ -50,28 +58,32 @@ def scripted_input(text: str) -> str:
 
 
 class Session:
-    """A bash child in its own process group; `cd`, variables and exports carry over between run() calls."""
+    """A bash child in its own process group; `cd`, variables and exports carry over between batches."""
 
     def __init__(self, env: Mapping[str, str] | None = None, cwd: Path | None = None, tmp: Path | None = None):
         self.env, self.cwd = dict(env) if env is not None else None, cwd
-        self.tmp = Path(tmp) if tmp else None
-        self.salt = "DECKOPS-" + secrets.token_hex(8)
-        self._marker = re.compile(rb"\n" + self.salt.encode() + rb" (\d+)\n")
+        self._own_tmp = None if tmp else tempfile.TemporaryDirectory(prefix="deckops-session-")
+        self.tmp = Path(tmp) if tmp else Path(self._own_tmp.name)
+        self.salt = "DECKOPS-" + os.urandom(8).hex()  # (not `secrets`: importing it costs more than a run)
+        self._marker = re.compile(rb"\n" + self.salt.encode() + rb" (\d+)-(\d+) (\d+)\n")
+        self.stop_file = self.tmp / f"stop-{self.salt}"
         self.proc = None
         self.master = self.slave = None
         self._buf = b""
-        self._count = 0
+        self._batch = 0
 
     # life cycle -----------------------------------------------------------------------------
     def start(self) -> "Session":
         self.master, self.slave = os.openpty()
         fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
         attrs = termios.tcgetattr(self.slave)
-        attrs[3] &= ~termios.ECHO  # scripted input is written up front: echoing it would jumble the output
+        attrs[3] &= ~termios.ECHO  # scripted input is typed ahead: echoing it would jumble the output
         termios.tcsetattr(self.slave, termios.TCSANOW, attrs)
         os.set_blocking(self.master, False)
-        self.proc = proc.session(BASH, cwd=self.cwd, env=self.env, pass_fds=(self.slave,))
-        os.close(self.slave)  # the shell holds it; we talk through the master
+        try:
+            self.proc = proc.session(BASH, cwd=self.cwd, env=self.env, pass_fds=(self.slave,))
+        finally:
+            os.close(self.slave)  # the shell holds it; we talk through the master
         os.set_blocking(self.proc.stdout.fileno(), False)
         self._buf = b""
         return self
@@ -95,6 +107,8 @@ class Session:
 
     def __exit__(self, *exc) -> None:
         self.close()
+        if self._own_tmp:
+            self._own_tmp.cleanup()
 
     @property
     def alive(self) -> bool:
@@ -102,57 +116,80 @@ class Session:
 
     # running --------------------------------------------------------------------------------
     def run(self, command: str, *, timeout: float = 60.0, stdin: str | None = None, pty: bool = False) -> Outcome:
-        """Run one command (any bash text) in the session; kill what it started when it overruns."""
+        return self.run_steps([Step(command, stdin, pty)], timeout)[0]
+
+    def run_steps(self, steps: Sequence[Step], timeout: float = 60.0) -> list[Outcome]:
+        """Run the steps in order within one deadline; after a timeout the rest are not run (fewer outcomes)."""
         if not self.alive:
             self.close()
             self.start()
+        self._batch += 1
+        self.stop_file.unlink(missing_ok=True)
+        script = self.tmp / f"batch-{self._batch}.sh"
+        script.write_text("".join(self._line(i, s) for i, s in enumerate(steps)))
         started = time.monotonic()
-        line = f"eval {quote(command)} {self._redirects(stdin, pty)}; printf '\\n%s %d\\n' {self.salt} \"$?\"\n"
         try:
-            self.proc.stdin.write(line.encode())
+            self.proc.stdin.write(f". {quote(str(script))}\n".encode())
             self.proc.stdin.flush()
         except BrokenPipeError:
-            return self._died(started, b"")
-        if pty and stdin is not None:
-            self._feed_pty(scripted_input(stdin))
-        return self._collect(started, timeout, pty)
+            return [self._died(started, b"")]
+        return self._collect(steps, started, started + timeout)
 
-    def _redirects(self, stdin: str | None, pty: bool) -> str:
+    def _line(self, i: int, step: Step) -> str:
+        # a killed step leaves the stop file: the sourced batch returns instead of running the rest
+        return (f"eval {quote(step.command)} {self._redirects(i, step)}; "
+                f"printf '\\n%s %d-%d %d\\n' {self.salt} {self._batch} {i} \"$?\"; "
+                f"[ -e {quote(str(self.stop_file))} ] && return 0\n")
+
+    def _redirects(self, i: int, step: Step) -> str:
         fd = self.slave
-        if pty:
+        if step.pty:
             return f"<&{fd} >&{fd} 2>&{fd}"
-        if stdin is None:
+        if step.stdin is None:
             return "</dev/null"
-        self._count += 1
-        path = self.tmp / f"stdin-{self._count}"
-        path.write_text(scripted_input(stdin))
+        path = self.tmp / f"stdin-{self._batch}-{i}"
+        path.write_text(scripted_input(step.stdin))
         return f"<{quote(str(path))}"
 
-    def _feed_pty(self, text: str) -> None:
-        data = text.encode() + b"\x04"  # then end-of-file, for programs that read to the end
-        os.set_blocking(self.master, True)
-        try:
-            os.write(self.master, data)
-        finally:
-            os.set_blocking(self.master, False)
+    def _feed(self, step: Step) -> None:
+        if step.pty and step.stdin is not None:
+            data = scripted_input(step.stdin).encode() + b"\x04"  # then end-of-file, for readers of all input
+            os.set_blocking(self.master, True)
+            try:
+                os.write(self.master, data)
+            finally:
+                os.set_blocking(self.master, False)
 
-    def _collect(self, started: float, timeout: float, pty: bool) -> Outcome:
+    def _collect(self, steps: Sequence[Step], started: float, deadline: float) -> list[Outcome]:
         out_fd = self.proc.stdout.fileno()
-        screen = b""
-        deadline, timed_out = started + timeout, False
-        while True:
+        outcomes: list[Outcome] = []
+        screen, timed_out, mark = b"", False, started
+        self._feed(steps[0])
+        while len(outcomes) < len(steps):
             found = self._marker.search(self._buf)
+            if found and int(found.group(1)) != self._batch:  # a late marker of an abandoned batch
+                self._buf = self._buf[found.end():]
+                continue
             if found:
                 body, self._buf = self._buf[: found.start()], self._buf[found.end():]
-                if pty:
+                step = steps[len(outcomes)]
+                if step.pty:
                     screen += self._drain_pty()
-                text = _text(body + screen)
-                status = None if timed_out else int(found.group(1))
-                return Outcome(status, text, time.monotonic() - started, timed_out)
+                now = time.monotonic()
+                status = None if timed_out else int(found.group(3))
+                outcomes.append(Outcome(status, _text(body + screen), now - mark, timed_out))
+                screen, mark = b"", now
+                if timed_out:
+                    break
+                if len(outcomes) < len(steps):
+                    self._feed(steps[len(outcomes)])
+                continue
             wait = deadline - time.monotonic()
             if wait <= 0:
-                if timed_out:  # the shell itself is stuck: give up on it
-                    return self._died(started, self._buf + screen, timed_out=True)
+                if timed_out:  # the shell itself does not answer: give up on it
+                    outcomes.append(self._died(mark, self._buf + screen, timed_out=True))
+                    break
+                self.stop_file.touch()
                 proc.kill_group_except(self.proc.pid, self.proc.pid)
                 timed_out, deadline = True, time.monotonic() + GRACE
                 continue
@@ -162,8 +199,10 @@ class Session:
             if out_fd in ready:
                 chunk = self._read(out_fd)
                 if chunk == b"" and self.proc.poll() is not None:
-                    return self._died(started, self._buf + screen)
+                    outcomes.append(self._died(mark, self._buf + screen))
+                    break
                 self._buf += chunk
+        return outcomes
 
     def _drain_pty(self) -> bytes:
         data = b""
@@ -183,11 +222,11 @@ class Session:
         except OSError:  # EIO on a pty whose other side is closed
             return b""
 
-    def _died(self, started: float, body: bytes, timed_out: bool = False) -> Outcome:
+    def _died(self, mark: float, body: bytes, timed_out: bool = False) -> Outcome:
         status = None if timed_out or self.proc is None else self.proc.poll()
         self.close()
         self._buf = b""
-        return Outcome(status, _text(body), time.monotonic() - started, timed_out, shell_exited=not timed_out)
+        return Outcome(status, _text(body), time.monotonic() - mark, timed_out, shell_exited=not timed_out)
 
 
 def _text(data: bytes) -> str:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -32,21 +31,31 @@ class AnnotationError(ValueError):
         super().__init__(message)
 
 
+_WORD = re.compile(r"""\s*(?:([A-Za-z][\w-]*)(?:=("(?:[^"\\]|\\.)*"|'[^']*'|[^\s"']+))?(?=\s|$)|(\S+))""")
+
+
 def parse_annotation(text: str) -> dict:
     """`rehearse: skip="why" timeout=5 setup` -> {"skip": "why", "timeout": 5.0, "setup": True}."""
     body = re.sub(r"^\s*rehearse\s*:", "", text, count=1)
-    try:
-        words = shlex.split(body, posix=True)
-    except ValueError as exc:
-        raise AnnotationError(f"rehearse comment: {exc}") from None
     out: dict = {}
-    for word in words:
-        key, eq, value = word.partition("=")
-        key = key.strip().lower().replace("_", "-")
+    for m in _WORD.finditer(body.rstrip()):
+        key, raw, junk = m.groups()
+        if junk or (key is None and m.group(0).strip()):
+            raise AnnotationError(f"rehearse comment: cannot read {(junk or m.group(0)).strip()!r} "
+                                  "(write key=value or key=\"value with spaces\")")
+        if key is None:
+            continue
+        key = key.lower().replace("_", "-")
         if key not in KEYS:
             raise AnnotationError(f"unknown rehearse key {key!r}; allowed: {', '.join(KEYS)}", key)
-        out[key] = _value(key, KEYS[key], value if eq else None)
+        out[key] = _value(key, KEYS[key], _unquote(raw) if raw is not None else None)
     return out
+
+
+def _unquote(raw: str) -> str:
+    if raw[:1] == '"':
+        return re.sub(r'\\(["\\])', r"\1", raw[1:-1])
+    return raw[1:-1] if raw[:1] == "'" else raw
 
 
 def _value(key: str, kind: str, value: str | None):
