@@ -17,6 +17,18 @@ import pytest
 from conftest import DATA, ROOT, golden, run_cli
 
 SHELL = DATA / "rehearse" / "shell.md"
+
+
+def _kubectl_available() -> bool:
+    import shutil
+
+    from deckops.rehearse.cluster import find_kubectl
+
+    return shutil.which(find_kubectl()) is not None
+
+
+needs_kubectl = pytest.mark.skipif(not _kubectl_available(),
+                                   reason="the positive control needs a kubectl (the local-cluster build makes one)")
 PROD_KUBECONFIG = """\
 apiVersion: v1
 kind: Config
@@ -175,6 +187,7 @@ def test_production_context_is_refused_before_any_connection(prod, how):
     assert server.connections == 0
 
 
+@needs_kubectl
 def test_allow_context_lets_it_through(prod):
     """The positive control: the same kubeconfig with --allow-context does reach the address."""
     config, server = prod
@@ -184,6 +197,7 @@ def test_allow_context_lets_it_through(prod):
     assert server.connections > 0
 
 
+@needs_kubectl
 def test_sandbox_contexts_from_config_are_allowed(prod, tmp_path):
     config, server = prod
     (tmp_path / "deckops.toml").write_text('sandbox-contexts = ["prod-*"]\n')
@@ -228,3 +242,53 @@ def _live_group(pgid: int) -> list[int]:
             return []
         time.sleep(0.05)
     return proc.group_members(pgid)
+
+
+# --- kind: a test double, because kind needs Docker and there is no Docker here --------------------
+
+FAKE_KIND = """#!/bin/bash
+# stands in for kind (no Docker on this machine): logs its arguments, `create` writes a kubeconfig
+echo "$*" >> "$KIND_LOG"
+if [ "$1" = create ]; then
+  while [ $# -gt 0 ]; do case "$1" in --name) name=$2; shift;; --kubeconfig) cfg=$2; shift;; esac; shift; done
+  sed "s/prod-eu-west/kind-$name/g" "$KIND_TEMPLATE" > "$cfg"
+fi
+"""
+
+
+@pytest.fixture
+def fake_kind(tmp_path, prod):
+    config, server = prod
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kind").write_text(FAKE_KIND)
+    (bin_dir / "docker").write_text("#!/bin/sh\nexit 0\n")  # `docker info` succeeds
+    for f in bin_dir.iterdir():
+        f.chmod(0o755)
+    log = tmp_path / "kind.log"
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "KIND_LOG": str(log), "KIND_TEMPLATE": str(config)}
+    return env, log, server
+
+
+@needs_kubectl
+@pytest.mark.parametrize("keep", [False, True])
+def test_kind_cluster_is_deleted_at_the_end_unless_keep(fake_kind, keep):
+    env, log, server = fake_kind
+    res = run_cli("rehearse", "--cluster", "kind", *(["--keep"] if keep else []), str(SHELL), env=env)
+    assert res.returncode == 2  # the fake cluster's address is no API server: creating the namespace fails
+    assert server.connections > 0  # ...but it was asked, with the kind-* context the double wrote
+    calls = log.read_text().splitlines()
+    name = re.search(r"--name (deckops-[a-z0-9]{6})", calls[0]).group(1)
+    assert calls[0].startswith(f"create cluster --name {name} ")
+    if keep:
+        assert len(calls) == 1 and f"kind delete cluster --name {name}" in res.stderr
+    else:
+        assert len(calls) == 2 and calls[1].startswith(f"delete cluster --name {name} ")
+
+
+def test_kind_without_docker_is_a_clear_error(fake_kind):
+    env, log, _ = fake_kind
+    Path(env["PATH"].split(":")[0], "docker").write_text("#!/bin/sh\nexit 1\n")
+    res = run_cli("rehearse", "--cluster", "kind", str(SHELL), env=env)
+    assert res.returncode == 2 and "Docker is not available" in res.stderr
+    assert not log.exists()

@@ -83,3 +83,20 @@ def test_sandbox_context_by_kubeconfig(local_cluster, tmp_path):
                   str(deck))
     assert res.returncode == 0, res.stdout + res.stderr
     assert local_cluster.kubeconfig.read_bytes() == before
+
+
+def test_cluster_local_is_brought_up_and_down_when_not_running(local_cluster, tmp_path):
+    """A second, named local cluster: started for the run, stopped after it (the fixture's stays up)."""
+    from deckops import localcluster
+
+    name = "rehearse-own"
+    deck = tmp_path / "d.md"
+    deck.write_text("# A\n\n```console\n$ kubectl get namespace default -o name\nnamespace/default\n```\n")
+    try:
+        res = run_cli("rehearse", "--cluster", "local", "--cluster-name", name, str(deck))
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert "context kwok-rehearse-own" in res.stdout
+        assert not localcluster.is_running(name)
+        assert localcluster.is_running(local_cluster.name)
+    finally:
+        localcluster.down(name)
