@@ -30,29 +30,25 @@ def check_targets(targets, renderer: Renderer, out: Path) -> list[Diagnostic]:
             diags += [_from_dict(d) for d in entry.get("diags", ())]
     if not stale:
         return diags
-    pending = renderer.start([t for t, _ in stale], ["html"], template="bare", in_place=True)
-    diags += renderer.finish(pending)
     from .session import Browser
 
-    with Browser(renderer.chrome()) as browser:
-        for t, h in stale:
-            found, outputs = _check_one(browser, t, pending.staged[t], out)
-            renderer.cache.put(t, "check", h, outputs, diags=[d.as_dict() for d in found])
-            diags += found
+    pending = renderer.start([t for t, _ in stale], ["html"], template="bare", in_place=True)
+    jobs = [(pending.staged[t].with_suffix(".html"), pending.staged[t].with_suffix(".shot.jpg")) for t, _ in stale]
+    try:
+        with Browser(renderer.chrome()) as browser:  # Chromium starts while marp-cli renders
+            diags += renderer.finish(pending)
+            measured = browser.measure_many(jobs, SCRIPT)
+    finally:
+        for b in pending.batches:
+            b.kill()
+    for (t, h), (_, shot), slides in zip(stale, jobs, measured):
+        found = checks.diagnostics(t.deck, str(t.path), slides)
+        flagged = checks.flagged(slides)
+        outputs = sheet.write(shot, slides, out, t.path, flagged) if slides else []
+        renderer.cache.put(t, "check", h, outputs, diags=[d.as_dict() for d in found])
+        diags += found
     renderer.cache.save()
     return diags
-
-
-def _check_one(browser, target, staged: Path, out: Path):
-    html = staged.with_suffix(".html")
-    shot = staged.with_suffix(".shot.png")
-    measured = browser.measure(html, shot, SCRIPT)
-    found = checks.diagnostics(target.deck, str(target.path), measured)
-    outputs = []
-    if measured:
-        flagged = {int(d.message.split()[1].rstrip(":")) for d in found}
-        outputs = sheet.write(shot, measured, out, target.path, flagged)
-    return found, outputs
 
 
 def _from_dict(d: dict) -> Diagnostic:

@@ -20,6 +20,11 @@ def diagnostics(deck: Deck, path: str, measured: list[dict]) -> list[Diagnostic]
     return out
 
 
+def flagged(measured: list[dict]) -> set[int]:
+    """1-based numbers of the slides with an error, for the contact sheet."""
+    return {n for n, m in enumerate(measured, 1) if m["overflowY"] > 0 or m["overflowX"] > 0 or m["failed"]}
+
+
 def _overflow(deck, slide, n, path, m) -> list[Diagnostic]:
     dy, dx = m["overflowY"], m["overflowX"]
     if dy <= 0 and dx <= 0:

@@ -67,7 +67,7 @@ def _grid(thumbs, flagged: set[int]):
 
 def _png(img) -> bytes:
     buf = io.BytesIO()
-    img.save(buf, "PNG", optimize=False, compress_level=3)
+    img.save(buf, "PNG", optimize=False, compress_level=1)  # speed over size
     return buf.getvalue()
 
 
