@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from .engine import Context, Finding
@@ -34,8 +35,13 @@ def lexically_inside(path: Path, root: Path) -> bool:
 def inside(path: Path, root: Path) -> bool:
     if not lexically_inside(path, root):
         return False
+    return _resolved_inside(str(path), str(root))
+
+
+@lru_cache(maxsize=4096)
+def _resolved_inside(path: str, root: str) -> bool:
     try:  # symlinks inside the repo may still point out of it
-        path.resolve().relative_to(root.resolve())
+        Path(path).resolve().relative_to(Path(root).resolve())
         return True
     except (ValueError, OSError, RuntimeError):
         return False

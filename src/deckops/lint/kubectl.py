@@ -88,13 +88,28 @@ def _logical_lines(script):
         i += 1
 
 
+_TOKEN = re.compile(r"""\|\||&&|;;|\|&|[|;&()]|\d*[<>]+&?-?\d*|(?:[^\s'"\\|;&()<>]+|'[^']*'|"(?:[^"\\]|\\.)*"|\\.)+""")
+_UNQUOTE = re.compile(r"""'([^']*)'|"((?:[^"\\]|\\.)*)"|\\(.)""")
+
+
+def _words(text: str) -> list[str] | None:
+    """Shell words and operators (quotes removed); None when quotes do not balance."""
+    text = re.sub(r"(^|\s)#.*$", "", text)
+    tokens, end = [], 0
+    for m in _TOKEN.finditer(text):
+        if text[end:m.start()].strip():
+            return None  # something no token matched: an unbalanced quote
+        tokens.append(m.group(0))
+        end = m.end()
+    if text[end:].strip():
+        return None
+    return [_UNQUOTE.sub(lambda m: m.group(1) if m.group(1) is not None else (
+        m.group(2) if m.group(2) is not None else m.group(3)), t) for t in tokens]
+
+
 def _simple_commands(text: str):
-    try:
-        lex = shlex.shlex(text, posix=True, punctuation_chars=True)
-        lex.whitespace_split = True
-        lex.commenters = "#"
-        tokens = list(lex)
-    except ValueError:
+    tokens = _words(text)
+    if tokens is None:
         return  # unbalanced quotes: shell-syntax reports it
     cmd: list[str] = []
     for tok in tokens:
@@ -108,18 +123,19 @@ def _simple_commands(text: str):
         yield cmd
 
 
+_REDIRECT = re.compile(r"\d*[<>]+&?-?\d*")
+
+
 def _strip_redirects(words: list[str]) -> list[str]:
+    """Drop `> file`, `2>&1`, `<<EOF` and the like: they are not arguments."""
     out, skip = [], False
-    for i, w in enumerate(words):
+    for w in words:
         if skip:
             skip = False
-            continue
-        if set(w) <= set("<>&") and ("<" in w or ">" in w):
-            skip = not w.endswith("&") or True
-            if out and out[-1].isdigit():
-                out.pop()
-            continue
-        out.append(w)
+        elif _REDIRECT.fullmatch(w):
+            skip = not ("&" in w and not w.endswith("&"))  # `2>&1` carries its target
+        else:
+            out.append(w)
     return out
 
 
@@ -134,12 +150,13 @@ def _program(words: list[str]) -> int:
 
 def _calls(ctx: Context):
     aliases = dict(ctx.config.aliases)
+    names = re.compile(r"(?<![\w-])(?:kubectl|" + "|".join(map(re.escape, sorted(aliases))) + r")(?![\w-])")
     broken = syntax_errors(ctx)
     for n, script in enumerate(shell_scripts(ctx)):
         bad_line = script.pos(broken[n][0])[0] if n in broken else None
         for text, line, col in _logical_lines(script):
-            if line == bad_line:
-                continue  # shell-syntax reports it; shlex would guess
+            if line == bad_line or not names.search(text):
+                continue  # no kubectl here (shlex is slow), or shell-syntax reports the line
             cursor = 0
             for words in _simple_commands(text):
                 words = _strip_redirects(words)

@@ -89,8 +89,9 @@ def _correction(found: str, terms: dict[str, str], canon_lower: dict[str, str]) 
 def terminology(ctx: Context):
     terms = glossary(ctx)
     canon_lower = {v.lower(): v for v in terms.values()}
+    pattern = _pattern(ctx)
     for line, text in prose_lines(ctx):
-        for m in _pattern(ctx).finditer(text):
+        for m in pattern.finditer(text):
             found = " ".join(m.group(0).split())
             right = _correction(found, terms, canon_lower)
             if right is None:
@@ -110,9 +111,10 @@ def near_duplicate_term(ctx: Context):
     words: list[tuple[str, int, int]] = []
     seen: Counter = Counter()
     forms: Counter = Counter()
+    pattern = _pattern(ctx)
     for line, text in prose_lines(ctx):
         forms.update(m.group(0) for m in _WORD.finditer(text))
-        text = _pattern(ctx).sub(lambda m: " " * len(m.group(0)), text)  # glossary terms: terminology's job
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)  # glossary terms: terminology's job
         words.extend((m.group(0), line, m.start() + 1) for m in _WORD.finditer(text))
     shown: dict[str, str] = {}
     for form, n in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0])):

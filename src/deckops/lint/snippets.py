@@ -1,6 +1,7 @@
 """D401/D402/D404: shell syntax (one `bash -n`), shellcheck (one call per deck) and Kubernetes manifests."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -9,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import proc
+from .. import files, proc
 from ..deck import CONSOLE_LANGS, SHELL_LANGS, Fence
 from .engine import Context, Finding
 
@@ -133,11 +134,68 @@ def shellcheck(ctx: Context):
         return
     broken = syntax_errors(ctx)
     todo = [(i, s.text) for i, s in enumerate(scripts) if i not in broken]
-    for i, c in _run_shellcheck(binary, todo):
+    for i, c in _cached_shellcheck(ctx, binary, todo):
         deck_line, col = scripts[i].pos(c["line"], c["column"])
         code = f"SC{c['code']}"
         yield Finding(deck_line, col, f"{code}: {c['message']}",
                       f"see https://www.shellcheck.net/wiki/{code}", severity=_SC_LEVEL.get(c["level"]))
+
+
+def _cached_shellcheck(ctx: Context, binary: str, blocks):
+    """shellcheck only blocks it has not seen: results are kept per block text and shellcheck binary."""
+    cache = _ShellcheckCache.of(ctx, binary)
+    known = {i: cache.get(text) for i, text in blocks}
+    fresh = [(i, text) for i, text in blocks if known[i] is None]
+    found: dict[int, list] = {i: [] for i, _ in fresh}
+    for i, c in _run_shellcheck(binary, fresh):
+        found[i].append({k: c[k] for k in ("line", "column", "level", "code", "message")})
+    texts = dict(blocks)
+    for i, comments in found.items():
+        cache.put(texts[i], comments)
+        known[i] = comments
+    cache.save()
+    return [(i, c) for i, _ in blocks for c in known[i]]
+
+
+class _ShellcheckCache:
+    """block text hash -> shellcheck comments, one JSON file per shellcheck binary (path, size, mtime)."""
+
+    MAX_ENTRIES = 50_000
+
+    def __init__(self, path: Path):
+        self.path, self.dirty = path, False
+        try:
+            self.data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.data = {}
+
+    @classmethod
+    def of(cls, ctx: Context, binary: str) -> "_ShellcheckCache":
+        key = ("shellcheck-cache", binary)
+        if key not in ctx.cache:
+            st = Path(binary).stat()
+            ident = f"{Path(binary).resolve()}:{st.st_size}:{st.st_mtime_ns}:{','.join(SHELLCHECK_EXCLUDE)}"
+            name = hashlib.sha256(ident.encode()).hexdigest()[:16]
+            ctx.cache[key] = cls(files.CACHE_HOME / "shellcheck" / f"{name}.json")
+        return ctx.cache[key]
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def get(self, text: str):
+        return self.data.get(self._key(text))
+
+    def put(self, text: str, comments: list) -> None:
+        if len(self.data) >= self.MAX_ENTRIES:
+            self.data.clear()  # crude but bounded
+        self.data[self._key(text)] = comments
+        self.dirty = True
+
+    def save(self) -> None:
+        if self.dirty:
+            files.write_atomic(self.path, json.dumps(self.data, separators=(",", ":")).encode())
+            self.dirty = False
 
 
 def _run_shellcheck(binary: str, blocks):
