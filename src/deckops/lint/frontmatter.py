@@ -255,3 +255,31 @@ def directive_scope(ctx: Context):
 def _slide_no(ctx: Context, line: int) -> int:
     s = ctx.deck.slide_at(line)
     return s.index if s else 0
+
+
+# --- rehearse-comment -----------------------------------------------------------------------------
+
+def rehearse_comment(ctx: Context):
+    """`<!-- rehearse: ... -->` annotations, read by the same parser `deckops rehearse` uses."""
+    from ..rehearse.snippets import KEYS, AnnotationError, parse_annotation
+
+    for s in ctx.deck.slides:
+        for c in s.comments:
+            if c.kind != "rehearse":
+                continue
+            try:
+                parse_annotation(c.text)
+            except AnnotationError as exc:
+                line, col = _key_pos(ctx, c, exc.key)
+                guess = did_you_mean(exc.key, KEYS) if exc.key and exc.key not in KEYS else None
+                yield Finding(line, col, str(exc), f"did you mean `{guess}`?" if guess else
+                              "write key=value or key=\"value with spaces\"; see docs/rehearse.md")
+
+
+def _key_pos(ctx: Context, c, key: str) -> tuple[int, int]:
+    for n in range(c.line, c.end_line + 1):
+        text = ctx.deck.lines[n - 1] if n - 1 < len(ctx.deck.lines) else ""
+        idx = text.find(key) if key else -1
+        if idx >= 0:
+            return n, idx + 1
+    return c.line, c.col

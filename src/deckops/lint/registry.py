@@ -17,6 +17,8 @@ RULES: dict[str, Rule] = {
                  "a theme that is neither built in nor in themes/"),
     "D105": Rule("D105", "directive-scope", "warning", frontmatter.directive_scope,
                  "a global directive used per slide, `_` on a global, a global defined twice"),
+    "D106": Rule("D106", "rehearse-comment", "error", frontmatter.rehearse_comment,
+                 "a `<!-- rehearse: ... -->` annotation deckops rehearse cannot read"),
     "D201": Rule("D201", "empty-slide", "warning", structure.empty_slide, "a slide with no content"),
     "D202": Rule("D202", "missing-slide-break", "warning", structure.missing_slide_break,
                  "a second h1 on one slide: a forgotten `---`"),
