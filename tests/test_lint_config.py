@@ -64,3 +64,10 @@ def test_custom_directive_from_config_via_cli(tmp_path):
     (tmp_path / "deckops.toml").write_text('directives = ["speeker"]\n')
     r = run_cli("lint", "--select", "unknown-directive", str(tmp_path / "deck.md"), cwd=tmp_path)
     assert (r.returncode, r.stdout) == (0, "1 file checked: 0 errors, 0 warnings, 0 info\n")
+
+
+def test_select_and_ignore_by_code_prefix():
+    got = {d.code for d in run(SEED, select=("D2",))}
+    assert got == {"D201", "D202"}
+    got = {d.code for d in run(SEED, ignore=("D5", "D4"))}
+    assert got and not any(c.startswith(("D4", "D5")) for c in got)

@@ -41,11 +41,18 @@ class Context:
         return self.config.root
 
 
+def _matches(rule: Rule, idents) -> bool:
+    """By name, by code, or by code prefix (`D4` = every snippet rule)."""
+    return any(i in (rule.code, rule.name) or (_PREFIX.match(i) and rule.code.startswith(i)) for i in idents)
+
+
+_PREFIX = re.compile(r"^D\d{1,2}$")
+
+
 def _selected(rule: Rule, config: Config) -> bool:
-    ids = {rule.code, rule.name}
-    if config.select and not (ids & set(config.select)) and "all" not in config.select:
+    if config.select and "all" not in config.select and not _matches(rule, config.select):
         return False
-    return not (ids & set(config.ignore))
+    return not _matches(rule, config.ignore)
 
 
 def _severity(rule: Rule, config: Config) -> str:
