@@ -147,3 +147,20 @@ def test_marp_cli_pin_matches_the_repo(workflow):
 
     pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["@marp-team/marp-cli"]
     assert str(workflow["env"]["MARP_CLI_VERSION"]) == pinned
+
+
+def test_every_deckops_command_in_the_workflow_parses(workflow):
+    """The workflow only uses subcommands and flags deckops has (argparse would exit 2 in CI)."""
+    import shlex
+
+    from deckops.cli import build_parser
+
+    calls = [m.group(0) for job in workflow["jobs"] for m in
+             re.finditer(r"\bdeckops (?!@)[^|&;\n]+", _runs(workflow, job))]
+    assert len(calls) >= 5, calls
+    parser = build_parser()
+    for call in calls:
+        try:
+            parser.parse_args(shlex.split(call)[1:])
+        except SystemExit:
+            pytest.fail(f"deckops rejects: {call}")
