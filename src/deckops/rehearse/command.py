@@ -6,9 +6,8 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from .. import deck as deck_mod
 from ..errors import UsageError
@@ -21,8 +20,7 @@ from .verdict import CommandResult, SnippetResult, judge
 DEFAULT_TIMEOUT = 60.0
 
 
-@dataclass
-class Plan:
+class Plan(NamedTuple):
     path: Path
     deck: deck_mod.Deck
     settings: settings_mod.Settings
@@ -86,8 +84,7 @@ def _plan(path: Path, base: settings_mod.Settings) -> Plan:
 
 # --- which cluster, and the guard -------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(NamedTuple):
     kind: str  # "none" | "local" | "kind" | "context"
     context: str | None = None
     files: tuple[Path, ...] = ()

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from functools import cached_property
+from typing import Iterable, NamedTuple, Sequence
 
 ELLIPSIS = "..."
 
@@ -23,15 +23,20 @@ K8S_MASKS = {
 }
 
 
-@dataclass(frozen=True)
 class Masks:
-    """Compiled masks: each match becomes `<name>` in both lines before they are compared."""
-    patterns: tuple[tuple[str, re.Pattern], ...]
+    """Masks: each match becomes `<name>` in both lines before they are compared (compiled on first use:
+    lines that match exactly never need them)."""
+
+    def __init__(self, table: tuple[tuple[str, str], ...]):
+        self.table = tuple(table)
 
     @classmethod
     def build(cls, k8s: bool = True, extra: dict[str, str] | None = None) -> "Masks":
-        table = {**(K8S_MASKS if k8s else {}), **(extra or {})}
-        return cls(tuple((name, re.compile(p)) for name, p in table.items()))
+        return cls(tuple({**(K8S_MASKS if k8s else {}), **(extra or {})}.items()))
+
+    @cached_property
+    def patterns(self) -> tuple[tuple[str, re.Pattern], ...]:
+        return tuple((name, re.compile(p)) for name, p in self.table)
 
     def apply(self, line: str) -> str:
         for name, pattern in self.patterns:
@@ -65,7 +70,7 @@ def line_matches(expected: str, actual: str, masks: Masks = NO_MASKS) -> bool:
         return _full(expected[:-5], actual)
     if expected.endswith(" (glob)"):
         return _full(glob_to_regex(expected[:-7]), actual)
-    return bool(masks.patterns) and masks.apply(expected) == masks.apply(actual)
+    return bool(masks.table) and masks.apply(expected) == masks.apply(actual)
 
 
 def _full(pattern: str, actual: str) -> bool:
@@ -75,8 +80,7 @@ def _full(pattern: str, actual: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class Comparison:
+class Comparison(NamedTuple):
     ok: bool
     merged: tuple[str, ...]  # actual output, with each matching expected line kept as written
     diff: tuple[str, ...]  # unified diff lines (empty when ok)

@@ -10,9 +10,8 @@ import struct
 import tempfile
 import termios
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 from .. import proc
 
@@ -20,15 +19,13 @@ GRACE = 3.0  # seconds the shell gets to report after what it ran was killed
 BASH = ("bash", "--noprofile", "--norc")
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     command: str  # any bash text
     stdin: str | None = None  # scripted input (a file, or typed into the pty)
     pty: bool = False
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     status: int | None  # exit status; None when the command timed out
     output: str
     seconds: float
@@ -36,19 +33,13 @@ class Outcome:
     shell_exited: bool = False
 
 
+_SPECIAL = re.compile(r"[\\'\x00-\x1f\x7f]")
+_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n"}
+
+
 def quote(text: str) -> str:
     """bash ANSI-C quoting ($'...'), safe for any text including newlines and quotes."""
-    out = []
-    for ch in text:
-        if ch in "\\'":
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ord(ch) < 32 or ord(ch) == 127:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    return "$'" + "".join(out) + "'"
+    return "$'" + _SPECIAL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), text) + "'"
 
 
 def scripted_input(text: str) -> str:
@@ -67,6 +58,7 @@ class Session:
         self.salt = "DECKOPS-" + os.urandom(8).hex()  # (not `secrets`: importing it costs more than a run)
         self._marker = re.compile(rb"\n" + self.salt.encode() + rb" (\d+)-(\d+) (\d+)\n")
         self.stop_file = self.tmp / f"stop-{self.salt}"
+        self._stop_check = f"[ -e {quote(str(self.stop_file))} ] && return 0"
         self.proc = None
         self.master = self.slave = None
         self._buf = b""
@@ -139,7 +131,7 @@ class Session:
         # a killed step leaves the stop file: the sourced batch returns instead of running the rest
         return (f"eval {quote(step.command)} {self._redirects(i, step)}; "
                 f"printf '\\n%s %d-%d %d\\n' {self.salt} {self._batch} {i} \"$?\"; "
-                f"[ -e {quote(str(self.stop_file))} ] && return 0\n")
+                f"{self._stop_check}\n")
 
     def _redirects(self, i: int, step: Step) -> str:
         fd = self.slave

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from ..errors import UsageError
 
@@ -26,11 +25,13 @@ KEYS = {
 CLUSTERS = ("local", "kind")
 
 
-@dataclass(frozen=True)
-class Settings:
-    aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({"k": "kubectl"}))
-    env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    masks: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+class Settings(NamedTuple):
+    aliases: Mapping[str, str] = MappingProxyType({"k": "kubectl"})
+    env: Mapping[str, str] = _EMPTY
+    masks: Mapping[str, str] = _EMPTY
     k8s_masks: bool = True
     cluster: str | None = None
     cluster_name: str = "deckops"
@@ -79,7 +80,7 @@ def merge(base: Settings, table: dict, where: str) -> Settings:
         values["aliases"] = MappingProxyType({**base.aliases, **values["aliases"]})
     if "sandbox_contexts" in values:
         values["sandbox_contexts"] = base.sandbox_contexts + values["sandbox_contexts"]
-    return replace(base, **values)
+    return base._replace(**values)
 
 
 def _check(where: str, key: str, kind: str, value):

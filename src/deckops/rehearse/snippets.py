@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from ..deck import SHELL_LANGS, Deck, Fence, Slide
 
@@ -79,14 +78,12 @@ def _value(key: str, kind: str, value: str | None):
     return number
 
 
-@dataclass(frozen=True)
-class Expected:
+class Expected(NamedTuple):
     text: str
     line: int  # 1-based file line
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     text: str  # what runs (aliases resolved, continuations joined with newlines)
     shown: str  # as on the slide, first line
     line: int  # the `$ ` line (or the first script line)
@@ -96,8 +93,7 @@ class Command:
     interactive: bool = False
 
 
-@dataclass(frozen=True)
-class Snippet:
+class Snippet(NamedTuple):
     deck: str
     slide: int
     title: str
@@ -127,18 +123,16 @@ def synthetic(deck: str, role: str, text: str) -> Snippet:
     return Snippet(deck, 0, role, 0, 0, (command,), False, role=role)
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """A deck-level mistake found while extracting (a bad annotation), with its position."""
     line: int
     col: int
     message: str
 
 
-@dataclass
-class Extracted:
-    snippets: list[Snippet] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+class Extracted(NamedTuple):
+    snippets: list[Snippet]
+    problems: list[Problem]
 
 
 def resolve_aliases(command: str, aliases: Mapping[str, str]) -> str:
@@ -159,7 +153,7 @@ def runnable(fence: Fence) -> bool:
 def extract(deck: Deck, aliases: Mapping[str, str] | None = None) -> Extracted:
     """Every runnable fence of every slide, in order; setup blocks first, teardown blocks last."""
     aliases = {"k": "kubectl"} if aliases is None else aliases
-    found = Extracted()
+    found = Extracted([], [])
     for slide in deck.slides:
         prev_end = slide.start_line - 1
         for fence in slide.fences:

@@ -1,15 +1,14 @@
 """Judges what a snippet did: exit status, timeouts and the output against the slide (no I/O)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .match import Comparison, Masks, compare
 from .runner import Outcome
 from .snippets import Command, Snippet
 
 
-@dataclass(frozen=True)
-class CommandResult:
+class CommandResult(NamedTuple):
     command: Command
     outcome: Outcome
     comparison: Comparison | None  # console commands only
@@ -21,8 +20,7 @@ class CommandResult:
         return output_lines(self.outcome.output)
 
 
-@dataclass(frozen=True)
-class SnippetResult:
+class SnippetResult(NamedTuple):
     snippet: Snippet
     status: str  # "pass" | "fail" | "skip"
     commands: tuple[CommandResult, ...] = ()
