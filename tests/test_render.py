@@ -70,7 +70,7 @@ def test_marp_warning_is_positioned_at_the_missing_image(talk: Path):
     targets, _ = plan([talk / "slides" / "good.md", talk / "slides" / "broken.md"], talk)
     staged = {t: talk / "stage" / "r0" / t.rel for t in targets}
     diags = warning_diags([marp.parse(MARP_LOG)], staged, talk / "stage")
-    assert [(Path(d.path).name, d.line, d.code) for d in diags] == [("broken.md", 7, "D603")]
+    assert [(Path(d.path).name, d.line, d.code) for d in diags] == [("broken.md", 7, "D603"), ("broken.md", 28, "D603")]
     assert "does-not-exist.png" in diags[0].message
 
 

@@ -70,9 +70,9 @@ def _progress(label: str):
 def check(decks: list[Path], config: Config, out: Path, *, force: bool = False,
           formats: tuple[str, ...] = ()) -> list[Diagnostic]:
     """Browser checks (and, with formats, a render of those formats running alongside them)."""
-    targets, diags = plan(decks, config.root)
     with locked(out), temp_dir(out) as tmp:
         renderer = Renderer(config, out, tmp, force=force, progress=_progress("rendering"))
+        targets, diags = plan(decks, config.root, renderer.cache.memo)
         pending = renderer.start(targets, list(formats)) if formats else None
         try:
             diags += check_targets(targets, renderer, out)
@@ -82,6 +82,7 @@ def check(decks: list[Path], config: Config, out: Path, *, force: bool = False,
             raise
         if pending:
             diags += renderer.finish(pending)
+        renderer.cache.save()
     return html_warning(config) + diags
 
 
@@ -91,7 +92,7 @@ def run(args, config: Config) -> int:
 
     decks = collect_decks(args.decks, config)
     diags = lint_decks(decks, config)
-    diags = _dedupe(diags + check(decks, config, out_dir(args, config), force=args.force))
+    diags = _dedupe(diags + check(decks, config, out_dir(args, config), force=args.force, formats=("html",)))
     emit(report(diags, len(decks), args), args.output)
     return exit_code(diags)
 

@@ -59,11 +59,12 @@ def html_warning(config: Config) -> list[Diagnostic]:
 def render(paths: list[Path], config: Config, out: Path, formats: list[str], *, force: bool = False,
            label: str = "rendering") -> Outcome:
     """Render every deck in one marp-cli batch per format; skip decks whose outputs are current."""
-    targets, diags = plan(paths, config.root)
     with locked(out), temp_dir(out) as tmp:
         renderer = Renderer(config, out, tmp, force=force, progress=Progress(label) if Progress.wanted() else None)
+        targets, diags = plan(paths, config.root, renderer.cache.memo)
         pending = renderer.start(targets, formats)
         diags += renderer.finish(pending)
+        renderer.cache.save()
     return Outcome(html_warning(config) + diags, len(pending.stale), len(targets) - len(pending.stale))
 
 

@@ -35,9 +35,11 @@ class Cache:
         self.path = out_dir / CACHE_NAME
         try:
             doc = json.loads(self.path.read_text(encoding="utf-8"))
-            self.entries = doc["entries"] if doc.get("schema") == SCHEMA else {}
+            ok = doc.get("schema") == SCHEMA
+            self.entries = doc["entries"] if ok else {}
+            self.memo = doc.get("memo", {}) if ok else {}  # deck -> sha + assets (see plan.plan)
         except (OSError, ValueError, KeyError, AttributeError):
-            self.entries = {}
+            self.entries, self.memo = {}, {}
 
     @staticmethod
     def key(target, fmt: str) -> str:
@@ -56,5 +58,5 @@ class Cache:
         self.entries[self.key(target, fmt)] = {"hash": hash_, "outputs": sorted(outputs), **extra}
 
     def save(self) -> None:
-        doc = {"schema": SCHEMA, "entries": self.entries}
+        doc = {"schema": SCHEMA, "entries": self.entries, "memo": self.memo}
         write_atomic(self.path, json.dumps(doc, indent=1, sort_keys=True).encode())

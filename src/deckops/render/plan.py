@@ -1,12 +1,13 @@
 """Which decks to render and the repo files each one may read: the deck, its local assets, theme CSS."""
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote
 
-from .. import deck as deck_mod
 from ..diagnostic import Diagnostic, Pos
 from ..errors import UsageError
 
@@ -14,20 +15,26 @@ _REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*:|//|#)", re.I)
 _CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')]*)\1\s*\)""")
 
 
-@dataclass(frozen=True, eq=False)  # identity: targets are dict keys
+@dataclass(eq=False)  # identity: targets are dict keys
 class Target:
     """One deck to render: where it is, the root it is confined to, and the files it references."""
 
     path: Path  # as given (display)
-    deck: deck_mod.Deck
     data: bytes  # the exact bytes that are hashed and staged
     root: Path  # resolved repo root; local files outside it are never staged
     rel: Path  # deck path relative to root
-    assets: tuple[Path, ...]  # resolved files inside root that the deck references (may be missing)
+    assets: tuple[Path, ...] = field(default=())  # resolved files inside root it references (may be missing)
 
     @property
     def stem(self) -> str:
         return self.path.stem
+
+    @cached_property
+    def deck(self):
+        """The parsed deck, only when needed (a no-change rebuild never parses: see `memo`)."""
+        from .. import deck as deck_mod
+
+        return deck_mod.parse(self.data, str(self.path))
 
 
 def repo_root(path: Path, config_root: Path) -> Path:
@@ -42,7 +49,7 @@ def repo_root(path: Path, config_root: Path) -> Path:
     return p.parent
 
 
-def local_refs(deck: deck_mod.Deck) -> list[tuple[str, int, int]]:
+def local_refs(deck) -> list[tuple[str, int, int]]:
     """(decoded ref, line, col) of every local file the deck points at: images and CSS url()s."""
     refs = [(img.decoded, img.line, img.col) for s in deck.slides for img in s.images]
     in_code = {n for s in deck.slides for f in s.fences for n in range(f.line, f.end_line + 1)}
@@ -57,11 +64,15 @@ def resolve(deck_path: Path, ref: str) -> Path:
     return Path(ref).resolve() if ref.startswith("/") else (base / ref).resolve()
 
 
-def plan(paths: list[Path], config_root: Path) -> tuple[list[Target], list[Diagnostic]]:
-    """Load decks; a deck referencing local files outside its repo root is refused (error), not rendered."""
+def plan(paths: list[Path], config_root: Path, memo: dict | None = None) -> tuple[list[Target], list[Diagnostic]]:
+    """Load decks; a deck referencing local files outside its repo root is refused (error), not rendered.
+
+    `memo` (kept in the render cache) maps deck path -> sha256 of its bytes and its asset list, so an
+    unchanged deck is not parsed again.
+    """
     targets, diags, stems = [], [], {}
     for path in paths:
-        target, refused = _target(Path(path), config_root)
+        target, refused = _target(Path(path), config_root, memo if memo is not None else {})
         diags.extend(refused)
         if refused:
             continue
@@ -73,24 +84,31 @@ def plan(paths: list[Path], config_root: Path) -> tuple[list[Target], list[Diagn
     return targets, diags
 
 
-def _target(path: Path, config_root: Path) -> tuple[Target | None, list[Diagnostic]]:
+def _target(path: Path, config_root: Path, memo: dict) -> tuple[Target, list[Diagnostic]]:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    deck = deck_mod.parse(data, str(path))
     root = repo_root(path, config_root)
+    target = Target(path, data, root, path.resolve().relative_to(root))
+    key, sha = f"{path.resolve()}|{root}", hashlib.sha256(data).hexdigest()
+    known = memo.get(key)
+    if known and known.get("sha") == sha:
+        target.assets = tuple(Path(a) for a in known["assets"])
+        return target, []
     assets, diags = set(), []
-    for ref, line, col in local_refs(deck):
-        target = resolve(path, ref)
-        if _inside(target, root):
-            assets.add(target)
+    for ref, line, col in local_refs(target.deck):
+        found = resolve(path, ref)
+        if _inside(found, root):
+            assets.add(found)
         else:
             diags.append(Diagnostic("D304", "path-outside-repo", "error", Pos(str(path), line, col),
                                     f"`{ref}` points outside the repository ({root}); the deck is not rendered",
                                     "copy the file into the repository (e.g. images/) and reference it there"))
-    rel = path.resolve().relative_to(root)
-    return Target(path, deck, data, root, rel, tuple(sorted(assets))), diags
+    target.assets = tuple(sorted(assets))
+    if not diags:
+        memo[key] = {"sha": sha, "assets": [str(a) for a in target.assets]}
+    return target, diags
 
 
 def _inside(path: Path, root: Path) -> bool:
