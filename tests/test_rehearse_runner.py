@@ -109,3 +109,26 @@ def test_quote_roundtrips_awkward_text(session):
     assert quote("it's") == "$'it\\'s'"
     out = session.run(f"printf '%s' {quote(text)}")
     assert out.output == text.replace("\x01", "\x01")
+
+
+def test_queued_batches_timeout_in_the_middle_and_state_survives(session):
+    from deckops.rehearse.runner import Step
+
+    batches = [([Step("X=1"), Step("echo a$X")], 5), ([Step("sleep 30"), Step("echo never")], 0.5),
+               ([Step("echo c$X")], 5)]
+    got = list(session.run_batches(batches))
+    assert [[o.output for o in b] for b in got] == [["", "a1\n"], [got[1][0].output], ["c1\n"]]
+    assert got[1][0].timed_out and len(got[1]) == 1  # the rest of the timed-out batch did not run
+
+
+def test_queued_batches_after_the_shell_exits_run_in_a_fresh_shell(session):
+    from deckops.rehearse.runner import Step
+
+    got = list(session.run_batches([([Step("Y=2"), Step("exit 5"), Step("echo lost")], 5),
+                                    ([Step('echo "y=${Y:-unset}"')], 5)]))
+    assert [(o.status, o.shell_exited) for o in got[0]] == [(0, False), (5, True)]
+    assert got[1][0].output == "y=unset\n"
+
+
+def test_empty_batch(session):
+    assert session.run_steps([], 1) == []

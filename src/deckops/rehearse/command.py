@@ -15,7 +15,7 @@ from . import settings as settings_mod, snippets as snip_mod
 from .match import Masks
 from .progress import Progress
 from .runner import Session, Step
-from .verdict import CommandResult, SnippetResult, judge
+from .verdict import SnippetResult, judge
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -151,29 +151,46 @@ def _rehearse(plan: Plan, extra_env: dict, tmp: Path, args, progress: Progress) 
     masks = Masks.build(sets.k8s_masks, dict(sets.masks))
     env = {**os.environ, "TERM": "dumb", "NO_COLOR": "1", **extra_env, **sets.env}
     progress.deck(plan.path, len(plan.snippets))
-    stopped = False
     with Session(env, cwd=plan.path.resolve().parent, tmp=tmp) as session:
-        for snippet in plan.snippets:
-            if snippet.skip is not None:
-                result = SnippetResult(snippet, "skip", reason=snippet.skip or "skip")
-            elif stopped and snippet.role != "teardown":
-                result = SnippetResult(snippet, "skip", reason="not run (--fail-fast)")
-            else:
-                result = _run_snippet(session, snippet, masks, snippet.timeout or sets.timeout or DEFAULT_TIMEOUT)
-                stopped = stopped or (args.fail_fast and result.status == "fail")
+        for result in _results(session, plan.snippets, masks, sets.timeout or DEFAULT_TIMEOUT, args.fail_fast):
             plan.results.append(result)
             progress.add(result)
     progress.flush()
 
 
-def _run_snippet(session: Session, snippet: snip_mod.Snippet, masks: Masks, timeout: float) -> SnippetResult:
-    """All commands of a snippet in one batch under one deadline (the snippet's timeout)."""
+def _results(session: Session, snippets: list, masks: Masks, default_timeout: float,
+             fail_fast: bool) -> Iterator[SnippetResult]:
+    """Results in snippet order. Without --fail-fast every snippet is queued in the shell at once;
+    with it, one at a time, so nothing runs after a failure (but teardown)."""
+    runnable = [s for s in snippets if s.skip is None]
+    batches = [(_steps(s), s.timeout or default_timeout) for s in runnable]
+    outcomes = iter(()) if fail_fast else session.run_batches(batches)
+    stopped, k = False, -1
+    for snippet in snippets:
+        if snippet.skip is not None:
+            yield SnippetResult(snippet, "skip", reason=snippet.skip or "skip")
+            continue
+        k += 1
+        steps, timeout = batches[k]
+        if stopped and snippet.role != "teardown":
+            yield SnippetResult(snippet, "skip", reason="not run (--fail-fast)")
+            continue
+        got = session.run_steps(steps, timeout) if fail_fast else next(outcomes)
+        result = _verdict(snippet, got, masks, timeout)
+        stopped = stopped or (fail_fast and result.status == "fail")
+        yield result
+
+
+def _steps(snippet: snip_mod.Snippet) -> list[Step]:
     interactive = any(c.interactive for c in snippet.commands) or snippet.pty
     steps = []
     for command in snippet.commands:
         pty = snippet.pty or command.interactive
         steps.append(Step(command.text, snippet.stdin if (pty or not interactive) else None, pty))
-    outcomes = session.run_steps(steps, timeout)
+    return steps
+
+
+def _verdict(snippet: snip_mod.Snippet, outcomes, masks: Masks, timeout: float) -> SnippetResult:
     last = len(snippet.commands) - 1
     done = [judge(snippet, c, o, masks, i == last, timeout)
             for i, (c, o) in enumerate(zip(snippet.commands, outcomes))]

@@ -11,7 +11,7 @@ import tempfile
 import termios
 import time
 from pathlib import Path
-from typing import Mapping, NamedTuple, Sequence
+from typing import Iterator, Mapping, NamedTuple, Sequence
 
 from .. import proc
 
@@ -57,8 +57,9 @@ class Session:
         self.tmp = Path(tmp) if tmp else Path(self._own_tmp.name)
         self.salt = "DECKOPS-" + os.urandom(8).hex()  # (not `secrets`: importing it costs more than a run)
         self._marker = re.compile(rb"\n" + self.salt.encode() + rb" (\d+)-(\d+) (\d+)\n")
-        self.stop_file = self.tmp / f"stop-{self.salt}"
-        self._stop_check = f"[ -e {quote(str(self.stop_file))} ] && return 0"
+        # bash names our batch file in its messages; a terminal would say `bash: `
+        self._origin = re.compile(rb"(?m)^" + re.escape(str(self.tmp).encode()) + rb"/batch-(\d+)\.sh: (?:line \d+: )?"
+                                  rb"(?:(\d+ +(?:Killed|Terminated|Done|Exit \d+|Hangup|Interrupt)\b.*)\n?)?")
         self.proc = None
         self.master = self.slave = None
         self._buf = b""
@@ -112,34 +113,55 @@ class Session:
 
     def run_steps(self, steps: Sequence[Step], timeout: float = 60.0) -> list[Outcome]:
         """Run the steps in order within one deadline; after a timeout the rest are not run (fewer outcomes)."""
-        if not self.alive:
-            self.close()
-            self.start()
+        return next(self.run_batches([(steps, timeout)]))
+
+    def run_batches(self, batches: Sequence[tuple[Sequence[Step], float]]) -> Iterator[list[Outcome]]:
+        """Queue every batch at once (no round trip between snippets) and yield each one's outcomes as it
+        ends; a batch's deadline starts when the one before it has ended."""
+        pending = list(batches)
+        while pending:
+            if not self.alive:
+                self.close()
+                self.start()
+            ids = [self._write_batch(steps) for steps, _ in pending]
+            try:
+                self.proc.stdin.write("".join(f". {quote(str(self._script(i)))}\n" for i in ids).encode())
+                self.proc.stdin.flush()
+            except BrokenPipeError:
+                pass  # the collect loop sees the shell gone
+            for n, (batch, (steps, timeout)) in enumerate(zip(ids, pending)):
+                outcomes = self._collect(batch, steps, time.monotonic() + timeout)
+                yield outcomes
+                if self.proc is None:
+                    pending = pending[n + 1:]  # a fresh shell runs the rest
+                    break
+            else:
+                pending = []
+
+    def _script(self, batch: int) -> Path:
+        return self.tmp / f"batch-{batch}.sh"
+
+    def _stop(self, batch: int) -> Path:
+        return self.tmp / f"stop-{self.salt}-{batch}"
+
+    def _write_batch(self, steps: Sequence[Step]) -> int:
         self._batch += 1
-        self.stop_file.unlink(missing_ok=True)
-        script = self.tmp / f"batch-{self._batch}.sh"
-        script.write_text("".join(self._line(i, s) for i, s in enumerate(steps)))
-        started = time.monotonic()
-        try:
-            self.proc.stdin.write(f". {quote(str(script))}\n".encode())
-            self.proc.stdin.flush()
-        except BrokenPipeError:
-            return [self._died(started, b"")]
-        return self._collect(steps, started, started + timeout)
+        self._script(self._batch).write_text("".join(self._line(self._batch, i, s) for i, s in enumerate(steps)))
+        return self._batch
 
-    def _line(self, i: int, step: Step) -> str:
+    def _line(self, batch: int, i: int, step: Step) -> str:
         # a killed step leaves the stop file: the sourced batch returns instead of running the rest
-        return (f"eval {quote(step.command)} {self._redirects(i, step)}; "
-                f"printf '\\n%s %d-%d %d\\n' {self.salt} {self._batch} {i} \"$?\"; "
-                f"{self._stop_check}\n")
+        return (f"eval {quote(step.command)} {self._redirects(batch, i, step)}; "
+                f"printf '\\n%s %d-%d %d\\n' {self.salt} {batch} {i} \"$?\"; "
+                f"[ -e {quote(str(self._stop(batch)))} ] && return 0\n")
 
-    def _redirects(self, i: int, step: Step) -> str:
+    def _redirects(self, batch: int, i: int, step: Step) -> str:
         fd = self.slave
         if step.pty:
             return f"<&{fd} >&{fd} 2>&{fd}"
         if step.stdin is None:
             return "</dev/null"
-        path = self.tmp / f"stdin-{self._batch}-{i}"
+        path = self.tmp / f"stdin-{batch}-{i}"
         path.write_text(scripted_input(step.stdin))
         return f"<{quote(str(path))}"
 
@@ -152,14 +174,18 @@ class Session:
             finally:
                 os.set_blocking(self.master, False)
 
-    def _collect(self, steps: Sequence[Step], started: float, deadline: float) -> list[Outcome]:
+    def _collect(self, batch: int, steps: Sequence[Step], deadline: float) -> list[Outcome]:
+        if not steps:
+            return []
+        if self.proc is None:
+            return [self._died(time.monotonic(), b"")]
         out_fd = self.proc.stdout.fileno()
         outcomes: list[Outcome] = []
-        screen, timed_out, mark = b"", False, started
+        screen, timed_out, mark = b"", False, time.monotonic()
         self._feed(steps[0])
         while len(outcomes) < len(steps):
             found = self._marker.search(self._buf)
-            if found and int(found.group(1)) != self._batch:  # a late marker of an abandoned batch
+            if found and int(found.group(1)) < batch:  # a late marker of an abandoned batch
                 self._buf = self._buf[found.end():]
                 continue
             if found:
@@ -169,7 +195,7 @@ class Session:
                     screen += self._drain_pty()
                 now = time.monotonic()
                 status = None if timed_out else int(found.group(3))
-                outcomes.append(Outcome(status, _text(body + screen), now - mark, timed_out))
+                outcomes.append(Outcome(status, self._clean(body + screen, batch), now - mark, timed_out))
                 screen, mark = b"", now
                 if timed_out:
                     break
@@ -181,7 +207,7 @@ class Session:
                 if timed_out:  # the shell itself does not answer: give up on it
                     outcomes.append(self._died(mark, self._buf + screen, timed_out=True))
                     break
-                self.stop_file.touch()
+                self._stop(batch).touch()
                 proc.kill_group_except(self.proc.pid, self.proc.pid)
                 timed_out, deadline = True, time.monotonic() + GRACE
                 continue
@@ -195,6 +221,15 @@ class Session:
                     break
                 self._buf += chunk
         return outcomes
+
+    def _clean(self, data: bytes, batch: int) -> str:
+        """Messages say `bash: ` instead of our batch file; late job notices of earlier batches go."""
+        def repl(m: re.Match) -> bytes:
+            if m.group(2) and int(m.group(1)) != batch:
+                return b""
+            return b"bash: " + (m.group(2) + b"\n" if m.group(2) else b"")
+
+        return _text(self._origin.sub(repl, data))
 
     def _drain_pty(self) -> bytes:
         data = b""
