@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from pathlib import Path
 
@@ -170,7 +171,7 @@ def _value_hint(name: str, problem: str) -> str:
 
 def custom_themes(ctx: Context) -> dict[str, str]:
     """Theme name -> CSS text, from the configured theme folders/files inside the repo (read once)."""
-    deck_dir = Path(ctx.deck.path).resolve().parent
+    deck_dir = Path(os.path.abspath(ctx.deck.path)).parent  # no resolve(): the deck may be a symlink loop
     key = ("themes", str(ctx.root), str(deck_dir), ctx.config.themes)
     if key not in ctx.cache:
         found: dict[str, str] = {}

@@ -24,10 +24,11 @@ _MASKS = (
     re.compile(r"\]\([^)]*\)"),  # link/image targets
     re.compile(r"<!--.*?-->"),  # comments
     re.compile(r"<[^>\s][^>]*>"),  # HTML tags and autolinks
-    re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.I),  # bare URLs
-    re.compile(r"\bwww\.\S+"),
-    re.compile(r"\S+\.(?:png|jpe?g|gif|svg|webp|md|ya?ml|json|sh|py|go|io|com|org|dev|net)\b\S*", re.I),
 )
+_CHUNK = re.compile(r"\S+")
+# URLs and file names, tested per whitespace-separated chunk (a regex over the line could backtrack badly)
+_URLISH = re.compile(r"://|^www\.|\.(?:png|jpe?g|gif|svg|webp|md|ya?ml|json|sh|py|go|io|com|org|dev|net)\b", re.I)
+MAX_WORD = 40
 
 
 def prose_lines(ctx: Context) -> list[tuple[int, str]]:
@@ -40,10 +41,14 @@ def prose_lines(ctx: Context) -> list[tuple[int, str]]:
             if n in skip or not text.strip():
                 continue
             for pat in _MASKS:
-                text = pat.sub(lambda m: " " * len(m.group(0)), text)
-            out.append((n, text))
+                text = pat.sub(_blank, text)
+            out.append((n, _CHUNK.sub(lambda m: _blank(m) if _URLISH.search(m.group(0)) else m.group(0), text)))
         ctx.cache[key] = out
     return ctx.cache[key]
+
+
+def _blank(m: re.Match) -> str:
+    return " " * len(m.group(0))
 
 
 def _non_prose(ctx: Context) -> set[int]:
@@ -124,11 +129,11 @@ def near_duplicate_term(ctx: Context):
     for term in glossary(ctx).values():
         if " " not in term:
             counts[term.lower()] += 3  # glossary terms count as well known
-    index = _deletion_index(w for w in counts if len(w) >= MIN_LEN - 1)
+    index = _deletion_index(w for w in counts if MIN_LEN - 1 <= len(w) <= MAX_WORD + 1)
     reported: set[str] = set()
     for word, line, col in words:
         low = word.lower()
-        if len(low) < MIN_LEN or counts[low] > MAX_RARE or low in reported or not low.isalpha():
+        if not MIN_LEN <= len(low) <= MAX_WORD or counts[low] > MAX_RARE or low in reported or not low.isalpha():
             continue
         near = _neighbour(low, counts, index)
         if near:
