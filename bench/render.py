@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Render benchmark: deckops render against plain marp-cli, measured in the same run; prints ratios.
+
+For N decks (6 and 20) rendered to PDF: (a) N separate marp calls, (b) the best single `marp -I -P` call,
+(c) `deckops render` cold; then a no-change rebuild against the cold build; then what browser checks add.
+Goals: (c) <= 0.25x (a) and <= 1.1x (b); no-change rebuild <= 0.05x cold; checks on 20 decks <= 0.25x of
+their PDF render. Usage: .venv/bin/python bench/render.py [N ...]
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MARP = ROOT / "node_modules" / ".bin" / "marp"
+LOGO = ROOT / "tests" / "data" / "render" / "talk" / "images" / "logo.svg"
+
+
+def deck(n: int) -> str:
+    """An 8-slide talk with headings, lists, a code block and a local image; text varies per deck."""
+    slides = [f"---\nmarp: true\npaginate: true\n---\n\n# Talk {n}: debugging pods\n\n![w:120 logo](../images/logo.svg)\n"]
+    for s in range(2, 9):
+        slides.append(
+            f"## Part {s} of talk {n}\n\n- point {s}.1 about kubectl\n- point {s}.2 about events\n"
+            f"- point {s}.3 about logs\n\n```console\n$ kubectl get pods -n talk-{n}\nNAME  READY  STATUS\n"
+            f"app-{s}  1/1  Running\n```\n")
+    return "\n---\n\n".join(slides)
+
+
+def make_repo(base: Path, count: int) -> Path:
+    repo = base / f"repo{count}"
+    (repo / "slides").mkdir(parents=True)
+    (repo / "images").mkdir()
+    (repo / ".git").mkdir()
+    shutil.copy(LOGO, repo / "images" / "logo.svg")
+    for n in range(count):
+        (repo / "slides" / f"talk{n:02d}.md").write_text(deck(n))
+    return repo
+
+
+def timed(argv: list[str], cwd: Path) -> float:
+    env = {**os.environ, "NO_COLOR": "1", "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
+    t = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t
+
+
+def deckops(*args: str) -> list[str]:
+    return [sys.executable, "-m", "deckops", *args]
+
+
+def bench(base: Path, count: int) -> dict[str, float]:
+    repo = make_repo(base, count)
+    decks = sorted((repo / "slides").glob("*.md"))
+    r = {}
+    r["a"] = sum(timed([str(MARP), "--no-stdin", "--no-config-file", "--pdf", "--allow-local-files", str(d),
+                        "-o", str(repo / "out-a" / (d.stem + ".pdf"))], repo) for d in decks)
+    r["b"], r["b_p"] = min((timed([str(MARP), "--no-stdin", "--no-config-file", "--pdf", "--allow-local-files",
+                                   "-I", "slides", "-o", f"out-b{p}", "-P", str(p)], repo), p)
+                           for p in sorted({5, 10, count}))
+    r["c"] = timed(deckops("render", "slides", "--to", "pdf", "--out", "dist-c"), repo)
+    r["rebuild"] = timed(deckops("render", "slides", "--to", "pdf", "--out", "dist-c"), repo)
+    r["html_pdf"] = timed(deckops("render", "slides", "--to", "html,pdf", "--out", "dist-d"), repo)
+    r["build"] = timed(deckops("build", "slides", "--out", "dist-e"), repo)
+    r["check"] = timed(deckops("check", "slides", "--out", "dist-f"), repo)
+    r["lint"] = timed(deckops("lint", "slides"), repo)
+    return r
+
+
+def main(counts: list[int]) -> int:
+    with tempfile.TemporaryDirectory(prefix="deckops-bench-") as tmp:
+        for count in counts:
+            r = bench(Path(tmp), count)
+            added = r["build"] - r["html_pdf"]
+            print(f"N={count}: (a) {count} marp calls {r['a']:.1f}s | (b) marp -I -P{r['b_p']} {r['b']:.1f}s | "
+                  f"(c) deckops render {r['c']:.1f}s")
+            print(f"  (c)/(a) = {r['c'] / r['a']:.2f} (goal <= 0.25)   (c)/(b) = {r['c'] / r['b']:.2f} (goal <= 1.1)")
+            print(f"  no-change rebuild {r['rebuild']:.2f}s / cold {r['c']:.1f}s = {r['rebuild'] / r['c']:.3f} "
+                  "(goal <= 0.05)")
+            print(f"  browser checks: build (html+pdf+checks) {r['build']:.1f}s - render html+pdf {r['html_pdf']:.1f}s "
+                  f"= {added:.1f}s added; / PDF render {r['c']:.1f}s = {added / r['c']:.2f} (goal <= 0.25)")
+            print(f"  deckops check alone (lint + bare HTML + Chromium) {r['check']:.1f}s (lint alone "
+                  f"{r['lint']:.1f}s); / PDF render = {r['check'] / r['c']:.2f}")
+            sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main([int(a) for a in sys.argv[1:]] or [6, 20]))
