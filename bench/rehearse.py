@@ -1,7 +1,8 @@
 """Benchmark: 200 trivial commands through `deckops rehearse` vs prysk on the same commands, same run.
 
 Both run as a user would (a fresh Python process each), interleaved, several rounds; prints the median
-wall times and the ratio deckops/prysk (goal: <= 1.0).  Usage: python bench/rehearse.py [--rounds N]
+wall times and the ratio deckops/prysk (goal: <= 1.0); also each tool's cost per extra command (the
+200-command run minus a 1-command run), which separates the runner from start-up (imports).  Usage: python bench/rehearse.py [--rounds N]
 """
 from __future__ import annotations
 
@@ -50,19 +51,31 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="deckops-bench-") as tmp:
         work = Path(tmp)
         (work / ".git").mkdir()  # keeps config discovery inside the temp dir
-        (work / "deck.md").write_text(deck_text(cmds))
-        (work / "same.t").write_text(prysk_text(cmds))
-        ours = [sys.executable, "-m", "deckops", "rehearse", "--no-cluster", "deck.md"]
-        peer = [sys.executable, "-m", "prysk", "--shell", "/bin/bash", "same.t"]
-        timed(ours, work), timed(peer, work)  # warm the file cache
-        deckops_t, prysk_t = [], []
+        for name, subset in (("all", cmds), ("one", cmds[:1])):
+            (work / f"{name}.md").write_text(deck_text(subset))
+            (work / f"{name}.t").write_text(prysk_text(subset))
+        runs = {
+            (tool, name): argv
+            for name in ("all", "one")
+            for tool, argv in (
+                ("deckops", [sys.executable, "-m", "deckops", "rehearse", "--no-cluster", f"{name}.md"]),
+                ("prysk", [sys.executable, "-m", "prysk", "--shell", "/bin/bash", f"{name}.t"]),
+            )
+        }
+        times: dict = {key: [] for key in runs}
+        for argv in runs.values():
+            timed(argv, work)  # warm the file cache
         for _ in range(rounds):
-            deckops_t.append(timed(ours, work))
-            prysk_t.append(timed(peer, work))
-    d, p = statistics.median(deckops_t), statistics.median(prysk_t)
+            for key, argv in runs.items():  # interleaved, so load changes hit both alike
+                times[key].append(timed(argv, work))
+    med = {key: statistics.median(v) for key, v in times.items()}
+    d, p = med["deckops", "all"], med["prysk", "all"]
+    d_each = (d - med["deckops", "one"]) / (COMMANDS - 1)
+    p_each = (p - med["prysk", "one"]) / (COMMANDS - 1)
     print(f"{COMMANDS} commands, {rounds} rounds (median wall time, fresh process each)")
-    print(f"deckops rehearse: {d * 1000:8.1f} ms")
-    print(f"prysk           : {p * 1000:8.1f} ms")
+    print(f"deckops rehearse: {d * 1000:8.1f} ms  (1 command: {med['deckops', 'one'] * 1000:.1f} ms)")
+    print(f"prysk           : {p * 1000:8.1f} ms  (1 command: {med['prysk', 'one'] * 1000:.1f} ms)")
+    print(f"per extra command: deckops {d_each * 1e6:.0f} us, prysk {p_each * 1e6:.0f} us")
     print(f"ratio deckops/prysk: {d / p:.2f}x (goal <= 1.0x)")
     return 0
 
