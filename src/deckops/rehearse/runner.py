@@ -62,7 +62,7 @@ class Session:
                                   rb"(?:(\d+ +(?:Killed|Terminated|Done|Exit \d+|Hangup|Interrupt)\b.*)\n?)?")
         self.proc = None
         self.master = self.slave = None
-        self._buf = b""
+        self._buf = bytearray()
         self._batch = 0
 
     # life cycle -----------------------------------------------------------------------------
@@ -78,7 +78,7 @@ class Session:
         finally:
             os.close(self.slave)  # the shell holds it; we talk through the master
         os.set_blocking(self.proc.stdout.fileno(), False)
-        self._buf = b""
+        self._buf = bytearray()
         return self
 
     def close(self) -> None:
@@ -181,15 +181,16 @@ class Session:
             return [self._died(time.monotonic(), b"")]
         out_fd = self.proc.stdout.fileno()
         outcomes: list[Outcome] = []
-        screen, timed_out, mark = b"", False, time.monotonic()
+        screen, timed_out, mark, scanned = b"", False, time.monotonic(), 0
         self._feed(steps[0])
         while len(outcomes) < len(steps):
-            found = self._marker.search(self._buf)
+            found = self._marker.search(self._buf, scanned)
+            scanned = max(0, len(self._buf) - 128)  # big outputs: do not rescan what held no marker
             if found and int(found.group(1)) < batch:  # a late marker of an abandoned batch
-                self._buf = self._buf[found.end():]
+                self._buf, scanned = self._buf[found.end():], 0
                 continue
             if found:
-                body, self._buf = self._buf[: found.start()], self._buf[found.end():]
+                body, self._buf, scanned = bytes(self._buf[: found.start()]), self._buf[found.end():], 0
                 step = steps[len(outcomes)]
                 if step.pty:
                     screen += self._drain_pty()
@@ -205,7 +206,7 @@ class Session:
             wait = deadline - time.monotonic()
             if wait <= 0:
                 if timed_out:  # the shell itself does not answer: give up on it
-                    outcomes.append(self._died(mark, self._buf + screen, timed_out=True))
+                    outcomes.append(self._died(mark, bytes(self._buf) + screen, timed_out=True))
                     break
                 self._stop(batch).touch()
                 proc.kill_group_except(self.proc.pid, self.proc.pid)
@@ -217,7 +218,7 @@ class Session:
             if out_fd in ready:
                 chunk = self._read(out_fd)
                 if chunk == b"" and self.proc.poll() is not None:
-                    outcomes.append(self._died(mark, self._buf + screen))
+                    outcomes.append(self._died(mark, bytes(self._buf) + screen))
                     break
                 self._buf += chunk
         return outcomes
@@ -252,7 +253,7 @@ class Session:
     def _died(self, mark: float, body: bytes, timed_out: bool = False) -> Outcome:
         status = None if timed_out or self.proc is None else self.proc.poll()
         self.close()
-        self._buf = b""
+        self._buf = bytearray()
         return Outcome(status, _text(body), time.monotonic() - mark, timed_out, shell_exited=not timed_out)
 
 
