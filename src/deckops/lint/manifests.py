@@ -6,6 +6,7 @@ from functools import lru_cache
 
 import yaml
 
+from .diskcache import ResultCache
 from .engine import Context, Finding
 
 YAML_LANGS = frozenset({"yaml", "yml"})
@@ -47,10 +48,28 @@ def _definitions(folder: str, version: str):
 
 
 def manifest_invalid(ctx: Context):
+    cache = ResultCache.of(ctx.cache, "manifests", _identity())
     for s in ctx.deck.slides:
         for f in s.fences:
             if f.lang in YAML_LANGS and "apiVersion" in f.content and "kind" in f.content and "{{" not in f.content:
-                yield from _check_fence(f)
+                yield from _cached(cache, f)
+    cache.save()
+
+
+def _identity() -> str:
+    from kubernetes_validate import version
+
+    return f"kubernetes-validate {version.__version__} schema {_schema_version()} strict"
+
+
+def _cached(cache: ResultCache, f):
+    """Findings relative to the fence (line/col offsets), so a moved block still hits the cache."""
+    rel = cache.get(f.content)
+    if rel is None:
+        rel = [[x.line - f.line, x.col - f.col, x.message, x.hint] for x in _check_fence(f)]
+        cache.put(f.content, rel)
+    for dl, dc, message, hint in rel:
+        yield Finding(f.line + dl, f.col + dc, message, hint)
 
 
 def _check_fence(f):

@@ -42,7 +42,9 @@ def prose_lines(ctx: Context) -> list[tuple[int, str]]:
                 continue
             for pat in _MASKS:
                 text = pat.sub(_blank, text)
-            out.append((n, _CHUNK.sub(lambda m: _blank(m) if _URLISH.search(m.group(0)) else m.group(0), text)))
+            if _URLISH.search(text):
+                text = _CHUNK.sub(lambda m: _blank(m) if _URLISH.search(m.group(0)) else m.group(0), text)
+            out.append((n, text))
         ctx.cache[key] = out
     return ctx.cache[key]
 
@@ -118,7 +120,7 @@ def near_duplicate_term(ctx: Context):
     forms: Counter = Counter()
     pattern = _pattern(ctx)
     for line, text in prose_lines(ctx):
-        forms.update(m.group(0) for m in _WORD.finditer(text))
+        forms.update(_WORD.findall(text))
         text = pattern.sub(lambda m: " " * len(m.group(0)), text)  # glossary terms: terminology's job
         words.extend((m.group(0), line, m.start() + 1) for m in _WORD.finditer(text))
     shown: dict[str, str] = {}

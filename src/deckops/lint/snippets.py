@@ -1,7 +1,6 @@
 """D401/D402/D404: shell syntax (one `bash -n`), shellcheck (one call per deck) and Kubernetes manifests."""
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -10,8 +9,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import files, proc
+from .. import proc
 from ..deck import CONSOLE_LANGS, SHELL_LANGS, Fence
+from .diskcache import ResultCache
 from .engine import Context, Finding
 
 BASH_TIMEOUT = 60.0
@@ -143,7 +143,9 @@ def shellcheck(ctx: Context):
 
 def _cached_shellcheck(ctx: Context, binary: str, blocks):
     """shellcheck only blocks it has not seen: results are kept per block text and shellcheck binary."""
-    cache = _ShellcheckCache.of(ctx, binary)
+    st = Path(binary).stat()
+    identity = f"{Path(binary).resolve()}:{st.st_size}:{st.st_mtime_ns}:{','.join(SHELLCHECK_EXCLUDE)}"
+    cache = ResultCache.of(ctx.cache, "shellcheck", identity)
     known = {i: cache.get(text) for i, text in blocks}
     fresh = [(i, text) for i, text in blocks if known[i] is None]
     found: dict[int, list] = {i: [] for i, _ in fresh}
@@ -155,47 +157,6 @@ def _cached_shellcheck(ctx: Context, binary: str, blocks):
         known[i] = comments
     cache.save()
     return [(i, c) for i, _ in blocks for c in known[i]]
-
-
-class _ShellcheckCache:
-    """block text hash -> shellcheck comments, one JSON file per shellcheck binary (path, size, mtime)."""
-
-    MAX_ENTRIES = 50_000
-
-    def __init__(self, path: Path):
-        self.path, self.dirty = path, False
-        try:
-            self.data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.data = {}
-
-    @classmethod
-    def of(cls, ctx: Context, binary: str) -> "_ShellcheckCache":
-        key = ("shellcheck-cache", binary)
-        if key not in ctx.cache:
-            st = Path(binary).stat()
-            ident = f"{Path(binary).resolve()}:{st.st_size}:{st.st_mtime_ns}:{','.join(SHELLCHECK_EXCLUDE)}"
-            name = hashlib.sha256(ident.encode()).hexdigest()[:16]
-            ctx.cache[key] = cls(files.CACHE_HOME / "shellcheck" / f"{name}.json")
-        return ctx.cache[key]
-
-    @staticmethod
-    def _key(text: str) -> str:
-        return hashlib.sha256(text.encode()).hexdigest()
-
-    def get(self, text: str):
-        return self.data.get(self._key(text))
-
-    def put(self, text: str, comments: list) -> None:
-        if len(self.data) >= self.MAX_ENTRIES:
-            self.data.clear()  # crude but bounded
-        self.data[self._key(text)] = comments
-        self.dirty = True
-
-    def save(self) -> None:
-        if self.dirty:
-            files.write_atomic(self.path, json.dumps(self.data, separators=(",", ":")).encode())
-            self.dirty = False
 
 
 def _run_shellcheck(binary: str, blocks):
