@@ -179,37 +179,54 @@ def _lead(text: str) -> int:
 
 # --- checking one call ------------------------------------------------------------------------------
 
-def _check(ctx: Context, helper: KubectlHelp, call: Call):
-    flags = dict(helper.global_flags())
-    root = helper.root()
-    path, positional, seen, bad = [], [], set(), []
-    words, i = call.words, 0
-    spec = None
-    while i < len(words):
+@dataclass
+class _Parsed:
+    path: list[str]
+    spec: dict | None
+    positional: list[str]
+    seen: set[str]
+    bad: list[str]
+    unknown: str | None = None  # a subcommand kubectl does not have
+
+
+def _walk(helper: KubectlHelp, words: list[str]) -> _Parsed:
+    """Follow words down kubectl's command tree, consuming flags (and their values) on the way."""
+    p = _Parsed([], None, [], set(), [])
+    globals_, root, i = helper.global_flags(), helper.root(), 0
+    while i < len(words) and words[i] != "--":
         w = words[i]
-        if w == "--":
-            break
         if w.startswith("-") and w != "-":
-            i = _flag(words, i, _all_flags(flags, spec), seen, bad)
+            i = _flag(words, i, _all_flags(globals_, p.spec), p.seen, p.bad)
             continue
-        if spec is None:
-            if w not in root["commands"]:
-                yield from _unknown_command(ctx, call, w, root)
-                return
-            path.append(w)
-            spec = helper.command(tuple(path))
-        elif spec["subcommands"] and not positional and w in spec["subcommands"]:
-            path.append(w)
-            spec = helper.command(tuple(path))
+        if p.spec is None and w not in root["commands"]:
+            p.unknown = w
+            return p
+        if p.spec is None or (p.spec["subcommands"] and not p.positional and w in p.spec["subcommands"]):
+            p.path.append(w)
+            p.spec = helper.command(tuple(p.path))
         else:
-            positional.append(w)
+            p.positional.append(w)
         i += 1
-    if spec is None:
+    if p.spec is not None:  # cobra reads flags after finding the command: judge them by the final one
+        final = _all_flags(globals_, p.spec)
+        shorts = {v["short"] for v in final.values() if v["short"]}
+        known = [f for f in p.bad if f[2:] in final or (len(f) == 2 and f[1] in shorts)]
+        p.seen.update(known)
+        p.bad = [f for f in p.bad if f not in known]
+    return p
+
+
+def _check(ctx: Context, helper: KubectlHelp, call: Call):
+    p = _walk(helper, call.words)
+    if p.unknown is not None:
+        yield from _unknown_command(ctx, call, p.unknown, helper.root())
+        return
+    if p.spec is None:
         return  # bare `kubectl` or only global flags: prints help
-    name = "kubectl " + " ".join(path)
-    for flag in bad:
-        yield _flag_finding(call, name, flag, _all_flags(flags, spec))
-    yield from _required(call, name, spec, positional, seen)
+    name = "kubectl " + " ".join(p.path)
+    for flag in p.bad:
+        yield _flag_finding(call, name, flag, _all_flags(helper.global_flags(), p.spec))
+    yield from _required(call, name, p.spec, p.positional, p.seen)
 
 
 def _all_flags(globals_: dict, spec: dict | None) -> dict:
