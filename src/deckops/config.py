@@ -1,7 +1,6 @@
 """[tool.deckops] in pyproject.toml (or deckops.toml) -> a frozen Config; errors name file, key and allowed values."""
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
@@ -90,6 +89,8 @@ def load(start: Path | None = None, explicit: Path | None = None) -> Config:
     path = explicit or find(start)
     if path is None:
         return Config(root=_repo_root(start))
+    import tomllib  # here: most of a short command's start-up otherwise (see bench/rehearse.py)
+
     try:
         doc = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
