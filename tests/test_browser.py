@@ -82,3 +82,17 @@ def test_build_renders_html_pdf_and_checks(tmp_path: Path):
     assert r.returncode == 0, r.stdout + r.stderr
     for name in ("good.html", "good.pdf", "good.contact.png", "good/thumbs/003.png"):
         assert (talk / "dist" / name).is_file(), name
+
+
+def test_bare_layout_made_from_bespoke_measures_like_marps_bare_template(browser, seed_html, tmp_path):
+    from deckops import marp
+
+    target, bare_html = seed_html
+    renderer = Renderer(Config(root=target.root), tmp_path / "dist", tmp_path)
+    renderer.finish(renderer.start([target], ["html"]))
+    made = marp.bare_from_bespoke((tmp_path / "dist" / "seed.html").read_text())
+    assert made is not None and "bespoke-marp-osc" not in made
+    page = bare_html.with_name("seed.from-bespoke.html")  # beside the staged deck: same relative images
+    page.write_text(made)
+    assert browser.measure(page, None, SCRIPT) == browser.measure(bare_html, None, SCRIPT)
+    assert marp.bare_from_bespoke("<html><body>not marp</body></html>") is None

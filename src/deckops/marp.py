@@ -113,6 +113,44 @@ def env(chrome: str | None) -> dict[str, str]:
     return e
 
 
+# The bare template's screen layout, applied to bespoke's slide container: every slide shown, one per viewport.
+_BARE_LAYOUT = ('<style media="screen">html,body{background:#000;margin:0}'
+                'div[id=":$p"]>svg[data-marpit-svg]{display:block;width:100vw;height:100vh}</style>')
+
+
+def bare_from_bespoke(html: str) -> str | None:
+    """marp's bespoke HTML turned into the bare template's layout (all slides visible, no bespoke JS/CSS).
+
+    Saves a second marp-cli run for the browser checks. marp-core's own script (auto-scaling) and the theme
+    CSS stay as they are. None when the HTML does not look like marp-cli 4's bespoke output.
+    """
+    if html.count('<div id=":$p">') != 1 or '<div class="bespoke-marp-osc">' not in html:
+        return None
+    out = _drop_blocks(_drop_blocks(html, "script", "bespoke"), "style", "bespoke-marp")
+    start = out.find('<div class="bespoke-marp-osc">')
+    end = out.find("</div>", start)
+    out = out[:start] + out[end + len("</div>"):]
+    if "bespoke-marp" in out.split('<div id=":$p">')[0] or "</head>" not in out:
+        return None
+    return out.replace("</head>", _BARE_LAYOUT + "</head>", 1)
+
+
+def _drop_blocks(html: str, tag: str, marker: str) -> str:
+    """Remove each <tag>...</tag> block whose text contains marker (blocks are not nested in marp's HTML)."""
+    out, pos = [], 0
+    while (i := html.find(f"<{tag}", pos)) >= 0:
+        j = html.find(f"</{tag}>", i)
+        if j < 0:
+            break
+        j += len(tag) + 3
+        out.append(html[pos:i])
+        if marker not in html[i:j]:
+            out.append(html[i:j])
+        pos = j
+    out.append(html[pos:])
+    return "".join(out)
+
+
 def parse(log: str) -> list[Message]:
     """marp-cli's stderr -> messages; wrapped continuation lines (indented) are joined."""
     msgs: list[Message] = []

@@ -4,10 +4,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from .. import marp
 from ..config import Config
 from ..diagnostic import Diagnostic, Pos
 from ..render import Renderer, html_warning, out_dir, plan
-from ..render.job import Progress
+from ..render.job import Pending, Progress
 from ..render.workdir import locked, temp_dir
 from . import checks, sheet
 from .measure import SCRIPT
@@ -15,11 +16,11 @@ from .sheet import contact_path, thumbnail_path
 
 __all__ = ["build", "check_targets", "contact_path", "run", "thumbnail_path"]
 
-CHECK_VERSION = "check-1"  # bump when the measuring script or the diagnostics change
+CHECK_VERSION = "check-2"  # bump when the measuring script or the diagnostics change
 
 
-def check_targets(targets, renderer: Renderer, out: Path) -> list[Diagnostic]:
-    """Render stale decks with the bare template, measure them in one Chromium, cache the results."""
+def check_targets(targets, renderer: Renderer, out: Path, html: Pending) -> list[Diagnostic]:
+    """Measure stale decks in one Chromium from their bespoke HTML (as `html` renders it); cache the results."""
     stale, diags = [], []
     for t in targets:
         h = renderer.hash(t, CHECK_VERSION, "bare")
@@ -29,26 +30,42 @@ def check_targets(targets, renderer: Renderer, out: Path) -> list[Diagnostic]:
         else:
             diags += [_from_dict(d) for d in entry.get("diags", ())]
     if not stale:
-        return diags
+        return diags + renderer.finish(html)
     from .session import Browser
 
-    pending = renderer.start([t for t, _ in stale], ["html"], template="bare", in_place=True)
-    jobs = [(pending.staged[t].with_suffix(".html"), pending.staged[t].with_suffix(".shot.jpg")) for t, _ in stale]
-    try:
-        with Browser(renderer.chrome()) as browser:  # Chromium starts while marp-cli renders
-            diags += renderer.finish(pending)
-            measured = browser.measure_many(jobs, SCRIPT)
-    finally:
-        for b in pending.batches:
-            b.kill()
+    with Browser(renderer.chrome()) as browser:  # Chromium starts while marp-cli renders
+        diags += renderer.finish(html)
+        pages = _bare_pages(renderer, [t for t, _ in stale], out)
+        jobs = [(pages[t], pages[t].with_suffix(".shot.jpg")) for t, _ in stale]
+        measured = browser.measure_many(jobs, SCRIPT)
     for (t, h), (_, shot), slides in zip(stale, jobs, measured):
         found = checks.diagnostics(t.deck, str(t.path), slides)
-        flagged = checks.flagged(slides)
-        outputs = sheet.write(shot, slides, out, t.path, flagged) if slides else []
+        outputs = sheet.write(shot, slides, out, t.path, checks.flagged(slides)) if slides else []
         renderer.cache.put(t, "check", h, outputs, diags=[d.as_dict() for d in found])
         diags += found
-    renderer.cache.save()
     return diags
+
+
+def _bare_pages(renderer: Renderer, targets, out: Path) -> dict:
+    """Each deck's HTML in the bare layout, written next to its staged copy so relative images resolve.
+
+    Made from the bespoke HTML just rendered (no second marp-cli run); marp's bare template is the
+    fallback when that HTML does not look as expected.
+    """
+    _, staged = renderer.stage(targets)
+    pages, fallback = {}, []
+    for t in targets:
+        bare = marp.bare_from_bespoke((out / f"{t.stem}.html").read_text(encoding="utf-8"))
+        if bare is None:
+            fallback.append(t)
+            continue
+        pages[t] = staged[t].with_suffix(".html")
+        pages[t].write_text(bare, encoding="utf-8")
+    if fallback:
+        pending = renderer.start(fallback, ["html"], template="bare", in_place=True)
+        renderer.finish(pending)
+        pages.update({t: p.with_suffix(".html") for t, p in pending.staged.items()})
+    return pages
 
 
 def _from_dict(d: dict) -> Diagnostic:
@@ -68,20 +85,22 @@ def _progress(label: str):
 
 
 def check(decks: list[Path], config: Config, out: Path, *, force: bool = False,
-          formats: tuple[str, ...] = ()) -> list[Diagnostic]:
-    """Browser checks (and, with formats, a render of those formats running alongside them)."""
+          formats: tuple[str, ...] = ("html",)) -> list[Diagnostic]:
+    """Render HTML (and the other formats alongside) and run the browser checks, in one locked run."""
     with locked(out), temp_dir(out) as tmp:
         renderer = Renderer(config, out, tmp, force=force, progress=_progress("rendering"))
         targets, diags = plan(decks, config.root, renderer.cache.memo)
-        pending = renderer.start(targets, list(formats)) if formats else None
+        html = renderer.start(targets, ["html"])
+        others = [f for f in formats if f != "html"]
+        rest = renderer.start(targets, others) if others else None
         try:
-            diags += check_targets(targets, renderer, out)
+            diags += check_targets(targets, renderer, out, html)
         except BaseException:
-            for b in pending.batches if pending else ():
+            for b in [*html.batches, *(rest.batches if rest else ())]:
                 b.kill()
             raise
-        if pending:
-            diags += renderer.finish(pending)
+        if rest:
+            diags += renderer.finish(rest)
         renderer.cache.save()
     return html_warning(config) + diags
 
@@ -92,7 +111,7 @@ def run(args, config: Config) -> int:
 
     decks = collect_decks(args.decks, config)
     diags = lint_decks(decks, config)
-    diags = _dedupe(diags + check(decks, config, out_dir(args, config), force=args.force, formats=("html",)))
+    diags = _dedupe(diags + check(decks, config, out_dir(args, config), force=args.force))
     emit(report(diags, len(decks), args), args.output)
     return exit_code(diags)
 

@@ -68,13 +68,17 @@ class Renderer:
                 out[t] = hashes
         return out
 
+    def stage(self, targets) -> tuple[Path, dict[Target, Path]]:
+        """A fresh run folder holding a staged copy of the targets (see workdir.stage)."""
+        self._runs += 1
+        src = self.tmp / f"run{self._runs}" / "src"
+        return src, stage(targets, src)
+
     def start(self, targets, formats, *, template: str = "bespoke", in_place: bool = False) -> Pending:
         """Stage the stale decks and start one marp-cli batch per format (they run concurrently)."""
         stale = self.stale(targets, formats, template) if not in_place else {t: {} for t in targets}
-        self._runs += 1
-        work = self.tmp / f"run{self._runs}"
-        src = work / "src"
-        staged = stage(stale, src)
+        src, staged = self.stage(stale)
+        work = src.parent
         pending = Pending([], list(formats), stale, staged, src, work, in_place)
         if not stale:
             return pending
