@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,14 +161,24 @@ def _cached_shellcheck(ctx: Context, binary: str, blocks):
     return [(i, c) for i, _ in blocks for c in known[i]]
 
 
+PARALLEL_FROM = 200  # blocks; below this one shellcheck process is quicker than several
+
+
 def _run_shellcheck(binary: str, blocks):
+    """All blocks in one shellcheck call (split over the CPUs only for very large decks)."""
     if not blocks:
         return []
+    workers = min(os.cpu_count() or 1, 4) if len(blocks) >= PARALLEL_FROM else 1
+    chunks = [blocks[k::workers] for k in range(workers)]
     with tempfile.TemporaryDirectory(prefix="deckops-sc-") as tmp:
-        names = _write_blocks(Path(tmp), blocks)
-        argv = [binary, "--format=json1", "--shell=bash", "--exclude=" + ",".join(SHELLCHECK_EXCLUDE), *names]
-        res = proc.run(argv, cwd=tmp, timeout=SHELLCHECK_TIMEOUT, check=False)
-    if res.returncode not in (0, 1):
-        raise proc.ToolError(argv, "shellcheck failed", res.returncode, res.stdout, res.stderr)
-    comments = json.loads(res.stdout or "{}").get("comments", [])
+        argvs = [[binary, "--format=json1", "--shell=bash", "--exclude=" + ",".join(SHELLCHECK_EXCLUDE),
+                  *_write_blocks(Path(tmp), chunk)] for chunk in chunks]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(lambda argv: proc.run(argv, cwd=tmp, timeout=SHELLCHECK_TIMEOUT, check=False),
+                                    argvs))
+    comments = []
+    for argv, res in zip(argvs, results):
+        if res.returncode not in (0, 1):
+            raise proc.ToolError(argv, "shellcheck failed", res.returncode, res.stdout, res.stderr)
+        comments += json.loads(res.stdout or "{}").get("comments", [])
     return sorted(((int(c["file"][1:-3]), c) for c in comments), key=lambda x: (x[0], x[1]["line"], x[1]["column"]))
