@@ -54,3 +54,13 @@ def test_github_format_of_the_seed_golden():
     r = run_cli("lint", "--format", "github", "--ignore", "kubectl-usage", str(SEED.relative_to(SEED.parents[2])))
     assert r.returncode == 1
     golden("lint-seed-github.txt", r.stdout)
+
+
+def test_sarif_absolute_paths_become_relative_or_file_uris(tmp_path):
+    inside = Diagnostic("D201", "empty-slide", "warning", Pos(str(SEED), 1, 1), "m")
+    outside = Diagnostic("D201", "empty-slide", "warning", Pos("/nonexistent-root/deck.md", 1, 1), "m")
+    doc = json.loads(FORMATS["sarif"]([inside, outside], 2))
+    _validate(doc)
+    locs = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in doc["runs"][0]["results"]]
+    assert locs[1] == {"uri": "file:///nonexistent-root/deck.md"}
+    assert locs[0]["uriBaseId"] == "%SRCROOT%" and not locs[0]["uri"].startswith("/")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from urllib.parse import quote
 
 from .. import __version__
@@ -27,8 +28,14 @@ def _rules(diags: list[Diagnostic]) -> list[dict]:
     } for code, (name, summary, sev) in sorted(known.items())]
 
 
-def _uri(path: str) -> str:
-    return quote(path.replace("\\", "/"), safe="/-._~")
+def _location(path: str) -> dict:
+    """Repository-relative URIs (what code scanning expects); absolute paths outside the cwd as file: URIs."""
+    if os.path.isabs(path):
+        rel = os.path.relpath(path)
+        if rel.startswith(".."):
+            return {"uri": "file://" + quote(path.replace("\\", "/"), safe="/-._~")}
+        path = rel
+    return {"uri": quote(path.replace("\\", "/"), safe="/-._~"), "uriBaseId": "%SRCROOT%"}
 
 
 def _result(d: Diagnostic, index: dict[str, int]) -> dict:
@@ -39,7 +46,7 @@ def _result(d: Diagnostic, index: dict[str, int]) -> dict:
         "level": LEVELS.get(d.severity, "warning"),
         "message": {"text": text},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": _uri(d.path), "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": _location(d.path),
             "region": {"startLine": max(d.line, 1), "startColumn": max(d.col, 1)},
         }}],
     }
