@@ -35,7 +35,8 @@ def test_e2e_deck_on_the_local_cluster(local_cluster, tmp_path):
                   "--junit", str(junit), "--report", str(html), "--out", str(tmp_path / "dist"), "tests/data/rehearse/e2e.md")
     assert res.returncode == 1, res.stdout + res.stderr
     namespace = re.search(r"namespace (deckops-rehearse-[a-z0-9]{6})", res.stdout).group(1)
-    golden("rehearse-e2e.txt", re.sub(r"\d+\.\d\ds", "N.NNs", res.stdout.replace(namespace, "NAMESPACE").replace(str(tmp_path), "TMP")))
+    golden("rehearse-e2e.txt", re.sub(r"\d+\.\d\ds", "N.NNs", res.stdout.replace(namespace, "NAMESPACE").replace(str(tmp_path), "TMP")
+                                                       .replace(local_cluster.context, "CONTEXT")))
     failing = [l for l in res.stdout.splitlines() if " FAIL " in l]
     assert failing == [l for l in failing if "slide 7 " in l] and len(failing) == 1
     assert "skipped: kwok has no container runtime" in res.stdout

@@ -42,7 +42,7 @@ class Progress:
         status = slide_status(results)
         seconds = sum(r.seconds for r in results)
         timing = f"{seconds:6.2f}s" if status != "skip" else " " * 7
-        title = results[0].snippet.title if results[0].snippet.slide else results[0].snippet.name
+        title = results[0].snippet.title if results[0].snippet.slide else results[0].snippet.label
         lines = [f"  {slide_name(results[0]):<9} {LABELS[status]} {timing}  {title}"]
         for r in results:
             if r.status == "skip":
