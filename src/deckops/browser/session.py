@@ -59,30 +59,38 @@ class Browser:
         return self.measure_many([(html, shot)], script)[0]
 
     def measure_many(self, jobs: list[tuple[Path, Path | None]], script: str) -> list[list[dict]]:
-        """Measure each rendered deck (and screenshot it when a shot path is given), PAGES at a time."""
-        gate = asyncio.Semaphore(PAGES)
+        """Measure each rendered deck (and screenshot it when a shot path is given), PAGES at a time.
 
-        async def one(html, shot):
-            async with gate:
-                return await self._measure(html, shot, script)
-
+        The pages are reused from deck to deck: opening a page costs more than navigating one.
+        """
         async def all_():
-            return await asyncio.gather(*(one(h, s) for h, s in jobs))
+            pool: asyncio.Queue = asyncio.Queue()
+            for _ in range(min(PAGES, len(jobs))):
+                pool.put_nowait(await self._context.new_page())
+
+            async def one(html, shot):
+                page = await pool.get()
+                try:
+                    return await self._measure(page, html, shot, script)
+                finally:
+                    pool.put_nowait(page)
+
+            try:
+                return await asyncio.gather(*(one(h, s) for h, s in jobs))
+            finally:
+                while not pool.empty():
+                    await pool.get_nowait().close()
 
         return self._loop.run_until_complete(all_())
 
-    async def _measure(self, html: Path, shot: Path | None, script: str) -> list[dict]:
-        page = await self._context.new_page()
-        try:
-            await page.goto(html.resolve().as_uri(), wait_until="load", timeout=60_000)
-            slides = await page.evaluate(script)
-            if shot is not None and slides:
-                # a viewport as tall as the page: at a device scale below 1 Chromium leaves the part of a
-                # full-page capture outside the viewport black (the script froze the slide sizes)
-                bottom = max(s["rect"][1] + s["rect"][3] for s in slides)
-                await page.set_viewport_size({"width": 1280, "height": int(bottom) + 1})
-                await page.screenshot(path=str(shot), type="jpeg", quality=90, scale="device",
-                                      animations="disabled")
-            return slides
-        finally:
-            await page.close()
+    async def _measure(self, page, html: Path, shot: Path | None, script: str) -> list[dict]:
+        await page.set_viewport_size({"width": 1280, "height": 720})
+        await page.goto(html.resolve().as_uri(), wait_until="load", timeout=60_000)
+        slides = await page.evaluate(script)
+        if shot is not None and slides:
+            # a viewport as tall as the page: at a device scale below 1 Chromium leaves the part of a
+            # full-page capture outside the viewport black (the script froze the slide sizes)
+            bottom = max(s["rect"][1] + s["rect"][3] for s in slides)
+            await page.set_viewport_size({"width": 1280, "height": int(bottom) + 1})
+            await page.screenshot(path=str(shot), type="jpeg", quality=90, scale="device", animations="disabled")
+        return slides
