@@ -172,3 +172,12 @@ def test_concurrent_runs_on_one_dir_take_turns(talk: Path):
     assert sum("2 rendered" in err for _, err in results) == 1  # the second found them current
     assert (dist / "good.html").read_text().count("data-marpit-svg") >= 3
     assert not list(dist.glob(".tmp-*"))
+
+
+def test_check_reports_a_reference_outside_the_repo_once_and_renders_nothing(talk: Path):
+    deck = talk / "slides" / "escape.md"
+    deck.write_text("# Escape\n\n![secret](../../outside.png)\n")
+    r = run_cli("check", str(deck), "--out", str(talk / "dist"), cwd=talk)
+    assert r.returncode == 1, r.stderr
+    assert len(re.findall(r"escape\.md:3:1: D304 ", r.stdout)) == 1, r.stdout
+    assert not (talk / "dist" / "escape.html").exists()

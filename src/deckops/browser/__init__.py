@@ -111,7 +111,9 @@ def run(args, config: Config) -> int:
 
     decks = collect_decks(args.decks, config)
     diags = lint_decks(decks, config)
-    diags = _dedupe(diags + check(decks, config, out_dir(args, config), force=args.force))
+    linted = {(d.code, d.pos) for d in diags}  # lint's D304 and render's refusal name the same reference
+    found = [d for d in check(decks, config, out_dir(args, config), force=args.force) if (d.code, d.pos) not in linted]
+    diags = _dedupe(diags + found)
     emit(report(diags, len(decks), args), args.output)
     return exit_code(diags)
 
