@@ -154,9 +154,10 @@ class Progress:
         return sys.stderr.isatty() and not os.environ.get("CI")
 
     def start(self, total: int):
+        from rich.console import Console
         from rich.progress import Progress as Bar
 
-        self._bar = Bar(transient=True)
+        self._bar = Bar(console=Console(stderr=True), transient=True)  # stdout carries the report
         self._bar.start()
         task = self._bar.add_task(self.label, total=total)
         return lambda _msg: self._bar.advance(task)
