@@ -181,3 +181,15 @@ def test_check_reports_a_reference_outside_the_repo_once_and_renders_nothing(tal
     assert r.returncode == 1, r.stderr
     assert len(re.findall(r"escape\.md:3:1: D304 ", r.stdout)) == 1, r.stdout
     assert not (talk / "dist" / "escape.html").exists()
+
+
+@pytest.mark.parametrize("code,reason", [(1, "marp-cli failed"), (2, "found no browser")])
+def test_a_marp_failure_shows_its_log_and_what_the_exit_code_means(tmp_path: Path, code, reason):
+    from deckops.proc import ToolError
+
+    script = f"echo '[ ERROR ] Failed converting deck.md' >&2; exit {code}"  # marp-cli's own way to fail
+    batch = marp.Batch(["sh", "-c", script], cwd=tmp_path, chrome=None, log=tmp_path / "marp.log")
+    with pytest.raises(ToolError) as exc:
+        marp.wait([batch], timeout=30)
+    text = exc.value.describe()
+    assert reason in text and f"exit code: {code}" in text and "Failed converting deck.md" in text
