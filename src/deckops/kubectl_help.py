@@ -10,6 +10,7 @@ from pathlib import Path
 from . import files, proc
 
 HELP_TIMEOUT = 20.0
+FORMAT = 2  # bump when the parsed shape changes: older cache files are re-read from kubectl
 _CMD_LINE = re.compile(r"^  ([a-z][\w-]*)\s{2,}\S")
 _FLAG_LINE = re.compile(r"^\s+(?:-(\w), )?--([\w-]+)=(.*):\s*$")
 _SAFE = re.compile(r"[^\w.+-]")
@@ -79,7 +80,13 @@ def parse_root(text: str) -> dict:
 
 def parse_command(text: str, path: str) -> dict:
     usage = next((l.strip() for l in _section(text, "Usage:") if l.strip()), "")
+    aliases = next((l.strip() for l in _section(text, "Aliases:") if l.strip()), "")
+    if not aliases:  # kubectl prints the aliases flush left on the next line
+        lines = text.splitlines()
+        idx = next((i for i, l in enumerate(lines) if l.strip() == "Aliases:"), None)
+        aliases = lines[idx + 1].strip() if idx is not None and idx + 1 < len(lines) else ""
     return {
+        "aliases": [a.strip() for a in aliases.split(",") if a.strip()],
         "usage": usage,
         "flags": parse_flags("\n".join(_section(text, "Options:"))),
         "subcommands": sorted(parse_commands(_section(text, "Available Commands:"))),
@@ -142,8 +149,8 @@ def usage_slots(usage: str, path: str) -> list[Slot]:
                 slots.append(Slot(token, False, frozenset({name})))
             else:
                 skip = "=" not in token
-        elif token in ("--", "SUBCOMMAND") or "..." in token or token.startswith("KEY_N"):
-            continue
+        elif token in ("--", "SUBCOMMAND") or "..." in token or re.search(r"_N(\b|=|_)", token):
+            continue  # `KEY_N=VAL_N`: the optional repetitions after `...`
         elif token.isupper() or token.startswith("<") or "/" in token or "_" in token or token[:1].isupper():
             slots.append(Slot(token, True))
     return _merge_flag_values(slots)
@@ -203,11 +210,11 @@ class KubectlHelp:
     def _load(self) -> dict:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("version") == self.version:
+            if isinstance(data, dict) and data.get("version") == self.version and data.get("format") == FORMAT:
                 return data
         except (OSError, ValueError):
             pass
-        return {"version": self.version, "commands": {}}
+        return {"version": self.version, "format": FORMAT, "commands": {}}
 
     def root(self) -> dict:
         if "root" not in self.data:
@@ -227,6 +234,16 @@ class KubectlHelp:
             self.data["commands"][key] = parse_command(self._run(*path, "--help"), key)
             self.dirty = True
         return self.data["commands"][key]
+
+    def subcommand(self, path: tuple[str, ...], word: str) -> str | None:
+        """The subcommand of PATH that WORD names, also through its aliases (`top pods` -> `top pod`)."""
+        subs = self.command(path)["subcommands"]
+        if word in subs:
+            return word
+        for sub in subs:
+            if word in self.command((*path, sub)).get("aliases", ()):
+                return sub
+        return None
 
     def save(self) -> None:
         if self.dirty:

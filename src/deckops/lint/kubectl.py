@@ -201,8 +201,9 @@ def _walk(helper: KubectlHelp, words: list[str]) -> _Parsed:
         if p.spec is None and w not in root["commands"]:
             p.unknown = w
             return p
-        if p.spec is None or (p.spec["subcommands"] and not p.positional and w in p.spec["subcommands"]):
-            p.path.append(w)
+        sub = helper.subcommand(tuple(p.path), w) if p.spec and p.spec["subcommands"] and not p.positional else None
+        if p.spec is None or sub:
+            p.path.append(sub or w)
             p.spec = helper.command(tuple(p.path))
         else:
             p.positional.append(w)
