@@ -120,3 +120,12 @@ def test_rule_crash_becomes_a_finding(monkeypatch):
     diags = run(LINT / "structure.md", select=("fence-language",))
     assert [d.code for d in diags] == ["D000"] and "D205 fence-language crashed" in diags[0].message
     assert structure  # the real module is untouched
+
+
+def test_near_duplicate_ignores_real_english_word_pairs(tmp_path):
+    d = tmp_path / "d.md"
+    d.write_text("# Links and lines\n\nThese lines, those lines, more lines. One links here.\n"
+                 "Theme, theme, theme; there it is. Decks and deck's, deck's.\n"
+                 "The mirrord agent, the mirrord layer, and mirrod.\n")
+    got = [(x.line, x.message) for x in lint(deck.load(d), Config(root=tmp_path, select=("D502",)), {})]
+    assert got == [(5, "\"mirrod\" appears 1x but \"mirrord\" appears 2x: a typo?")]

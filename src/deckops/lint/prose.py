@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 from .engine import Context, Finding
 
@@ -138,13 +139,33 @@ def near_duplicate_term(ctx: Context):
         if not MIN_LEN <= len(low) <= MAX_WORD or counts[low] > MAX_RARE or low in reported or not low.isalpha():
             continue
         near = _neighbour(low, counts, index)
-        if near:
+        if near and not is_english(low):
             reported.add(low)
             near = shown.get(near, near)
             where = f"appears {seen[near.lower()]}x" if seen[near.lower()] else "is in the glossary"
             yield Finding(line, col, f"\"{word}\" appears {seen[low]}x but \"{near}\" {where}: a typo?",
                           f"write \"{near}\", or disable with "
                           "<!-- deckops-disable-next-line near-duplicate-term -->")
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> frozenset[str]:
+    """An English word list (GCIDE via the english-words package); empty if it is not installed."""
+    try:
+        from english_words import get_english_words_set
+    except ImportError:
+        return frozenset()
+    return frozenset(get_english_words_set(["gcide"], lower=True))
+
+
+def is_english(word: str) -> bool:
+    """A dictionary word, also inflected (decks, lints, traced, tracing): two real words are not a typo."""
+    words = _dictionary()
+    stems = [word]
+    for suffix, cut in (("s", 1), ("es", 2), ("ed", 2), ("ed", 1), ("ing", 3), ("ly", 2), ("er", 2)):
+        if word.endswith(suffix) and len(word) - cut >= 3:
+            stems.append(word[: len(word) - cut])
+    return any(w in words for w in stems)
 
 
 def _deletion_index(words) -> dict[str, set[str]]:
