@@ -94,3 +94,14 @@ def test_merged_keeps_the_slide_text_for_masked_lines():
     result = compare(RUN1 + ["gone"], RUN2, K8S)
     assert result.merged == tuple(RUN1)
     assert result.diff[-1] == "-gone"
+
+
+@pytest.mark.parametrize("suffix", ["lfxgv", "x8k2p", "22222", "bcdfg"])
+def test_random_suffixes_with_or_without_digits(suffix):
+    assert K8S.apply(f"Defaulting debug container name to debugger-{suffix}.") == \
+        "Defaulting debug container name to debugger<suffix>."
+
+
+@pytest.mark.parametrize("word", ["web-nginx", "my-alpine", "kube-proxy", "node-exporter", "pod-start"])
+def test_words_after_a_hyphen_are_not_suffixes(word):
+    assert K8S.apply(word) == word

@@ -15,9 +15,10 @@ K8S_MASKS = {
     "resource-version": r"(?P<keep>resourceVersion[\"']?\s*[:=]\s*[\"']?)\d+",
     "ip": r"\b(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?\b|\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}\b",
     # pod-template hash + pod suffix (deployments), then a bare 5-char suffix (jobs, daemonsets,
-    # generateName); Kubernetes draws these from an alphabet without vowels, so words rarely match
-    "pod-hash": r"(?<=[a-z0-9])-[a-z0-9]{8,10}-[bcdfghjklmnpqrstvwxz2456789]{5}\b",
-    "suffix": r"(?<=[a-z0-9])-(?=[bcdfghjklmnpqrstvwxz2456789]*\d)[bcdfghjklmnpqrstvwxz2456789]{5}\b",
+    # generateName); Kubernetes draws these from an alphabet without vowels, y, 0, 1 and 3, so words
+    # rarely match (and a masked word is masked on both sides: it only stops being compared)
+    "pod-hash": r"(?<=[a-z0-9])-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}\b",
+    "suffix": r"(?<=[a-z0-9])-[bcdfghjklmnpqrstvwxz2456789]{5}\b",
     "namespace": r"\bdeckops-rehearse-[a-z0-9]{6}\b",
     "duration": r"(?<![\w.:/-])(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|y))+(?![\w.:/-])|<unknown>|<invalid>",
 }
