@@ -115,19 +115,25 @@ MIN_LEN = 5
 MAX_RARE = 2
 
 
-def near_duplicate_term(ctx: Context):
+def _vocabulary(ctx: Context):
+    """(candidate words with positions, counts per lowercase word, most common written form per word)."""
     words: list[tuple[str, int, int]] = []
-    seen: Counter = Counter()
     forms: Counter = Counter()
     pattern = _pattern(ctx)
     for line, text in prose_lines(ctx):
         forms.update(_WORD.findall(text))
-        text = pattern.sub(lambda m: " " * len(m.group(0)), text)  # glossary terms: terminology's job
+        text = pattern.sub(_blank, text)  # glossary terms are terminology's job
         words.extend((m.group(0), line, m.start() + 1) for m in _WORD.finditer(text))
+    seen: Counter = Counter()
     shown: dict[str, str] = {}
     for form, n in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0])):
         seen[form.lower()] += n
         shown.setdefault(form.lower(), form)
+    return words, seen, shown
+
+
+def near_duplicate_term(ctx: Context):
+    words, seen, shown = _vocabulary(ctx)
     counts = Counter(seen)
     for term in glossary(ctx).values():
         if " " not in term:
