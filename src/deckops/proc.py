@@ -129,14 +129,17 @@ def group_members(pgid: int) -> list[int]:
     return pids
 
 
-def kill_group_except(pgid: int, keep: int, rounds: int = 5) -> None:
-    """Kill every process of group pgid but `keep` (the group's shell stays; what it ran dies)."""
+def kill_group_except(pgid: int, keep: int, rounds: int = 5) -> set[int]:
+    """Kill every process of group pgid but `keep` (the group's shell stays; what it ran dies); the pids."""
+    killed: set[int] = set()
     for _ in range(rounds):  # a dying pipeline may still fork: sweep until the group is quiet
         victims = [p for p in group_members(pgid) if p != keep]
         if not victims:
-            return
+            return killed
+        killed.update(victims)
         for pid in victims:
             try:
                 os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+    return killed

@@ -17,6 +17,7 @@ from .. import proc
 
 GRACE = 3.0  # seconds the shell gets to report after what it ran was killed
 BASH = ("bash", "--noprofile", "--norc")
+_NOTICE = re.compile(r"bash: (?:line \d+: )?(\d+) Killed\b")  # bash's report of a job that died of SIGKILL
 
 
 class Step(NamedTuple):
@@ -57,9 +58,9 @@ class Session:
         self.tmp = Path(tmp) if tmp else Path(self._own_tmp.name)
         self.salt = "DECKOPS-" + os.urandom(8).hex()  # (not `secrets`: importing it costs more than a run)
         self._marker = re.compile(rb"\n" + self.salt.encode() + rb" (\d+)-(\d+) (\d+)\n")
-        # bash names our batch file in its messages; a terminal would say `bash: `
-        self._origin = re.compile(rb"(?m)^" + re.escape(str(self.tmp).encode()) + rb"/batch-(\d+)\.sh: (?:line \d+: )?"
-                                  rb"(?:(\d+ +(?:Killed|Terminated|Done|Exit \d+|Hangup|Interrupt)\b.*)\n?)?")
+        # bash names our batch file in its messages, where a terminal would say `bash: `
+        self._origin = re.compile(rb"(?m)^" + re.escape(str(self.tmp).encode()) + rb"/batch-\d+\.sh: (?:line \d+: )?")
+        self._killed: set[int] = set()  # what a timeout killed: bash reports their deaths later
         self.proc = None
         self.master = self.slave = None
         self._buf = bytearray()
@@ -196,7 +197,7 @@ class Session:
                     screen += self._drain_pty()
                 now = time.monotonic()
                 status = None if timed_out else int(found.group(3))
-                outcomes.append(Outcome(status, self._clean(body + screen, batch), now - mark, timed_out))
+                outcomes.append(Outcome(status, self._clean(body + screen, timed_out), now - mark, timed_out))
                 screen, mark = b"", now
                 if timed_out:
                     break
@@ -209,7 +210,7 @@ class Session:
                     outcomes.append(self._died(mark, bytes(self._buf) + screen, timed_out=True))
                     break
                 self._stop(batch).touch()
-                proc.kill_group_except(self.proc.pid, self.proc.pid)
+                self._killed |= proc.kill_group_except(self.proc.pid, self.proc.pid)
                 timed_out, deadline = True, time.monotonic() + GRACE
                 continue
             ready, _, _ = select.select([out_fd, self.master], [], [], min(wait, 1.0))
@@ -223,14 +224,13 @@ class Session:
                 self._buf += chunk
         return outcomes
 
-    def _clean(self, data: bytes, batch: int) -> str:
-        """Messages say `bash: ` instead of our batch file; late job notices of earlier batches go."""
-        def repl(m: re.Match) -> bytes:
-            if m.group(2) and int(m.group(1)) != batch:
-                return b""
-            return b"bash: " + (m.group(2) + b"\n" if m.group(2) else b"")
-
-        return _text(self._origin.sub(repl, data))
+    def _clean(self, data: bytes, notices: bool) -> str:
+        """`bash: ` instead of our batch file; reports of what a timeout killed only in that step's output."""
+        text = _text(self._origin.sub(b"bash: ", data))
+        if notices or not self._killed or " Killed" not in text:
+            return text
+        lines = text.splitlines(keepends=True)
+        return "".join(l for l in lines if not ((m := _NOTICE.match(l)) and int(m.group(1)) in self._killed))
 
     def _drain_pty(self) -> bytes:
         data = b""
