@@ -87,3 +87,13 @@ def test_usage_lines_become_required_slots():
 def test_flag_lines_parse_with_value_kinds():
     flags = kubectl_help.parse_flags("    -n, --namespace='':\n\tdoc\n\n    -i, --stdin=false:\n\tdoc\n")
     assert flags == {"namespace": {"short": "n", "value": True}, "stdin": {"short": "i", "value": False}}
+
+
+@needs_kubectl
+def test_cache_of_an_older_format_is_not_trusted(cache):
+    helper = kubectl_help.KubectlHelp(KUBECTL)
+    helper.path.parent.mkdir(parents=True, exist_ok=True)
+    helper.path.write_text(json.dumps({"version": helper.version, "format": 0, "commands": {"debug": {}}}))
+    fresh = kubectl_help.KubectlHelp(KUBECTL)
+    assert fresh.data["format"] == kubectl_help.FORMAT and fresh.data["commands"] == {}
+    assert fresh.subcommand(("top",), "pods") == "pod" and fresh.subcommand(("top",), "nope") is None
