@@ -141,11 +141,39 @@ def kind(tmp: Path, keep: bool) -> Iterator[Target]:
 
 
 @contextmanager
-def existing(files: Sequence[Path], context: str, kubectl: str) -> Iterator[Target]:
-    path = next((p for p in files if any(c.get("name") == context for c in _load(p).get("contexts") or ())), None)
-    if path is None:
+def existing(files: Sequence[Path], context: str, kubectl: str, tmp: Path) -> Iterator[Target]:
+    """The user's cluster; the kubeconfig files are merged (first name wins, as kubectl does) into a copy."""
+    import yaml
+
+    data = merged(files)
+    if not any(c.get("name") == context for c in data["contexts"]):
         raise ClusterError(f"context {context!r} is not in {os.pathsep.join(map(str, files))}")
+    data["current-context"] = context
+    path = tmp / "target.kubeconfig"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    path.chmod(0o600)
     yield Target(path, context, kubectl)
+
+
+def merged(files: Sequence[Path]) -> dict:
+    data: dict = {"apiVersion": "v1", "kind": "Config", "clusters": [], "users": [], "contexts": []}
+    for path in files:
+        doc = _absolute(_load(path), Path(path).resolve().parent)
+        for section in ("clusters", "users", "contexts"):
+            seen = {e.get("name") for e in data[section]}
+            data[section] += [e for e in doc.get(section) or () if isinstance(e, dict) and e.get("name") not in seen]
+    return data
+
+
+def _absolute(data: dict, base: Path) -> dict:
+    """Credential file paths are relative to their kubeconfig: make them absolute before copying it."""
+    for section, key in (("clusters", "cluster"), ("users", "user")):
+        for entry in data.get(section) or ():
+            body = entry.get(key) if isinstance(entry, dict) else None
+            for k in _FILE_KEYS if isinstance(body, dict) else ():
+                if isinstance(body.get(k), str) and not os.path.isabs(body[k]):
+                    body[k] = str(base / body[k])
+    return data
 
 
 # --- one fresh namespace per rehearsal ------------------------------------------------------------
@@ -165,14 +193,7 @@ def session_kubeconfig(target: Target, namespace: str, dest: Path) -> Path:
     file is never touched); relative credential paths are made absolute so they still resolve."""
     import yaml
 
-    data = _load(target.kubeconfig)
-    base = target.kubeconfig.resolve().parent
-    for section, key in (("clusters", "cluster"), ("users", "user")):
-        for entry in data.get(section) or ():
-            body = entry.get(key) or {}
-            for k in _FILE_KEYS:
-                if isinstance(body.get(k), str) and not os.path.isabs(body[k]):
-                    body[k] = str(base / body[k])
+    data = _absolute(_load(target.kubeconfig), target.kubeconfig.resolve().parent)
     for ctx in data.get("contexts") or ():
         if ctx.get("name") == target.context:
             ctx.setdefault("context", {})["namespace"] = namespace

@@ -31,7 +31,7 @@ class Plan(NamedTuple):
 def run(args, config) -> int:
     base = settings_mod.from_config(config)
     plans = [_plan(p, base) for p in _decks(args.decks, config)]
-    choice = _choose(args, plans[0].settings if plans else base)  # the guard: nothing sent yet
+    choice = _choose(args, plans[0].settings if plans else base, config)  # the guard: nothing sent yet
     progress = Progress(sys.stdout)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="deckops-rehearse-") as tmp, ExitStack() as stack:
@@ -92,7 +92,7 @@ class Choice(NamedTuple):
     kubectl: str = ""
 
 
-def _choose(args, sets: settings_mod.Settings) -> Choice:
+def _choose(args, sets: settings_mod.Settings, config) -> Choice:
     """Decide where snippets run; a context that is not a sandbox is refused here, before any kubectl call."""
     if getattr(args, "no_cluster", False):
         return Choice("none")
@@ -107,7 +107,7 @@ def _choose(args, sets: settings_mod.Settings) -> Choice:
     files = tuple(cluster.kubeconfig_files(args.kubeconfig))
     context = args.context or sets.context or cluster.current_context(files)
     cluster.guard(context, sets.sandbox_contexts, args.allow_context)
-    return Choice("context", context, files, kubectl=cluster.find_kubectl(getattr(args, "kubectl", "") or ""))
+    return Choice("context", context, files, kubectl=cluster.find_kubectl(config.kubectl))
 
 
 @contextmanager
@@ -124,7 +124,7 @@ def _sandbox(choice: Choice, tmp: Path, args) -> Iterator[dict]:
         elif choice.kind == "kind":
             target = stack.enter_context(cluster.kind(tmp, args.keep))
         else:
-            target = stack.enter_context(cluster.existing(choice.files, choice.context, choice.kubectl))
+            target = stack.enter_context(cluster.existing(choice.files, choice.context, choice.kubectl, tmp))
         ns, kubeconfig = stack.enter_context(cluster.namespace(target, tmp, args.keep))
         print(f"rehearsing on context {target.context}, namespace {ns}", flush=True)
         yield {"KUBECONFIG": str(kubeconfig), "PATH": _path_with(target.kubectl, tmp),

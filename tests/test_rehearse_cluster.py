@@ -1,0 +1,70 @@
+"""The sandbox guard and kubeconfig handling (files only: nothing here talks to a cluster)."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from deckops.rehearse import cluster
+
+A = """\
+current-context: kind-talk
+clusters: [{name: kind, cluster: {server: "https://127.0.0.1:1", certificate-authority: certs/ca.crt}}]
+users: [{name: me, user: {client-key: /abs/key.pem, client-certificate: me.crt}}]
+contexts: [{name: kind-talk, context: {cluster: kind, user: me}}]
+"""
+B = """\
+current-context: prod-eu-west
+clusters: [{name: prod, cluster: {server: "https://10.0.0.1"}}, {name: kind, cluster: {server: "https://shadowed"}}]
+users: [{name: admin, user: {token: x}}]
+contexts: [{name: prod-eu-west, context: {cluster: prod, user: admin}}]
+"""
+
+
+@pytest.mark.parametrize("context, ok", [
+    ("kind-talk", True), ("kwok-deckops", True), ("k3d-demo", True), ("minikube", True),
+    ("docker-desktop", True), ("rancher-desktop", True), ("prod-eu-west", False), ("kind", False),
+    ("my-kind-cluster", False), ("minikube-prod", False), ("lab-7", True),
+])
+def test_sandboxes(context, ok):
+    assert cluster.is_sandbox(context, ["lab-*"]) is ok
+
+
+def test_guard_refuses_with_name_and_override():
+    with pytest.raises(cluster.ClusterError) as err:
+        cluster.guard("prod-eu-west", [], [])
+    assert "refusing" in str(err.value) and "'prod-eu-west'" in str(err.value)
+    assert "--allow-context prod-eu-west" in str(err.value)
+    assert cluster.guard("prod-eu-west", [], ["prod-eu-west"]) == "prod-eu-west"
+    with pytest.raises(cluster.ClusterError, match="refusing"):
+        cluster.guard(None, [], [])
+
+
+def test_current_context_is_the_first_file_that_sets_one(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_text("clusters: []\n")
+    b.write_text(B)
+    assert cluster.current_context([tmp_path / "missing", a, b]) == "prod-eu-west"
+
+
+def test_merged_copy_and_namespace(tmp_path):
+    (tmp_path / "a").write_text(A)
+    (tmp_path / "b").write_text(B)
+    files = [tmp_path / "a", tmp_path / "b"]
+    with cluster.existing(files, "kind-talk", "kubectl", tmp_path) as target:
+        data = yaml.safe_load(target.kubeconfig.read_text())
+        assert data["current-context"] == "kind-talk"
+        assert [c["cluster"]["server"] for c in data["clusters"]] == ["https://127.0.0.1:1", "https://10.0.0.1"]
+        assert data["clusters"][0]["cluster"]["certificate-authority"] == str(tmp_path / "certs" / "ca.crt")
+        assert data["users"][0]["user"] == {"client-key": "/abs/key.pem",
+                                            "client-certificate": str(tmp_path / "me.crt")}
+        session = cluster.session_kubeconfig(target, "deckops-rehearse-abc123", tmp_path / "session")
+    got = yaml.safe_load(session.read_text())
+    assert got["contexts"][0]["context"]["namespace"] == "deckops-rehearse-abc123"
+    assert (tmp_path / "a").read_text() == A and (tmp_path / "b").read_text() == B  # never modified
+
+
+def test_unknown_context_is_a_clear_error(tmp_path):
+    (tmp_path / "a").write_text(A)
+    with pytest.raises(cluster.ClusterError, match="'kind-other' is not in"):
+        with cluster.existing([tmp_path / "a"], "kind-other", "kubectl", tmp_path):
+            pass
