@@ -64,6 +64,7 @@ class Session:
         self.proc = None
         self.master = self.slave = None
         self._buf = bytearray()
+        self._screen, self._scanned = b"", 0
         self._batch = 0
 
     # life cycle -----------------------------------------------------------------------------
@@ -176,53 +177,69 @@ class Session:
                 os.set_blocking(self.master, False)
 
     def _collect(self, batch: int, steps: Sequence[Step], deadline: float) -> list[Outcome]:
+        """Read until every step's marker came, or the deadline passed (then kill what runs, once)."""
         if not steps:
             return []
         if self.proc is None:
             return [self._died(time.monotonic(), b"")]
-        out_fd = self.proc.stdout.fileno()
         outcomes: list[Outcome] = []
-        screen, timed_out, mark, scanned = b"", False, time.monotonic(), 0
+        self._screen, self._scanned, mark, timed_out = b"", 0, time.monotonic(), False
         self._feed(steps[0])
         while len(outcomes) < len(steps):
-            found = self._marker.search(self._buf, scanned)
-            scanned = max(0, len(self._buf) - 128)  # big outputs: do not rescan what held no marker
-            if found and int(found.group(1)) < batch:  # a late marker of an abandoned batch
-                self._buf, scanned = self._buf[found.end():], 0
-                continue
+            found = self._next_marker(batch)
             if found:
-                body, self._buf, scanned = bytes(self._buf[: found.start()]), self._buf[found.end():], 0
-                step = steps[len(outcomes)]
-                if step.pty:
-                    screen += self._drain_pty()
-                now = time.monotonic()
-                status = None if timed_out else int(found.group(3))
-                outcomes.append(Outcome(status, self._clean(body + screen, timed_out), now - mark, timed_out))
-                screen, mark = b"", now
+                outcomes.append(self._outcome(found, steps[len(outcomes)], mark, timed_out))
+                mark = time.monotonic()
                 if timed_out:
                     break
                 if len(outcomes) < len(steps):
                     self._feed(steps[len(outcomes)])
-                continue
-            wait = deadline - time.monotonic()
-            if wait <= 0:
+            elif time.monotonic() >= deadline:
                 if timed_out:  # the shell itself does not answer: give up on it
-                    outcomes.append(self._died(mark, bytes(self._buf) + screen, timed_out=True))
+                    outcomes.append(self._died(mark, bytes(self._buf) + self._screen, timed_out=True))
                     break
-                self._stop(batch).touch()
-                self._killed |= proc.kill_group_except(self.proc.pid, self.proc.pid)
+                self._expire(batch)
                 timed_out, deadline = True, time.monotonic() + GRACE
-                continue
-            ready, _, _ = select.select([out_fd, self.master], [], [], min(wait, 1.0))
-            if self.master in ready:
-                screen += self._read(self.master)
-            if out_fd in ready:
-                chunk = self._read(out_fd)
-                if chunk == b"" and self.proc.poll() is not None:
-                    outcomes.append(self._died(mark, bytes(self._buf) + screen))
-                    break
-                self._buf += chunk
+            elif not self._wait(deadline):  # the shell is gone
+                outcomes.append(self._died(mark, bytes(self._buf) + self._screen))
+                break
         return outcomes
+
+    def _next_marker(self, batch: int) -> re.Match | None:
+        while True:
+            found = self._marker.search(self._buf, self._scanned)
+            self._scanned = max(0, len(self._buf) - 128)  # big outputs: do not rescan what held no marker
+            if not found or int(found.group(1)) >= batch:
+                return found
+            del self._buf[: found.end()]  # a late marker of an abandoned batch
+            self._scanned = 0
+
+    def _outcome(self, found: re.Match, step: Step, mark: float, timed_out: bool) -> Outcome:
+        status = None if timed_out else int(found.group(3))  # (before the buffer it points into changes)
+        body = bytes(self._buf[: found.start()])
+        del self._buf[: found.end()]
+        self._scanned = 0
+        screen, self._screen = self._screen + (self._drain_pty() if step.pty else b""), b""
+        return Outcome(status, self._clean(body + screen, timed_out), time.monotonic() - mark, timed_out)
+
+    def _expire(self, batch: int) -> None:
+        """The stop file ends the batch; everything the shell started dies, the shell stays."""
+        self._stop(batch).touch()
+        self._killed |= proc.kill_group_except(self.proc.pid, self.proc.pid)
+
+    def _wait(self, deadline: float) -> bool:
+        """Read what is ready within a second (or the deadline); False when the shell has gone."""
+        out_fd = self.proc.stdout.fileno()
+        wait = max(0.0, min(deadline - time.monotonic(), 1.0))
+        ready, _, _ = select.select([out_fd, self.master], [], [], wait)
+        if self.master in ready:
+            self._screen += self._read(self.master)
+        if out_fd in ready:
+            chunk = self._read(out_fd)
+            if chunk == b"" and self.proc.poll() is not None:
+                return False
+            self._buf += chunk
+        return True
 
     def _clean(self, data: bytes, notices: bool) -> str:
         """`bash: ` instead of our batch file; reports of what a timeout killed only in that step's output."""
