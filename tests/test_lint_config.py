@@ -71,3 +71,18 @@ def test_select_and_ignore_by_code_prefix():
     assert got == {"D201", "D202"}
     got = {d.code for d in run(SEED, ignore=("D5", "D4"))}
     assert got and not any(c.startswith(("D4", "D5")) for c in got)
+
+
+def test_unknown_rule_names_are_config_errors(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        run(SEED, ignore=("shelcheck",))
+    assert "ignore" in str(err.value) and "did you mean 'shellcheck'" in str(err.value)
+    (tmp_path / "deckops.toml").write_text('[severity]\nterminolgy = "off"\n')
+    (tmp_path / "d.md").write_text("# x\n")
+    r = run_cli("lint", str(tmp_path / "d.md"), cwd=tmp_path)
+    assert r.returncode == 2 and "deckops.toml: [tool.deckops] severity.terminolgy: unknown rule" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_names_of_other_checks_are_not_config_errors():
+    assert run(SEED, ignore=("overflow", "D601", "marp-warning"), select=("D2",))  # browser/render checks
