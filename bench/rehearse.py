@@ -7,6 +7,7 @@ wall times and the ratio deckops/prysk (goal: <= 1.0); also each tool's cost per
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -34,13 +35,17 @@ def prysk_text(cmds) -> str:
     return "".join(f"  $ {c}\n  {out}\n" for c, out in cmds)
 
 
-def timed(argv: list[str], cwd: Path) -> float:
+def timed(argv: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the process and its children: steadier on a busy machine)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     res = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
     took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if res.returncode != 0:
         sys.exit(f"bench: {' '.join(argv)} failed ({res.returncode}):\n{res.stdout}\n{res.stderr}")
-    return took
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return took, cpu
 
 
 def main() -> int:
@@ -68,15 +73,16 @@ def main() -> int:
         for _ in range(rounds):
             for key, argv in runs.items():  # interleaved, so load changes hit both alike
                 times[key].append(timed(argv, work))
-    med = {key: statistics.median(v) for key, v in times.items()}
-    d, p = med["deckops", "all"], med["prysk", "all"]
-    d_each = (d - med["deckops", "one"]) / (COMMANDS - 1)
-    p_each = (p - med["prysk", "one"]) / (COMMANDS - 1)
-    print(f"{COMMANDS} commands, {rounds} rounds (median wall time, fresh process each)")
-    print(f"deckops rehearse: {d * 1000:8.1f} ms  (1 command: {med['deckops', 'one'] * 1000:.1f} ms)")
-    print(f"prysk           : {p * 1000:8.1f} ms  (1 command: {med['prysk', 'one'] * 1000:.1f} ms)")
-    print(f"per extra command: deckops {d_each * 1e6:.0f} us, prysk {p_each * 1e6:.0f} us")
-    print(f"ratio deckops/prysk: {d / p:.2f}x (goal <= 1.0x)")
+    wall = {key: statistics.median(t for t, _ in v) for key, v in times.items()}
+    cpu = {key: statistics.median(c for _, c in v) for key, v in times.items()}
+    print(f"{COMMANDS} commands, {rounds} rounds (medians; a fresh process each run)")
+    for label, med in (("wall", wall), ("cpu", cpu)):
+        for tool in ("deckops", "prysk"):
+            each = (med[tool, "all"] - med[tool, "one"]) / (COMMANDS - 1)
+            print(f"  {label:4} {tool:8} {med[tool, 'all'] * 1000:7.1f} ms   1 command: "
+                  f"{med[tool, 'one'] * 1000:6.1f} ms   per extra command: {each * 1e6:5.0f} us")
+    print(f"ratio deckops/prysk: {wall['deckops', 'all'] / wall['prysk', 'all']:.2f}x wall, "
+          f"{cpu['deckops', 'all'] / cpu['prysk', 'all']:.2f}x cpu (goal <= 1.0x)")
     return 0
 
 
