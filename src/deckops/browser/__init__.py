@@ -37,11 +37,16 @@ def check_targets(targets, renderer: Renderer, out: Path, html: Pending) -> list
         diags += renderer.finish(html)
         pages = _bare_pages(renderer, [t for t, _ in stale], out)
         jobs = [(pages[t], pages[t].with_suffix(".shot.jpg")) for t, _ in stale]
-        measured = browser.measure_many(jobs, SCRIPT)
-    for (t, h), (_, shot), slides in zip(stale, jobs, measured):
+        outputs: dict[int, list[str]] = {}
+
+        def pictures(i: int, slides: list[dict]) -> None:  # in a worker thread, while Chromium goes on
+            t = stale[i][0]
+            outputs[i] = sheet.write(jobs[i][1], slides, out, t.path, checks.flagged(slides)) if slides else []
+
+        measured = browser.measure_many(jobs, SCRIPT, after=pictures)
+    for i, ((t, h), slides) in enumerate(zip(stale, measured)):
         found = checks.diagnostics(t.deck, str(t.path), slides)
-        outputs = sheet.write(shot, slides, out, t.path, checks.flagged(slides)) if slides else []
-        renderer.cache.put(t, "check", h, outputs, diags=[d.as_dict() for d in found])
+        renderer.cache.put(t, "check", h, outputs[i], diags=[d.as_dict() for d in found])
         diags += found
     return diags
 

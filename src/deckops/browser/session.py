@@ -58,11 +58,14 @@ class Browser:
     def measure(self, html: Path, shot: Path | None, script: str) -> list[dict]:
         return self.measure_many([(html, shot)], script)[0]
 
-    def measure_many(self, jobs: list[tuple[Path, Path | None]], script: str) -> list[list[dict]]:
+    def measure_many(self, jobs: list[tuple[Path, Path | None]], script: str, after=None) -> list[list[dict]]:
         """Measure each rendered deck (and screenshot it when a shot path is given), PAGES at a time.
 
         The pages are reused from deck to deck: opening a page costs more than navigating one.
+        `after(index, slides)` runs in a worker thread as each deck is done (image work overlaps Chromium's).
         """
+        loop = self._loop
+
         async def all_():
             pool: asyncio.Queue = asyncio.Queue()
             for _ in range(min(PAGES, len(jobs))):
@@ -71,12 +74,19 @@ class Browser:
             async def one(html, shot):
                 page = await pool.get()
                 try:
-                    return await self._measure(page, html, shot, script)
+                    slides = await self._measure(page, html, shot, script)
                 finally:
                     pool.put_nowait(page)
+                return slides
+
+            async def then(index, job):
+                slides = await one(*job)
+                if after is not None:
+                    await loop.run_in_executor(None, after, index, slides)
+                return slides
 
             try:
-                return await asyncio.gather(*(one(h, s) for h, s in jobs))
+                return await asyncio.gather(*(then(i, job) for i, job in enumerate(jobs)))
             finally:
                 while not pool.empty():
                     await pool.get_nowait().close()
