@@ -85,7 +85,7 @@ def main(counts: list[int]) -> int:
                   "(goal <= 0.05)")
             print(f"  browser checks: build {r['build']:.1f}s - render html+pdf {r['html_pdf']:.1f}s - lint {r['lint']:.1f}s "
                   f"= {added:.1f}s added; / PDF render {r['c']:.1f}s = {added / r['c']:.2f} (goal <= 0.25)")
-            print(f"  deckops check alone (lint + bare HTML + Chromium) {r['check']:.1f}s (lint alone "
+            print(f"  deckops check alone (lint + HTML + Chromium) {r['check']:.1f}s (lint alone "
                   f"{r['lint']:.1f}s); / PDF render = {r['check'] / r['c']:.2f}")
             sys.stdout.flush()
     return 0
