@@ -193,3 +193,17 @@ def test_a_marp_failure_shows_its_log_and_what_the_exit_code_means(tmp_path: Pat
         marp.wait([batch], timeout=30)
     text = exc.value.describe()
     assert reason in text and f"exit code: {code}" in text and "Failed converting deck.md" in text
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(shutil.which("script") is None, reason="needs util-linux `script` to fake a terminal")
+def test_progress_bar_on_a_terminal_and_quiet_in_ci(talk: Path):
+    cmd = f"{sys.executable} -m deckops render slides --to html --out dist --force"
+
+    def on_tty(ci: bool) -> str:
+        env = {k: v for k, v in os.environ.items() if k != "CI"} | ({"CI": "true"} if ci else {})
+        return subprocess.run(["script", "-qc", cmd, "/dev/null"], cwd=talk, env=env, capture_output=True,
+                              text=True, timeout=120, stdin=subprocess.DEVNULL).stdout
+
+    assert "rendering" in on_tty(ci=False)
+    assert "rendering" not in on_tty(ci=True)
