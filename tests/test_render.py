@@ -207,3 +207,18 @@ def test_progress_bar_on_a_terminal_and_quiet_in_ci(talk: Path):
 
     assert "rendering" in on_tty(ci=False)
     assert "rendering" not in on_tty(ci=True)
+
+
+@pytest.mark.browser
+def test_html_true_passes_html_to_marp_and_warns_d604(talk: Path):
+    (talk / "deckops.toml").write_text("html = true\n")
+    deck = talk / "slides" / "raw.md"
+    deck.write_text('# Raw\n\n<span style="color:red">red</span>\n')
+    r = run_cli("render", str(deck), "--to", "html", "--out", str(talk / "dist"), cwd=talk)
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"deckops\.toml:1:1: D604 html-enabled .*<script>", r.stdout), r.stdout
+    assert 'style="color:red"' in (talk / "dist" / "raw.html").read_text()
+    (talk / "deckops.toml").write_text("html = false\n")
+    r = run_cli("render", str(deck), "--to", "html", "--out", str(talk / "dist"), cwd=talk)
+    assert "D604" not in r.stdout and "1 rendered" in r.stderr  # the option is part of the cache key
+    assert 'style="color:red"' not in (talk / "dist" / "raw.html").read_text()
