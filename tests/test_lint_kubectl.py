@@ -97,3 +97,11 @@ def test_cache_of_an_older_format_is_not_trusted(cache):
     fresh = kubectl_help.KubectlHelp(KUBECTL)
     assert fresh.data["format"] == kubectl_help.FORMAT and fresh.data["commands"] == {}
     assert fresh.subcommand(("top",), "pods") == "pod" and fresh.subcommand(("top",), "nope") is None
+
+
+def test_a_kubectl_that_fails_is_one_info_finding(cache, tmp_path):
+    fake = tmp_path / "kubectl"  # a stand-in only for a broken binary: the real one cannot be made to fail
+    fake.write_text("#!/bin/sh\nexit 3\n")
+    fake.chmod(0o755)
+    diags = run(SEED, kubectl=str(fake))
+    assert [(d.severity, d.line) for d in diags] == [("info", 94)] and "not a working kubectl" in diags[0].message

@@ -218,7 +218,10 @@ class KubectlHelp:
 
     def root(self) -> dict:
         if "root" not in self.data:
-            self.data["root"] = parse_root(self._run("--help"))
+            root = parse_root(self._run("--help"))
+            if not root["commands"]:
+                raise proc.ToolError([self.binary, "--help"], "its help lists no commands: not a working kubectl")
+            self.data["root"] = root
             self.dirty = True
         return self.data["root"]
 

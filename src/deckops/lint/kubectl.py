@@ -51,12 +51,15 @@ def kubectl_usage(ctx: Context):
                       "install kubectl, build it with `deckops cluster build`, or set `kubectl` in [tool.deckops]",
                       severity="info")
         return
-    helper = _helper(ctx, binary)
     try:
-        for call in calls:
-            yield from _check(ctx, helper, call)
-    finally:
+        helper = _helper(ctx, binary)
+        findings = [f for call in calls for f in _check(ctx, helper, call)]
         helper.save()
+    except proc.ToolError as exc:  # a kubectl that hangs or cannot start: say so, do not crash the lint
+        yield Finding(calls[0].line, calls[0].col, f"kubectl could not be queried ({exc.reason}): kubectl "
+                      "commands were not checked", f"check `{binary} --help` by hand", severity="info")
+        return
+    yield from findings
 
 
 def _helper(ctx: Context, binary: str) -> KubectlHelp:
