@@ -66,7 +66,13 @@ def test_scripted_stdin_without_pty(session):
 
 def test_pty_for_interactive_commands(session):
     out = session.run('[ -t 0 ] && [ -t 1 ] && echo tty; read x; echo "x=$x"', stdin="typed", pty=True)
-    assert (out.status, out.output) == (0, "tty\nx=typed\n")
+    assert (out.status, out.output) == (0, "tty\ntyped\nx=typed\n")
+
+
+def test_pty_input_is_typed_at_the_prompts_like_a_person(session):
+    out = session.run('read -p "name? " n; echo "hi $n"; read -p "age? " a; echo "$n is $a"',
+                      stdin="ada\\n36", pty=True)
+    assert out.output == "name? ada\nhi ada\nage? 36\nada is 36\n"
 
 
 def test_syntax_error_is_contained(session):

@@ -16,8 +16,9 @@ from typing import Iterator, Mapping, NamedTuple, Sequence
 from .. import proc
 
 GRACE = 3.0  # seconds the shell gets to report after what it ran was killed
+QUIET = 0.2  # seconds without pty output before the next line of scripted input is typed
 BASH = ("bash", "--noprofile", "--norc")
-_NOTICE = re.compile(r"bash: (?:line \d+: )?(\d+) Killed\b")  # bash's report of a job that died of SIGKILL
+_NOTICE = re.compile(r"bash: (?:line \d+: )?\s*(\d+) Killed\b")  # bash's report of a job that died of SIGKILL
 
 
 class Step(NamedTuple):
@@ -65,15 +66,14 @@ class Session:
         self.master = self.slave = None
         self._buf = bytearray()
         self._screen, self._scanned = b"", 0
+        self._typing: list[str] = []
+        self._quiet_since = 0.0
         self._batch = 0
 
     # life cycle -----------------------------------------------------------------------------
     def start(self) -> "Session":
         self.master, self.slave = os.openpty()
         fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        attrs = termios.tcgetattr(self.slave)
-        attrs[3] &= ~termios.ECHO  # scripted input is typed ahead: echoing it would jumble the output
-        termios.tcsetattr(self.slave, termios.TCSANOW, attrs)
         os.set_blocking(self.master, False)
         try:
             self.proc = proc.session(BASH, cwd=self.cwd, env=self.env, pass_fds=(self.slave,))
@@ -168,13 +168,20 @@ class Session:
         return f"<{quote(str(path))}"
 
     def _feed(self, step: Step) -> None:
-        if step.pty and step.stdin is not None:
-            data = scripted_input(step.stdin).encode() + b"\x04"  # then end-of-file, for readers of all input
+        """Queue a pty step's scripted input: typed a line at a time, each once the screen has been quiet
+        for QUIET seconds (as a person answers a prompt), then ^D; the tty echoes it where a person's would."""
+        self._typing = scripted_input(step.stdin).splitlines(keepends=True) + ["\x04"] \
+            if step.pty and step.stdin is not None else []
+        self._quiet_since = time.monotonic()
+
+    def _type(self) -> None:
+        if self._typing and time.monotonic() - self._quiet_since >= QUIET:
             os.set_blocking(self.master, True)
             try:
-                os.write(self.master, data)
+                os.write(self.master, self._typing.pop(0).encode())
             finally:
                 os.set_blocking(self.master, False)
+            self._quiet_since = time.monotonic()
 
     def _collect(self, batch: int, steps: Sequence[Step], deadline: float) -> list[Outcome]:
         """Read until every step's marker came, or the deadline passed (then kill what runs, once)."""
@@ -230,10 +237,12 @@ class Session:
     def _wait(self, deadline: float) -> bool:
         """Read what is ready within a second (or the deadline); False when the shell has gone."""
         out_fd = self.proc.stdout.fileno()
-        wait = max(0.0, min(deadline - time.monotonic(), 1.0))
+        wait = max(0.0, min(deadline - time.monotonic(), QUIET / 3 if self._typing else 1.0))
         ready, _, _ = select.select([out_fd, self.master], [], [], wait)
         if self.master in ready:
             self._screen += self._read(self.master)
+            self._quiet_since = time.monotonic()
+        self._type()
         if out_fd in ready:
             chunk = self._read(out_fd)
             if chunk == b"" and self.proc.poll() is not None:
