@@ -142,7 +142,13 @@ def shellcheck(ctx: Context):
         return
     broken = syntax_errors(ctx)
     todo = [(i, s.text) for i, s in enumerate(scripts) if i not in broken and s.bash]
-    for i, c in _cached_shellcheck(ctx, binary, todo):
+    try:
+        comments = _cached_shellcheck(ctx, binary, todo)
+    except (proc.ToolError, ValueError) as exc:  # ValueError: output that is not JSON
+        yield Finding(scripts[0].fence.line, 1, f"shellcheck failed, the check was skipped: {exc}".split("\n")[0],
+                      f"run `{binary} --version` by hand", severity="info")
+        return
+    for i, c in comments:
         deck_line, col = scripts[i].pos(c["line"], c["column"])
         code = f"SC{c['code']}"
         yield Finding(deck_line, col, f"{code}: {c['message']}",
