@@ -292,3 +292,13 @@ def test_kind_without_docker_is_a_clear_error(fake_kind):
     res = run_cli("rehearse", "--cluster", "kind", str(SHELL), env=env)
     assert res.returncode == 2 and "Docker is not available" in res.stderr
     assert not log.exists()
+
+
+def test_interactive_command_gets_a_pty_and_the_scripted_input(tmp_path):
+    deck = tmp_path / "d.md"
+    deck.write_text("# Interactive\n\n<!-- rehearse: stdin=\"ada\" -->\n```console\n"
+                    "$ bash -c '[ -t 0 ] && read -r -p \"name? \" n && echo \"hi $n\"' -it\n"
+                    "name? ada\nhi ada\n```\n")
+    res = run_cli("rehearse", "--no-cluster", str(deck))
+    assert res.returncode == 0, res.stdout
+    assert res.stdout.splitlines()[-1].startswith("1 passed, 0 failed, 0 skipped")
