@@ -56,12 +56,13 @@ def did_you_mean(name: str, known) -> str | None:
 
 
 def _comment_keys(ctx: Context) -> dict[int, set[str]]:
-    """Comment line -> names of the directives written in that comment."""
+    """Each line of a directive comment -> names of the directives written in that comment."""
     keys: dict[int, set[str]] = {}
     for s in ctx.deck.slides:
         for c in s.comments:
             if c.kind == "directive" and c.data:
-                keys[c.line] = {dirs.base_name(str(k))[1] for k in c.data}
+                names = {dirs.base_name(str(k))[1] for k in c.data}
+                keys.update(dict.fromkeys(range(c.line, c.end_line + 1), names))
     return keys
 
 
