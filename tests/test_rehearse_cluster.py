@@ -59,7 +59,10 @@ def test_merged_copy_and_namespace(tmp_path):
                                             "client-certificate": str(tmp_path / "me.crt")}
         session = cluster.session_kubeconfig(target, "deckops-rehearse-abc123", tmp_path / "session")
     got = yaml.safe_load(session.read_text())
-    assert got["contexts"][0]["context"]["namespace"] == "deckops-rehearse-abc123"
+    assert got["contexts"] == [{"name": "kind-talk", "context": {"cluster": "kind", "user": "me",
+                                                                 "namespace": "deckops-rehearse-abc123"}}]
+    assert [c["name"] for c in got["clusters"]] == ["kind"] and [u["name"] for u in got["users"]] == ["me"]
+    assert "prod" not in session.read_text()  # a snippet's `--context prod-eu-west` finds nothing
     assert (tmp_path / "a").read_text() == A and (tmp_path / "b").read_text() == B  # never modified
 
 

@@ -189,16 +189,20 @@ def kubectl(target: Target, *args: str, check: bool = True) -> proc.Result:
 
 
 def session_kubeconfig(target: Target, namespace: str, dest: Path) -> Path:
-    """A copy of the kubeconfig whose current context is the target with the namespace set (the user's
-    file is never touched); relative credential paths are made absolute so they still resolve."""
+    """A copy of the kubeconfig with only the target's context (namespace set), cluster and user: the user's
+    file is never touched, and a snippet's `--context other` finds no other cluster to reach."""
     import yaml
 
     data = _absolute(_load(target.kubeconfig), target.kubeconfig.resolve().parent)
-    for ctx in data.get("contexts") or ():
-        if ctx.get("name") == target.context:
-            ctx.setdefault("context", {})["namespace"] = namespace
-    data["current-context"] = target.context
-    dest.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    ctx = next(c for c in data.get("contexts") or () if c.get("name") == target.context)
+    body = ctx.setdefault("context", {})
+    body["namespace"] = namespace
+    only = {
+        "apiVersion": "v1", "kind": "Config", "current-context": target.context, "contexts": [ctx],
+        "clusters": [c for c in data.get("clusters") or () if c.get("name") == body.get("cluster")],
+        "users": [u for u in data.get("users") or () if u.get("name") == body.get("user")],
+    }
+    dest.write_text(yaml.safe_dump(only, sort_keys=False), encoding="utf-8")
     dest.chmod(0o600)
     return dest
 
