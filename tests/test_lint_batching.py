@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from conftest import DATA, ROOT
+from lint_support import _lint_cache, lint_cache_dir  # noqa: F401  (fixtures)
 from deckops import deck, files, proc
 from deckops.config import Config
 from deckops.lint import lint

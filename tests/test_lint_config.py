@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import DATA, ROOT, SEED, golden, run_cli
+from lint_support import _lint_cache, lint_cache_dir  # noqa: F401  (fixtures)
 from deckops import config, deck
 from deckops.config import Config, ConfigError
 from deckops.lint import lint

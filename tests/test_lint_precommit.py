@@ -4,6 +4,7 @@ from __future__ import annotations
 import yaml
 
 from conftest import DATA, ROOT, run_cli
+from lint_support import _lint_cache, lint_cache_dir  # noqa: F401  (fixtures)
 
 
 def test_hooks_file_is_well_formed_and_runs_deckops():

@@ -6,6 +6,7 @@ import json
 import jsonschema
 
 from conftest import DATA, SEED, golden, run_cli
+from lint_support import _lint_cache, lint_cache_dir  # noqa: F401  (fixtures)
 from deckops.diagnostic import Diagnostic, Pos
 from deckops.report import FORMATS, github
 

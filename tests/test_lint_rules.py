@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import DATA, ROOT, SEED, golden
+from lint_support import _lint_cache, lint_cache_dir  # noqa: F401  (fixtures)
 from deckops import deck
 from deckops.config import Config
 from deckops.lint import lint
