@@ -19,7 +19,7 @@ GLOSSARY = {
     "Argo CD": "Argo CD", "ArgoCD": "Argo CD", "GitHub": "GitHub", "GitLab": "GitLab", "YAML": "YAML",
     "OpenShift": "OpenShift", "Krew": "Krew", "Docker Desktop": "Docker Desktop",
 }
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’-][A-Za-z0-9]+)*")
+_WORD = re.compile(r"[^\W\d_][^\W_]*(?:['’-][^\W_]+)*")  # letters of any script: "Erklärung" is one word
 _MASKS = (
     re.compile(r"(`+)(?:(?!\1).)+?\1"),  # code spans
     re.compile(r"\]\([^)]*\)"),  # link/image targets
