@@ -73,7 +73,8 @@ def server(tmp_path):
 def test_remote_links_only_online_and_cached(tmp_path, server, monkeypatch):
     monkeypatch.setattr(files, "CACHE_HOME", tmp_path / "cache")
     d = tmp_path / "d.md"
-    d.write_text(f"# Links\n\n[ok]({server}/ok.html) and [gone]({server}/gone.html)\n")
+    d.write_text(f"# Links\n\n[ok]({server}/ok.html) and [gone]({server}/gone.html)\n\n"
+                 "[demo](http://localhost:1/) and [svc](http://web.demo.svc.cluster.local/) are not probed\n")
     cfg = Config(root=tmp_path, select=("broken-link",))
     assert lint(deck.load(d), cfg, {}) == []  # offline by default
     online = Config(root=tmp_path, select=("broken-link",), online=True)
