@@ -41,7 +41,7 @@ def seed_html(tmp_path_factory):
 
 def test_seed_overflows_on_slides_3_and_6_only_and_identically_every_run(browser, seed_html):
     target, html = seed_html
-    runs = [checks.diagnostics(target.deck, "seed.md", browser.measure(html, None, SCRIPT)) for _ in range(3)]
+    runs = [checks.diagnostics(target.deck, "seed.md", browser.measure(html, SCRIPT)) for _ in range(3)]
     assert runs[0] == runs[1] == runs[2]
     overflow = [d for d in runs[0] if d.code == "D601"]
     assert [d.message.split(":")[0] for d in overflow] == ["slide 3", "slide 6"]
@@ -94,5 +94,5 @@ def test_bare_layout_made_from_bespoke_measures_like_marps_bare_template(browser
     assert made is not None and "bespoke-marp-osc" not in made
     page = bare_html.with_name("seed.from-bespoke.html")  # beside the staged deck: same relative images
     page.write_text(made)
-    assert browser.measure(page, None, SCRIPT) == browser.measure(bare_html, None, SCRIPT)
+    assert browser.measure(page, SCRIPT) == browser.measure(bare_html, SCRIPT)
     assert marp.bare_from_bespoke("<html><body>not marp</body></html>") is None

@@ -16,7 +16,7 @@ from .sheet import contact_path, thumbnail_path
 
 __all__ = ["build", "check_targets", "contact_path", "run", "thumbnail_path"]
 
-CHECK_VERSION = "check-2"  # bump when the measuring script or the diagnostics change
+CHECK_VERSION = "check-3"  # bump when the measuring script or the diagnostics change
 
 
 def check_targets(targets, renderer: Renderer, out: Path, html: Pending) -> list[Diagnostic]:
@@ -36,15 +36,14 @@ def check_targets(targets, renderer: Renderer, out: Path, html: Pending) -> list
     with Browser(renderer.chrome()) as browser:  # Chromium starts while marp-cli renders
         diags += renderer.finish(html)
         pages = _bare_pages(renderer, [t for t, _ in stale], out)
-        jobs = [(pages[t], pages[t].with_suffix(".shot.jpg")) for t, _ in stale]
         outputs: dict[int, list[str]] = {}
 
-        def pictures(i: int, slides: list[dict]) -> None:  # in a worker thread, while Chromium goes on
+        def pictures(i: int, slides: list[dict], jpeg: bytes) -> None:  # a worker thread; Chromium goes on
             t = stale[i][0]
-            outputs[i] = sheet.write(jobs[i][1], slides, out, t.path, checks.flagged(slides)) if slides else []
+            outputs[i] = sheet.write(jpeg, slides, out, t.path, checks.flagged(slides)) if slides else []
 
-        measured = browser.measure_many(jobs, SCRIPT, after=pictures)
-    for i, ((t, h), slides) in enumerate(zip(stale, measured)):
+        measured = browser.measure_many([(pages[t], True) for t, _ in stale], SCRIPT, after=pictures)
+    for i, ((t, h), (slides, _)) in enumerate(zip(stale, measured)):
         found = checks.diagnostics(t.deck, str(t.path), slides)
         renderer.cache.put(t, "check", h, outputs[i], diags=[d.as_dict() for d in found])
         diags += found

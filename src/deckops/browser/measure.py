@@ -71,13 +71,6 @@ async () => {
       rect: [frame.left + window.scrollX, frame.top + window.scrollY, frame.width, frame.height],
     });
   }
-  // freeze each slide's size (the bare template sizes them by the viewport) so that a taller viewport
-  // for the screenshot does not lay them out again
-  for (const svg of document.querySelectorAll('svg[data-marpit-svg]')) {
-    const r = svg.getBoundingClientRect();
-    svg.style.width = `${r.width}px`;
-    svg.style.height = `${r.height}px`;
-  }
   return slides;
 }
 """

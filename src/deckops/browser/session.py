@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from pathlib import Path
 
 from ..marp import CHROME_ARGS, find_chrome
@@ -40,8 +41,7 @@ class Browser:
         except Error as exc:
             await self._pw.stop()
             raise ToolError([self.chrome, *CHROME_ARGS], f"Chromium did not start: {exc.message}") from None
-        self._context = await self._browser.new_context(viewport={"width": 1280, "height": 720},
-                                                        device_scale_factor=THUMB_SCALE)
+        self._context = await self._browser.new_context(viewport={"width": 1280, "height": 720})
 
     def __exit__(self, *exc) -> None:
         async def stop():
@@ -55,52 +55,54 @@ class Browser:
         finally:
             self._loop.close()
 
-    def measure(self, html: Path, shot: Path | None, script: str) -> list[dict]:
-        return self.measure_many([(html, shot)], script)[0]
+    def measure(self, html: Path, script: str) -> list[dict]:
+        return self.measure_many([(html, False)], script)[0][0]
 
-    def measure_many(self, jobs: list[tuple[Path, Path | None]], script: str, after=None) -> list[list[dict]]:
-        """Measure each rendered deck (and screenshot it when a shot path is given), PAGES at a time.
+    def measure_many(self, jobs: list[tuple[Path, bool]], script: str, after=None) -> list[tuple[list[dict], bytes]]:
+        """Measure each rendered deck (and take a JPEG of all its slides when asked), PAGES at a time.
 
         The pages are reused from deck to deck: opening a page costs more than navigating one.
-        `after(index, slides)` runs in a worker thread as each deck is done (image work overlaps Chromium's).
+        `after(index, slides, jpeg)` runs in a worker thread as each deck is done (overlapping Chromium's work).
         """
         loop = self._loop
 
         async def all_():
             pool: asyncio.Queue = asyncio.Queue()
             for _ in range(min(PAGES, len(jobs))):
-                pool.put_nowait(await self._context.new_page())
+                page = await self._context.new_page()
+                pool.put_nowait((page, await self._context.new_cdp_session(page)))
 
             async def one(html, shot):
                 page = await pool.get()
                 try:
-                    slides = await self._measure(page, html, shot, script)
+                    return await self._measure(*page, html, shot, script)
                 finally:
                     pool.put_nowait(page)
-                return slides
 
             async def then(index, job):
-                slides = await one(*job)
+                slides, jpeg = await one(*job)
                 if after is not None:
-                    await loop.run_in_executor(None, after, index, slides)
-                return slides
+                    await loop.run_in_executor(None, after, index, slides, jpeg)
+                return slides, jpeg
 
             try:
                 return await asyncio.gather(*(then(i, job) for i, job in enumerate(jobs)))
             finally:
                 while not pool.empty():
-                    await pool.get_nowait().close()
+                    await pool.get_nowait()[0].close()
 
         return self._loop.run_until_complete(all_())
 
-    async def _measure(self, page, html: Path, shot: Path | None, script: str) -> list[dict]:
-        await page.set_viewport_size({"width": 1280, "height": 720})
+    async def _measure(self, page, cdp, html: Path, shot: bool, script: str) -> tuple[list[dict], bytes]:
         await page.goto(html.resolve().as_uri(), wait_until="load", timeout=60_000)
         slides = await page.evaluate(script)
-        if shot is not None and slides:
-            # a viewport as tall as the page: at a device scale below 1 Chromium leaves the part of a
-            # full-page capture outside the viewport black (the script froze the slide sizes)
-            bottom = max(s["rect"][1] + s["rect"][3] for s in slides)
-            await page.set_viewport_size({"width": 1280, "height": int(bottom) + 1})
-            await page.screenshot(path=str(shot), type="jpeg", quality=90, scale="device", animations="disabled")
-        return slides
+        if not (shot and slides):
+            return slides, b""
+        # one capture of the whole page, scaled down by Chromium itself (cheaper than resizing the
+        # viewport or a device scale factor below 1, which leaves off-screen parts black)
+        bottom = max(s["rect"][1] + s["rect"][3] for s in slides)
+        width = max(s["rect"][0] + s["rect"][2] for s in slides)
+        clip = {"x": 0, "y": 0, "width": width, "height": bottom, "scale": THUMB_SCALE}
+        shot = await cdp.send("Page.captureScreenshot", {"format": "jpeg", "quality": 90, "clip": clip,
+                                                         "captureBeyondViewport": True})
+        return slides, base64.b64decode(shot["data"])

@@ -21,11 +21,11 @@ def contact_path(out_dir: Path, deck_path: Path) -> Path:
     return Path(out_dir) / f"{Path(deck_path).stem}.contact.png"
 
 
-def write(shot: Path, slides: list[dict], out_dir: Path, deck_path: Path, flagged: set[int]) -> list[str]:
+def write(shot: bytes, slides: list[dict], out_dir: Path, deck_path: Path, flagged: set[int]) -> list[str]:
     """Crop each slide from the page screenshot, save thumbnails and the grid; outputs relative to out_dir."""
     from PIL import Image
 
-    with Image.open(shot) as page:
+    with Image.open(io.BytesIO(shot)) as page:
         page.load()
         thumbs = [_crop(page, s["rect"]) for s in slides]
     outputs = []
