@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -129,17 +130,34 @@ def group_members(pgid: int) -> list[int]:
     return pids
 
 
-def kill_group_except(pgid: int, keep: int, rounds: int = 5) -> set[int]:
-    """Kill every process of group pgid but `keep` (the group's shell stays; what it ran dies); the pids."""
+def kill_group_except(pgid: int, keep: int, timeout: float = 5.0) -> set[int]:
+    """Kill every process of group pgid but `keep` (the group's shell stays; what it ran dies) and wait
+    until they are gone; returns their pids."""
     killed: set[int] = set()
-    for _ in range(rounds):  # a dying pipeline may still fork: sweep until the group is quiet
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:  # a dying pipeline may still fork: sweep until the group is quiet
         victims = [p for p in group_members(pgid) if p != keep]
         if not victims:
-            return killed
+            break
         killed.update(victims)
         for pid in victims:
             try:
                 os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+        time.sleep(0.005)
     return killed
+
+
+def reap_group(pgid: int, timeout: float = 5.0) -> bool:
+    """SIGKILL group pgid until none of it is alive (killed processes take a moment to die); True if empty."""
+    deadline = time.monotonic() + timeout
+    while group_members(pgid):
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

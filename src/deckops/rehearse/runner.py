@@ -92,6 +92,7 @@ class Session:
                 except OSError:
                     pass
             self.proc.wait()
+            proc.reap_group(self.proc.pid)  # its background jobs too, before we report done
             self.proc = None
         if self.master is not None:
             os.close(self.master)
