@@ -10,7 +10,7 @@ from pathlib import Path
 from . import files, proc
 
 HELP_TIMEOUT = 20.0
-FORMAT = 2  # bump when the parsed shape changes: older cache files are re-read from kubectl
+FORMAT = 3  # bump when the parsed shape changes: older cache files are re-read from kubectl
 _CMD_LINE = re.compile(r"^  ([a-z][\w-]*)\s{2,}\S")
 _FLAG_LINE = re.compile(r"^\s+(?:-(\w), )?--([\w-]+)=(.*):\s*$")
 _SAFE = re.compile(r"[^\w.+-]")
@@ -90,8 +90,17 @@ def parse_command(text: str, path: str) -> dict:
         "usage": usage,
         "flags": parse_flags("\n".join(_section(text, "Options:"))),
         "subcommands": sorted(parse_commands(_section(text, "Available Commands:"))),
-        "slots": [s.__dict__ | {"flags": sorted(s.flags)} for s in usage_slots(usage, path)],
+        "slots": [s.__dict__ | {"flags": sorted(s.flags)} for s in _trusted(usage_slots(usage, path), text, path)],
     }
+
+
+def _trusted(slots: list[Slot], text: str, path: str) -> list[Slot]:
+    """A flag the usage line shows as required stays required only if every example uses it:
+    `create job NAME --image=image` has an example with `--from` instead."""
+    examples = [l.strip() for l in _section(text, "Examples:") if l.strip().startswith(f"kubectl {path} ")]
+    return [s for s in slots if s.positional or not examples or
+            all(any(f in e.split() or any(w.startswith(f + "=") for w in e.split()) for f in s.flags)
+                for e in examples)]
 
 
 # --- usage lines --------------------------------------------------------------------------------------
