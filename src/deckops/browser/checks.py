@@ -20,9 +20,15 @@ def diagnostics(deck: Deck, path: str, measured: list[dict]) -> list[Diagnostic]
     return out
 
 
-def flagged(measured: list[dict]) -> set[int]:
-    """1-based numbers of the slides with an error, for the contact sheet."""
-    return {n for n, m in enumerate(measured, 1) if m["overflowY"] > 0 or m["overflowX"] > 0 or m["failed"]}
+def flagged(measured: list[dict]) -> dict[int, str]:
+    """1-based slide number -> what is wrong with it, for the contact sheet."""
+    out = {}
+    for n, m in enumerate(measured, 1):
+        what = [w for w, bad in (("overflow", m["overflowY"] > 0 or m["overflowX"] > 0),
+                                 ("image not loaded", bool(m["failed"]))) if bad]
+        if what:
+            out[n] = ", ".join(what)
+    return out
 
 
 def _overflow(deck, slide, n, path, m) -> list[Diagnostic]:

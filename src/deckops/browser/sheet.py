@@ -21,7 +21,7 @@ def contact_path(out_dir: Path, deck_path: Path) -> Path:
     return Path(out_dir) / f"{Path(deck_path).stem}.contact.png"
 
 
-def write(shot: bytes, slides: list[dict], out_dir: Path, deck_path: Path, flagged: set[int]) -> list[str]:
+def write(shot: bytes, slides: list[dict], out_dir: Path, deck_path: Path, flagged: dict[int, str]) -> list[str]:
     """Crop each slide from the page screenshot, save thumbnails and the grid; outputs relative to out_dir."""
     from PIL import Image
 
@@ -44,7 +44,7 @@ def _crop(page, rect):
     return page.crop((x, y, x + max(w, 1), y + max(h, 1))).convert("RGB")
 
 
-def _grid(thumbs, flagged: set[int]):
+def _grid(thumbs, flagged: dict[int, str]):
     """All slides in a grid, numbered; slides with errors get a red frame."""
     from PIL import Image, ImageDraw
 
@@ -59,7 +59,7 @@ def _grid(thumbs, flagged: set[int]):
         y = GAP + (n // cols) * (th + GAP + LABEL)
         sheet.paste(thumb, (x, y + LABEL))
         bad = (n + 1) in flagged
-        draw.text((x, y + 2), f"{n + 1}" + ("  overflow/image error" if bad else ""), fill="red" if bad else "black")
+        draw.text((x, y + 2), f"{n + 1}  {flagged.get(n + 1, '')}", fill="red" if bad else "black")
         draw.rectangle((x - 1, y + LABEL - 1, x + thumb.width, y + LABEL + thumb.height),
                        outline="red" if bad else "#bbbbbb", width=3 if bad else 1)
     return sheet
