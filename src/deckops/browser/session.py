@@ -94,6 +94,14 @@ class Browser:
         return self._loop.run_until_complete(all_())
 
     async def _measure(self, page, cdp, html: Path, shot: bool, script: str) -> tuple[list[dict], bytes]:
+        from playwright.async_api import Error
+
+        try:
+            return await self._measure_page(page, cdp, html, shot, script)
+        except Error as exc:
+            raise ToolError([self.chrome, html.as_uri()], f"Chromium could not check the page: {exc.message}") from None
+
+    async def _measure_page(self, page, cdp, html: Path, shot: bool, script: str) -> tuple[list[dict], bytes]:
         await page.goto(html.resolve().as_uri(), wait_until="load", timeout=60_000)
         slides = await page.evaluate(script)
         if not (shot and slides):
