@@ -149,14 +149,15 @@ def main() -> int:
             m = measure({"deckops": [sys.executable, "-m", "deckops", "lint", "--no-hints", deck.name],
                          "markdownlint-cli2": [str(MARKDOWNLINT), deck.name]}, folder, env, args.repeat)
             ours, peer = m["deckops"], m["markdownlint-cli2"]
-            results[n] = (ours["wall"], peer["wall"])
+            results[n] = (ours["wall"], peer["wall"], ours["cpu"], peer["cpu"])
             print(f"{n:>5} slides ({lines:,} lines): deckops {ours['wall']:6.2f}s  markdownlint-cli2 "
                   f"{peer['wall']:6.2f}s  ratio {ours['wall'] / peer['wall']:.2f}x  |  CPU {ours['cpu']:.2f}s vs "
                   f"{peer['cpu']:.2f}s ({ours['cpu'] / peer['cpu']:.2f}x)  |  deckops first run (empty caches) "
                   f"{ours['first'][0]:.2f}s ({ours['first'][0] / peer['wall']:.2f}x)", flush=True)
-    (s0, p0), (s1, p1) = results[SIZES[0]], results[SIZES[1]]
+    (s0, p0, c0, q0), (s1, p1, c1, q1) = results[SIZES[0]], results[SIZES[1]]
     factor = SIZES[1] // SIZES[0]
-    print(f"scaling {factor}x slides: deckops {s1 / s0:.1f}x time, markdownlint-cli2 {p1 / p0:.1f}x time")
+    print(f"scaling {factor}x slides: deckops {s1 / s0:.1f}x time ({c1 / c0:.1f}x CPU), "
+          f"markdownlint-cli2 {p1 / p0:.1f}x time ({q1 / q0:.1f}x CPU)")
     ok_ratio, ok_scale = s1 / p1 <= 1.0, s1 / s0 <= factor * 1.1
     print(f"goal deckops <= 1.0x markdownlint-cli2 at {SIZES[1]} slides: {'met' if ok_ratio else 'NOT met'}; "
           f"goal {factor}x slides <= {factor * 1.1:.0f}x time: {'met' if ok_scale else 'NOT met'}")
