@@ -10,7 +10,6 @@ from ..diagnostic import Diagnostic
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
-INFO_URI = "https://github.com/deckops/deckops/blob/main/docs/rules.md"
 
 
 def _rules(diags: list[Diagnostic]) -> list[dict]:
@@ -23,7 +22,7 @@ def _rules(diags: list[Diagnostic]) -> list[dict]:
         "id": code,
         "name": name,
         "shortDescription": {"text": summary or name},
-        "helpUri": f"{INFO_URI}#{code.lower()}-{name}",
+        "help": {"text": f"{code} {name}: {summary or name}. See docs/rules.md in deckops."},
         "defaultConfiguration": {"level": LEVELS.get(sev, "warning")},
     } for code, (name, summary, sev) in sorted(known.items())]
 
@@ -59,8 +58,7 @@ def render(diags: list[Diagnostic], files: int, **_) -> str:
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "deckops", "version": __version__, "informationUri": INFO_URI,
-                                "rules": rules}},
+            "tool": {"driver": {"name": "deckops", "version": __version__, "rules": rules}},
             "columnKind": "unicodeCodePoints",
             "results": [_result(d, index) for d in diags],
         }],
