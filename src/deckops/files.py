@@ -8,6 +8,20 @@ from pathlib import Path
 CACHE_HOME = Path(os.environ.get("DECKOPS_CACHE", Path.home() / ".cache" / "deckops"))
 
 
+def _default_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _mode_for(path: Path) -> int:
+    """Keep a rewritten file's mode (a deck under --update); new files get the usual 0666 & ~umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return _default_mode()
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write via a temp file in the same folder + rename: readers never see half a file."""
     path = Path(path)
@@ -18,6 +32,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _mode_for(path))  # mkstemp makes 0600 files
         os.replace(tmp, path)
     except BaseException:
         try:
