@@ -7,6 +7,8 @@ from urllib.parse import unquote
 from ..deck import Deck, Slide
 from ..diagnostic import Diagnostic, Pos
 
+_LINK_TARGET = re.compile(r"\]\([^)]*\)")
+_INLINE = re.compile(r"<[^>]+>")
 _MARKERS = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#{1,6}|>)\s+")
 
 
@@ -76,17 +78,24 @@ def locate(deck: Deck, slide: Slide | None, first: dict | None) -> tuple[int, in
     lines = [(ln, deck.lines[ln - 1]) for ln in range(lo, hi + 1) if ln - 1 < len(deck.lines)]
     words = text.split()
     # an exact match of a line's text (list/heading markers removed) first, then ever shorter prefixes
-    for ln, raw in lines:
-        if text and _MARKERS.sub("", raw).strip() == text:
+    plain = [(ln, raw, _plain(raw)) for ln, raw in lines]
+    for ln, raw, flat in plain:
+        if text and _MARKERS.sub("", flat).strip() == text:
             return ln, _indent(raw)
     for size in (6, 4, 2):
         needle = " ".join(words[:size])
         if len(words) < 2 or not needle:
             break
-        for ln, raw in lines:
-            if needle in " ".join(raw.split()):
+        for ln, raw, flat in plain:
+            if needle in flat:
                 return ln, _indent(raw)
     return _first_content_line(deck, lo, hi), 1
+
+
+def _plain(raw: str) -> str:
+    """A source line as the browser shows its text: no link targets, tags or emphasis/code markers."""
+    text = _INLINE.sub("", _LINK_TARGET.sub("]", raw))
+    return " ".join(text.replace("*", "").replace("`", "").replace("[", "").replace("]", "").split())
 
 
 def _indent(raw: str) -> int:
