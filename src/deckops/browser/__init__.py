@@ -16,7 +16,7 @@ from .sheet import contact_path, thumbnail_path
 
 __all__ = ["build", "check_targets", "contact_path", "run", "thumbnail_path"]
 
-CHECK_VERSION = "check-3"  # bump when the measuring script or the diagnostics change
+CHECK_VERSION = "check-4"  # bump when the measuring script or the diagnostics change
 
 
 def check_targets(targets, renderer: Renderer, out: Path, html: Pending) -> list[Diagnostic]:
