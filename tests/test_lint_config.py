@@ -87,3 +87,10 @@ def test_unknown_rule_names_are_config_errors(tmp_path):
 
 def test_names_of_other_checks_are_not_config_errors():
     assert run(SEED, ignore=("overflow", "D601", "marp-warning"), select=("D2",))  # browser/render checks
+
+
+def test_disable_comments_are_not_speaker_notes():
+    d = deck.load(DATA / "lint" / "disable.md")
+    kinds = {c.text.split()[0]: c.kind for s in d.slides for c in s.comments}
+    assert kinds["deckops-disable"] == kinds["deckops-enable"] == kinds["deckops-disable-next-line"] == "deckops"
+    assert not any(n.text.startswith("deckops-") for s in d.slides for n in s.notes)
