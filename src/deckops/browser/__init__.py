@@ -124,10 +124,13 @@ def run(args, config: Config) -> int:
 
 def build(args, config: Config, decks: list[Path]) -> int:
     """After lint passed: HTML + PDF into DIR/ and the browser checks, all in one locked run."""
+    from ..diagnostic import count
     from ..report.text import render as text_report
 
     out = out_dir(args, config)
     diags = _dedupe(check(decks, config, out, force=getattr(args, "force", False), formats=("html", "pdf")))
-    sys.stdout.write(text_report(diags, len(decks)))
-    print(f"deckops build: outputs in {out}", file=sys.stderr)
-    return 1 if any(d.severity == "error" for d in diags) else 0
+    if diags:  # lint already printed its summary: only the findings of render and the browser here
+        sys.stdout.write("\n".join(text_report(diags, len(decks)).splitlines()[:-1]) + "\n")
+    print(f"deckops build: html, pdf, contact sheets in {out}; render and browser checks: "
+          f"{count(diags, 'error')} errors, {count(diags, 'warning')} warnings", file=sys.stderr)
+    return 1 if count(diags, "error") else 0
