@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -82,6 +83,13 @@ def test_build_renders_html_pdf_and_checks(tmp_path: Path):
     assert r.returncode == 0, r.stdout + r.stderr
     for name in ("good.html", "good.pdf", "good.contact.png", "good/thumbs/003.png"):
         assert (talk / "dist" / name).is_file(), name
+    mtime = (talk / "dist" / "good.pdf").stat().st_mtime_ns
+    items = "".join(f"- item {n}\n" for n in range(1, 25))
+    (talk / "slides" / "long.md").write_text(f"---\nmarp: true\n---\n\n# A long list\n\n{items}")
+    r = run_cli("build", str(talk / "slides"), "--out", str(talk / "dist"), cwd=talk)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert re.search(r"long\.md:\d+:1: D601 overflow slide 1: ", r.stdout), r.stdout
+    assert (talk / "dist" / "good.pdf").stat().st_mtime_ns == mtime  # unchanged deck: not rendered again
 
 
 def test_bare_layout_made_from_bespoke_measures_like_marps_bare_template(browser, seed_html, tmp_path):
