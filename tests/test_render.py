@@ -222,3 +222,31 @@ def test_html_true_passes_html_to_marp_and_warns_d604(talk: Path):
     r = run_cli("render", str(deck), "--to", "html", "--out", str(talk / "dist"), cwd=talk)
     assert "D604" not in r.stdout and "1 rendered" in r.stderr  # the option is part of the cache key
     assert 'style="color:red"' not in (talk / "dist" / "raw.html").read_text()
+
+
+def test_staged_copy_holds_only_the_deck_and_the_files_it_references(talk: Path, tmp_path: Path):
+    from deckops.render.workdir import stage
+
+    (talk / "images" / "unrelated.txt").write_text("not referenced by any deck")
+    targets, _ = plan([talk / "slides" / "good.md", talk / "slides" / "broken.md"], talk)
+    staged = stage(targets, tmp_path / "stage")
+    files = sorted(str(p.relative_to(tmp_path / "stage")) for p in (tmp_path / "stage").rglob("*") if p.is_file())
+    assert files == ["r0/images/logo.svg", "r0/slides/broken.md", "r0/slides/good.md"]
+    assert staged[targets[0]].read_bytes() == (talk / "slides" / "good.md").read_bytes()
+
+
+def test_cache_entry_is_current_only_with_the_same_hash_and_all_outputs(talk: Path, tmp_path: Path):
+    from deckops.render.cache import Cache
+
+    [t], _ = plan([talk / "slides" / "good.md"], talk)
+    (tmp_path / "good.pdf").write_bytes(b"%PDF")
+    cache = Cache(tmp_path)
+    cache.put(t, "pdf", "h1", ["good.pdf"])
+    cache.save()
+    again = Cache(tmp_path)
+    assert again.current(t, "pdf", "h1", tmp_path) is not None
+    assert again.current(t, "pdf", "h2", tmp_path) is None
+    (tmp_path / "good.pdf").unlink()
+    assert again.current(t, "pdf", "h1", tmp_path) is None
+    (tmp_path / ".deckops-cache.json").write_text("{not json")
+    assert Cache(tmp_path).entries == {}  # a damaged cache means a full rebuild, not a crash
