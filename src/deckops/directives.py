@@ -82,18 +82,28 @@ def _error_of(exc: yaml.YAMLError) -> YamlError:
     return YamlError(msg, mark.line if mark else 0, mark.column if mark else 0, ctx.line if ctx else None)
 
 
+_LOADER = yaml.BaseLoader  # the pure loader: its error messages are the same on every machine (goldens)
+
+
+def _cannot_be_mapping(text: str) -> bool:
+    """Most speaker notes have no `:`, `{` or `?`: YAML would read them as one string, so skip the parser."""
+    return not any(c in text for c in ":{?&*!%@`|>[\"'")
+
+
 def parse_loose(text: str, extra_keys=()) -> tuple[object, YamlError | None]:
     """Parse text as Marp does: loose quoting, then every scalar a string. Returns (data, error)."""
+    if _cannot_be_mapping(text) and not text.lstrip().startswith(("#", "-")):
+        return (text.strip() or None), None
     if len(text) > MAX_YAML_CHARS:
         return None, YamlError(f"YAML block is larger than {MAX_YAML_CHARS:,} characters", 0, 0, limit=True)
     loose = loosen(text, extra_keys)
     try:
         if "*" in loose:
-            node = yaml.compose(loose, Loader=yaml.BaseLoader)
+            node = yaml.compose(loose, Loader=_LOADER)
             if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
                 return None, YamlError(f"YAML block expands to more than {MAX_YAML_NODES:,} values through "
                                        "aliases (an alias bomb?)", 0, 0, limit=True)
-        return yaml.load(loose, Loader=yaml.BaseLoader), None
+        return yaml.load(loose, Loader=_LOADER), None
     except yaml.YAMLError as exc:
         return None, _error_of(exc)
     except RecursionError:

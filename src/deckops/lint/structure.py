@@ -8,12 +8,16 @@ from .engine import Context, Finding
 
 def empty_slide(ctx: Context):
     slides = ctx.deck.slides
+    if len(slides) == 1 and slides[0].empty:
+        yield Finding(1, 1, "the deck has no content", "add a slide: a `# heading` and some text")
+        return
+    last_line = max(len(ctx.deck.lines), 1)
     for s in slides:
         if not s.empty:
             continue
         trailing = all(t.empty for t in slides[s.index - 1:])
         where = "at the end of the deck" if trailing else "between slides"
-        line = s.break_line or s.start_line
+        line = min(s.break_line or s.start_line, last_line)  # a slide after the last line starts past it
         yield Finding(line, 1, f"slide {s.index} is empty ({where})",
                       "remove the extra `---`" if s.break_line else "add content or remove the slide")
 
