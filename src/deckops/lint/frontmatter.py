@@ -263,7 +263,7 @@ def _slide_no(ctx: Context, line: int) -> int:
 
 def rehearse_comment(ctx: Context):
     """`<!-- rehearse: ... -->` annotations, read by the same parser `deckops rehearse` uses."""
-    from ..rehearse.snippets import KEYS, AnnotationError, parse_annotation
+    from ..annotations import KEYS, AnnotationError, parse_annotation
 
     for s in ctx.deck.slides:
         for c in s.comments:
