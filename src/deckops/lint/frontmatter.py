@@ -25,7 +25,28 @@ def _open_quote_line(raw: str, first_line: int) -> int | None:
     return None
 
 
+_DIRECTIVE_LIKE = re.compile(r"^\s*[\"']?[_$]?(\w+)[\"']?\s*:")
+
+
 def front_matter_invalid(ctx: Context):
+    yield from _front_matter(ctx)
+    yield from _directive_comments(ctx)
+
+
+def _directive_comments(ctx: Context):
+    """A comment that starts like a directive but is not valid YAML: Marp shows it as a note, applies nothing."""
+    known = known_names(ctx)
+    for slide in ctx.deck.slides:
+        for c in slide.comments:
+            m = _DIRECTIVE_LIKE.match(c.text) if c.kind == "note" and c.error and not c.error.limit else None
+            if m and m.group(1) in known:
+                yield Finding(c.line, c.col,
+                              f"directive comment `{m.group(1)}` is not valid YAML ({c.error.message}); "
+                              "marp ignores it and shows it as a speaker note",
+                              "quote the value, or close the bracket or quote it opens")
+
+
+def _front_matter(ctx: Context):
     fm = ctx.deck.front_matter
     if fm is None or fm.error is None:
         return
