@@ -27,6 +27,8 @@ RULES: dict[str, Rule] = {
     "D204": Rule("D204", "unbalanced-html", "error", structure.unbalanced_html,
                  "HTML blocks not closed within the slide"),
     "D205": Rule("D205", "fence-language", "warning", structure.fence_language, "a code fence without a language"),
+    "D206": Rule("D206", "sparse-slide", "warning", structure.sparse_slide,
+                 "a slide with no heading, picture or code and at most two words (a placeholder?)"),
     "D301": Rule("D301", "missing-image", "error", assets.missing_image, "a local image that does not exist"),
     "D302": Rule("D302", "image-alt", "warning", assets.image_alt, "missing or generic image alt text"),
     "D303": Rule("D303", "broken-link", "error", assets.broken_link,

@@ -1,6 +1,7 @@
 """D2xx: how the deck is cut into slides and what each slide holds."""
 from __future__ import annotations
 
+import bisect
 import re
 
 from .engine import Context, Finding
@@ -123,3 +124,23 @@ def fence_language(ctx: Context):
                 yield Finding(f.line, f.col, "code block without a language: no syntax highlighting, "
                               "and deckops cannot tell a shell session from output",
                               "add a language after the fence, e.g. ```console, ```bash, ```yaml or ```text")
+
+
+def sparse_slide(ctx: Context):
+    """A slide with no heading, picture or code and at most two words is usually a placeholder."""
+    starts = [s.break_line or s.start_line for s in ctx.deck.slides]
+    words_at: dict[int, list[tuple[int, int, str]]] = {}
+    for t in ctx.deck.tokens:
+        if t.type == "inline" and t.map:
+            index = bisect.bisect_right(starts, t.map[0] + 1)  # 1-based slide index
+            words_at.setdefault(index, []).append((t.map[0] + 1, len(t.content.split()), t.content))
+    for s in ctx.deck.slides:
+        found = words_at.get(s.index, [])
+        if s.empty or s.headings or s.images or s.fences or s.html_blocks or not found:
+            continue
+        words = sum(n for _, n, _ in found)
+        if words <= 2:
+            line, _, text = found[0]
+            yield Finding(line, 1, f"slide {s.index} has no heading and only {words} word{'s' * (words != 1)} "
+                          f"({text.strip()[:40]!r}): a placeholder?",
+                          "give the slide a heading and its content, or remove it")
