@@ -5,8 +5,6 @@ import json
 import re
 from dataclasses import dataclass
 
-import yaml
-
 GLOBAL = frozenset({
     "theme", "style", "headingDivider", "size", "math", "lang", "title", "description",
     "author", "image", "keywords", "url", "marp",
@@ -62,6 +60,8 @@ def loosen(text: str, extra_keys=()) -> str:
 
 def _expanded_size(node, memo: dict) -> int:
     """How many nodes the document has once every alias is expanded (billion-laughs guard)."""
+    import yaml
+
     key = id(node)
     if key not in memo:
         memo[key] = 1  # cycles count once
@@ -73,7 +73,7 @@ def _expanded_size(node, memo: dict) -> int:
     return memo[key]
 
 
-def _error_of(exc: yaml.YAMLError) -> YamlError:
+def _error_of(exc) -> YamlError:
     mark = getattr(exc, "problem_mark", None)
     ctx = getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -82,7 +82,6 @@ def _error_of(exc: yaml.YAMLError) -> YamlError:
     return YamlError(msg, mark.line if mark else 0, mark.column if mark else 0, ctx.line if ctx else None)
 
 
-_LOADER = yaml.BaseLoader  # the pure loader: its error messages are the same on every machine (goldens)
 
 
 def _cannot_be_mapping(text: str) -> bool:
@@ -96,14 +95,17 @@ def parse_loose(text: str, extra_keys=()) -> tuple[object, YamlError | None]:
         return (text.strip() or None), None
     if len(text) > MAX_YAML_CHARS:
         return None, YamlError(f"YAML block is larger than {MAX_YAML_CHARS:,} characters", 0, 0, limit=True)
+    import yaml  # here, not at the top: decks without YAML (and `rehearse`) start faster
+
+    loader = yaml.BaseLoader  # the pure loader: its error messages are the same on every machine (goldens)
     loose = loosen(text, extra_keys)
     try:
         if "*" in loose:
-            node = yaml.compose(loose, Loader=_LOADER)
+            node = yaml.compose(loose, Loader=loader)
             if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
                 return None, YamlError(f"YAML block expands to more than {MAX_YAML_NODES:,} values through "
                                        "aliases (an alias bomb?)", 0, 0, limit=True)
-        return yaml.load(loose, Loader=_LOADER), None
+        return yaml.load(loose, Loader=loader), None
     except yaml.YAMLError as exc:
         return None, _error_of(exc)
     except RecursionError:
