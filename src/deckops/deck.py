@@ -192,6 +192,17 @@ class Deck:
     def root(self) -> Path:
         return Path(self.path).resolve().parent
 
+    def block_lines(self, html: bool = False) -> frozenset[int]:
+        """Lines of the front matter, fences and comments (and HTML blocks with html=True): no prose there."""
+        skip: set[int] = set()
+        if self.front_matter:
+            skip.update(range(self.front_matter.line, self.front_matter.end_line + 1))
+        for s in self.slides:
+            spans = [*s.fences, *s.comments, *(s.html_blocks if html else ())]
+            for b in spans:
+                skip.update(range(b.line, b.end_line + 1))
+        return frozenset(skip)
+
     def slide_at(self, line: int) -> Slide | None:
         for s in self.slides:
             if s.start_line <= line <= max(s.end_line, s.start_line):

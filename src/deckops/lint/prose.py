@@ -36,7 +36,7 @@ def prose_lines(ctx: Context) -> list[tuple[int, str]]:
     """(line number, text with code/URLs/HTML blanked out) for every line of prose (memoised per deck)."""
     key = ("prose", ctx.deck.path)
     if key not in ctx.cache:
-        skip = _non_prose(ctx)
+        skip = ctx.deck.block_lines(html=True)
         out = []
         for n, text in enumerate(ctx.deck.lines, 1):
             if n in skip or not text.strip():
@@ -52,21 +52,6 @@ def prose_lines(ctx: Context) -> list[tuple[int, str]]:
 
 def _blank(m: re.Match) -> str:
     return " " * len(m.group(0))
-
-
-def _non_prose(ctx: Context) -> set[int]:
-    skip: set[int] = set()
-    fm = ctx.deck.front_matter
-    if fm:
-        skip.update(range(fm.line, fm.end_line + 1))
-    for s in ctx.deck.slides:
-        for f in s.fences:
-            skip.update(range(f.line, f.end_line + 1))
-        for c in s.comments:
-            skip.update(range(c.line, c.end_line + 1))
-        for h in s.html_blocks:
-            skip.update(range(h.line, h.end_line + 1))
-    return skip
 
 
 def glossary(ctx: Context) -> dict[str, str]:

@@ -74,7 +74,7 @@ _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
 
 def unbalanced_html(ctx: Context):
-    skip = _code_lines(ctx)
+    skip = ctx.deck.block_lines()  # HTML inside fences, comments, front matter does not count
     for s in ctx.deck.slides:
         stack: list[tuple[str, int, int]] = []
         for n in range(s.start_line, s.end_line + 1):
@@ -101,20 +101,6 @@ def _tag(m, line: int, stack: list, slide: int):
             return
     yield Finding(line, m.start() + 1, f"`</{tag}>` closes nothing opened on slide {slide}",
                   f"remove it or add the matching `<{tag}>` on this slide")
-
-
-def _code_lines(ctx: Context) -> set[int]:
-    """Lines inside fences, comments and front matter: no HTML there counts."""
-    skip: set[int] = set()
-    fm = ctx.deck.front_matter
-    if fm:
-        skip.update(range(fm.line, fm.end_line + 1))
-    for s in ctx.deck.slides:
-        for f in s.fences:
-            skip.update(range(f.line, f.end_line + 1))
-        for c in s.comments:
-            skip.update(range(c.line, c.end_line + 1))
-    return skip
 
 
 def fence_language(ctx: Context):
