@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from pathlib import Path
 
 from . import __version__
 from .config import Config
+from .decks import collect_decks, emit, exit_code, lint_decks, report
 from .errors import UsageError
 
 FORMAT_CHOICES = ("text", "json", "sarif", "github")
@@ -94,25 +93,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def collect_decks(paths: list[str], config: Config) -> list[Path]:
-    """Expand folders to their *.md decks, in name order; a missing path is a usage error."""
-    if not paths:
-        paths = [str(config.root / "slides")]
-    decks: list[Path] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            found = sorted(x for x in p.glob("*.md") if x.is_file() and x.name.lower() != "readme.md")
-            if not found:
-                raise UsageError(f"{raw}: no *.md decks in this folder")
-            decks.extend(found)
-        elif p.exists() or p.is_symlink():
-            decks.append(p)
-        else:
-            raise UsageError(f"{raw}: no such file or folder")
-    return decks
-
-
 def load_config(args) -> Config:
     from . import config as config_mod
 
@@ -121,47 +101,6 @@ def load_config(args) -> Config:
     first = (getattr(args, "decks", None) or ["."])[0]
     start = Path(first) if Path(first).is_dir() else Path(first).parent
     return config_mod.load(start, args.config)
-
-
-def emit(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from .files import write_atomic
-
-    write_atomic(output, text.encode())
-
-
-def lint_decks(decks: list[Path], config: Config):
-    from . import deck as deck_mod
-    from .lint import lint
-
-    diags, cache = [], {}
-    for path in decks:
-        diags.extend(lint(deck_mod.load(path), config, cache))
-    return diags
-
-
-def report(diags, files: int, args) -> str:
-    from .report import FORMATS
-
-    fmt = getattr(args, "format", "text")
-    if fmt not in FORMATS:
-        raise UsageError(f"--format {fmt}: not available yet; choose from {', '.join(FORMATS)}")
-    color = fmt == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = FORMATS[fmt](diags, files, hints=not getattr(args, "no_hints", False))
-    if color:
-        from rich.console import Console
-
-        Console(highlight=False, soft_wrap=True).print(
-            FORMATS[fmt](diags, files, color=True, hints=not getattr(args, "no_hints", False)), end="")
-        return ""
-    return text
-
-
-def exit_code(diags) -> int:
-    return 1 if any(d.severity == "error" for d in diags) else 0
 
 
 def cmd_lint(args) -> int:

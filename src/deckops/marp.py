@@ -8,7 +8,6 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from . import proc
 from .errors import UsageError

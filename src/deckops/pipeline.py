@@ -7,7 +7,7 @@ from .config import Config
 
 
 def run(args, config: Config) -> int:
-    from .cli import collect_decks, exit_code, lint_decks
+    from .decks import collect_decks, exit_code, lint_decks
     from .report.text import render as text_report
 
     decks = collect_decks(args.decks, config)

@@ -30,7 +30,7 @@ class State:
 
     def rebuild(self) -> None:
         """Lint (results to the terminal) and re-render HTML; a failure is shown, the server keeps going."""
-        from .cli import lint_decks
+        from .decks import lint_decks
         from .render import render
         from .report.text import render as text_report
 
@@ -111,7 +111,7 @@ def watch_dirs(state: State) -> list[Path]:
 def run(args, config: Config) -> int:
     import watchfiles
 
-    from .cli import collect_decks
+    from .decks import collect_decks
     from .render import out_dir
 
     decks = collect_decks(args.decks, config)

@@ -111,7 +111,7 @@ def check(decks: list[Path], config: Config, out: Path, *, force: bool = False,
 
 def run(args, config: Config) -> int:
     """`deckops check`: lint + render HTML + browser checks, reported like lint."""
-    from ..cli import collect_decks, emit, exit_code, lint_decks, report
+    from ..decks import collect_decks, emit, exit_code, lint_decks, report
 
     decks = collect_decks(args.decks, config)
     diags = lint_decks(decks, config)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Mapping, NamedTuple
 
-from ..annotations import KEYS, AnnotationError, parse_annotation  # noqa: F401 (re-exported)
+from ..annotations import AnnotationError, parse_annotation  # noqa: F401 (AnnotationError re-exported)
 from ..deck import SHELL_LANGS, Deck, Fence, Slide
 
 DEFAULT_TIMEOUT = 60.0

@@ -69,7 +69,7 @@ def render(paths: list[Path], config: Config, out: Path, formats: list[str], *, 
 
 
 def run(args, config: Config) -> int:
-    from ..cli import collect_decks, exit_code
+    from ..decks import collect_decks, exit_code
     from ..report.text import render as text_report
 
     formats = parse_formats(args.to)
