@@ -113,3 +113,37 @@ def test_nested_lists_deeply(tmp_path):
     deep.write_text("".join("  " * i + "- x\n" for i in range(1500)))
     r, doc = lint_json(deep)
     assert r.returncode == 0
+
+
+def _corpus_repo(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    for src in HOSTILE.glob("*.md"):
+        (repo / src.name).write_bytes(src.read_bytes())
+    return repo
+
+
+@pytest.mark.browser
+def test_render_whole_corpus_without_traceback(tmp_path):
+    repo = _corpus_repo(tmp_path)
+    r = run_cli("render", "--to", "html", "--out", str(tmp_path / "dist"), str(repo), cwd=repo, timeout=300)
+    assert r.returncode == 1 and "Traceback" not in r.stderr + r.stdout, r.stderr
+    assert "D304 path-outside-repo" in r.stdout  # escape-paths.md is refused, not rendered
+    made = {p.name for p in (tmp_path / "dist").glob("*.html")}
+    assert made == {n.replace(".md", ".html") for n in EXPECTED}
+    assert not any("root:" in (tmp_path / "dist" / n).read_text(errors="replace") for n in made)
+    assert not [p for p in repo.rglob("*") if p.suffix not in (".md", "") and ".git" not in p.parts]
+
+
+def test_rehearse_whole_corpus_without_traceback(tmp_path):
+    repo = _corpus_repo(tmp_path)
+    r = run_cli("rehearse", "--no-cluster", str(repo), cwd=repo, timeout=300)
+    assert r.returncode in (0, 1, 2) and "Traceback" not in r.stderr + r.stdout, r.stderr
+
+
+def test_pipes_are_refused_by_render_check_and_rehearse(tmp_path):
+    (tmp_path / ".git").mkdir()
+    os.mkfifo(tmp_path / "pipe.md")
+    for args in (("render", "--to", "html"), ("check",), ("rehearse", "--no-cluster")):
+        r = run_cli(*args, "--out", str(tmp_path / "dist"), str(tmp_path / "pipe.md"), cwd=tmp_path, timeout=60)
+        assert r.returncode == 2 and "not a" in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)

@@ -23,6 +23,8 @@ def digest(target, fmt: str, options: dict, theme_files: list[Path]) -> str:
 
 def _file_hash(path: Path) -> str:
     try:
+        if not path.is_file():  # missing, a folder, or a pipe that would block the read
+            return "missing"
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return "missing"

@@ -86,6 +86,8 @@ def plan(paths: list[Path], config_root: Path, memo: dict | None = None) -> tupl
 
 def _target(path: Path, config_root: Path, memo: dict) -> tuple[Target, list[Diagnostic]]:
     try:
+        if not path.is_file():  # a pipe would block the read forever
+            raise UsageError(f"{path}: not a regular file")
         data = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
