@@ -147,3 +147,21 @@ def test_pipes_are_refused_by_render_check_and_rehearse(tmp_path):
     for args in (("render", "--to", "html"), ("check",), ("rehearse", "--no-cluster")):
         r = run_cli(*args, "--out", str(tmp_path / "dist"), str(tmp_path / "pipe.md"), cwd=tmp_path, timeout=60)
         assert r.returncode == 2 and "not a" in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+
+
+@pytest.mark.cluster
+def test_rehearse_writes_nothing_outside_output_and_cache(local_cluster, tmp_path):
+    """kubectl caches discovery in ~/.kube/cache by default: deckops points it at its own cache."""
+    from deckops.files import cache_home
+
+    home, repo = tmp_path / "home", tmp_path / "repo"
+    home.mkdir()
+    (repo / ".git").mkdir(parents=True)
+    deck = repo / "d.md"
+    deck.write_text("# T\n\n```console\n$ kubectl get ns default -o name\nnamespace/default\n```\n")
+    before = sorted(p.relative_to(repo) for p in repo.rglob("*"))
+    r = run_cli("rehearse", "--cluster", "local", "--cluster-name", local_cluster.name, str(deck), cwd=repo,
+                env={"HOME": str(home), "DECKOPS_CACHE": str(cache_home())}, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert list(home.rglob("*")) == []
+    assert sorted(p.relative_to(repo) for p in repo.rglob("*")) == before

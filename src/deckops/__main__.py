@@ -1,6 +1,7 @@
 """Entry point: the only sys.exit; one handler maps failures to exit codes (0, 1, 2, 130)."""
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -8,8 +9,12 @@ def main(argv: list[str] | None = None) -> int:
     from .cli import dispatch
     from .config import ConfigError
     from .errors import UsageError
+    from .files import CACHE_HOME
     from .proc import ToolError
 
+    # kubectl (rehearse, the local cluster, kubectl-usage) caches discovery under ~/.kube/cache by default;
+    # deckops writes only to its output folder and its own cache, so point kubectl there (unless set).
+    os.environ.setdefault("KUBECACHEDIR", str(CACHE_HOME / "kube"))
     try:
         return dispatch(argv)
     except KeyboardInterrupt:

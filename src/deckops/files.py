@@ -5,7 +5,16 @@ import os
 import tempfile
 from pathlib import Path
 
-CACHE_HOME = Path(os.environ.get("DECKOPS_CACHE", Path.home() / ".cache" / "deckops"))
+
+
+def cache_home() -> Path:
+    """$DECKOPS_CACHE, else $XDG_CACHE_HOME/deckops, else ~/.cache/deckops (read when called)."""
+    if os.environ.get("DECKOPS_CACHE"):
+        return Path(os.environ["DECKOPS_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "deckops"
+
+
+CACHE_HOME = cache_home()
 
 
 def _default_mode() -> int:

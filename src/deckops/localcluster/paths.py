@@ -5,14 +5,15 @@ import os
 import shutil
 from pathlib import Path
 
+from .. import files
+
 TOOLS_ENV = "DECKOPS_K8S_TOOLS"
 STATE_SUBDIR = "clusters"
 
 
 def cache_root() -> Path:
-    """~/.cache/deckops (honours XDG_CACHE_HOME)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "deckops"
+    """deckops' one cache folder (files.cache_home: $DECKOPS_CACHE, $XDG_CACHE_HOME/deckops, ~/.cache/deckops)."""
+    return files.cache_home()
 
 
 def tools_dir() -> Path:
