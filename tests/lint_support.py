@@ -8,7 +8,11 @@ from deckops import files
 
 @pytest.fixture(scope="session")
 def lint_cache_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("deckops-cache")
+    cache = tmp_path_factory.mktemp("deckops-cache")
+    built = files.cache_home() / "k8s"  # the kubectl `deckops cluster build` made stays visible
+    if built.is_dir():
+        (cache / "k8s").symlink_to(built)
+    return cache
 
 
 @pytest.fixture(autouse=True)

@@ -56,7 +56,8 @@ def test_help_is_cached_per_version_and_reused(cache, monkeypatch):
     real = proc.run
     monkeypatch.setattr(proc, "run", lambda argv, **kw: calls.append(list(argv)) or real(argv, **kw))
     run(SEED)
-    assert [c[1:] for c in calls if c[0] == KUBECTL] == [["version", "--client"]]  # no help call this time
+    used = kubectl_help.resolve_binary()  # under the test's cache folder
+    assert [c[1:] for c in calls if c[0] == used] == [["version", "--client"]]  # no help call this time
 
 
 @needs_kubectl
