@@ -1,7 +1,7 @@
 """Marp's directive catalogue and its loose YAML reading (marpit's looseYAML + js-yaml FAILSAFE)."""
 from __future__ import annotations
 
-import json
+import functools
 import re
 from dataclasses import dataclass
 
@@ -39,12 +39,17 @@ def _key_pattern(names) -> str:
     return "|".join(alts)
 
 
-_LOOSE = re.compile(rf"^((?:{_key_pattern(KNOWN)})\s*:)(.+)$")
+@functools.lru_cache(maxsize=8)
+def _loose_pattern(extra_keys: frozenset = frozenset()) -> re.Pattern:
+    # compiled on first use, not at import: a long alternation, and most runs never need it (see _simple_mapping)
+    return re.compile(rf"^((?:{_key_pattern(KNOWN | extra_keys)})\s*:)(.+)$")
 
 
 def loosen(text: str, extra_keys=()) -> str:
     """Quote the value of each `directive: value` line as marpit does before parsing."""
-    pattern = _LOOSE if not extra_keys else re.compile(rf"^((?:{_key_pattern(KNOWN | set(extra_keys))})\s*:)(.+)$")
+    import json  # here: only YAML that is not simple `key: value` lines gets this far
+
+    pattern = _loose_pattern(frozenset(extra_keys))
     out = []
     for line in text.split("\n"):
         m = pattern.match(line.rstrip("\r"))
@@ -89,12 +94,33 @@ def _cannot_be_mapping(text: str) -> bool:
     return not any(c in text for c in ":{?&*!%@`|>[\"'")
 
 
+# `key: value` with a plain word-like value: YAML (loosened or not) reads it as that string, whatever the key
+_SIMPLE_LINE = re.compile(r"([A-Za-z_$][A-Za-z0-9_$-]*): +([A-Za-z0-9](?:[A-Za-z0-9 ._/-]*[A-Za-z0-9._/-])?) *")
+
+
+def _simple_mapping(text: str) -> dict | None:
+    """The mapping of text made only of simple `key: value` lines (most front matter and directive comments),
+    read without loading the YAML parser (~15 ms of a short run's start-up); None for anything else."""
+    data: dict = {}
+    for line in text.split("\n"):
+        if not line:
+            continue
+        m = _SIMPLE_LINE.fullmatch(line)
+        if m is None or m.group(1) in data:
+            return None
+        data[m.group(1)] = m.group(2)
+    return data or None
+
+
 def parse_loose(text: str, extra_keys=()) -> tuple[object, YamlError | None]:
     """Parse text as Marp does: loose quoting, then every scalar a string. Returns (data, error)."""
     if _cannot_be_mapping(text) and not text.lstrip().startswith(("#", "-")):
         return (text.strip() or None), None
     if len(text) > MAX_YAML_CHARS:
         return None, YamlError(f"YAML block is larger than {MAX_YAML_CHARS:,} characters", 0, 0, limit=True)
+    simple = _simple_mapping(text)
+    if simple is not None:
+        return simple, None
     import yaml  # here, not at the top: decks without YAML (and `rehearse`) start faster
 
     loader = yaml.BaseLoader  # the pure loader: its error messages are the same on every machine (goldens)
