@@ -28,6 +28,8 @@ class Rule:
     severity: str
     check: Callable[["Context"], Iterable[Finding]]
     summary: str = ""
+    # starts slow work (external tools) in the background before any rule runs; check() collects it
+    prepare: Callable[["Context"], None] | None = None
 
 
 @dataclass
@@ -61,14 +63,24 @@ def _severity(rule: Rule, config: Config) -> str:
 
 def run_rules(rules: Iterable[Rule], deck: Deck, config: Config, cache: dict | None = None) -> list[Diagnostic]:
     ctx = Context(deck, config, cache if cache is not None else {})
+    active = [(rule, sev) for rule in rules
+              if (sev := _severity(rule, config)) != "off" and _selected(rule, config)]
+    for rule, _ in active:
+        _prepare(rule, ctx)
     out: list[Diagnostic] = []
-    for rule in rules:
-        sev = _severity(rule, config)
-        if sev == "off" or not _selected(rule, config):
-            continue
+    for rule, sev in active:
         out.extend(_apply(rule, ctx, sev))
     out = _filter_disabled(out, deck)
     return sorted(set(out), key=Diagnostic.sort_key)
+
+
+def _prepare(rule: Rule, ctx: Context) -> None:
+    """Best effort: a failing prepare is not reported here, the rule's check meets the same error."""
+    if rule.prepare is not None:
+        try:
+            rule.prepare(ctx)
+        except Exception:  # noqa: BLE001 - reported by _apply when check() repeats the work
+            pass
 
 
 def _apply(rule: Rule, ctx: Context, sev: str) -> Iterator[Diagnostic]:

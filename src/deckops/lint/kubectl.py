@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from .. import proc
@@ -41,7 +42,22 @@ class Call:
     offset: int = 0  # where the command word starts in source
 
 
+def start_usage(ctx: Context) -> None:
+    """D403's prepare: kubectl's help is fetched (subprocesses) in a thread while the other rules run."""
+    key = ("kubectl-usage", ctx.deck.path)
+    if key not in ctx.cache:
+        syntax_errors(ctx)  # memoised here, so the thread only reads the shared cache
+        pool = ThreadPoolExecutor(max_workers=1)
+        ctx.cache[key] = pool.submit(lambda: list(_usage(ctx)))
+        pool.shutdown(wait=False)
+
+
 def kubectl_usage(ctx: Context):
+    running = ctx.cache.pop(("kubectl-usage", ctx.deck.path), None)
+    yield from running.result() if running is not None else _usage(ctx)
+
+
+def _usage(ctx: Context):
     calls = list(_calls(ctx))
     if not calls:
         return

