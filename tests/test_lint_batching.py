@@ -83,3 +83,23 @@ def test_remote_links_only_online_and_cached(tmp_path, server, monkeypatch):
     assert (tmp_path / "cache" / "links.json").is_file()
     monkeypatch.setattr("deckops.lint.links.probe", lambda url: pytest.fail("cache not used"))
     assert [(x.line, x.message) for x in lint(deck.load(d), online, {})] == got
+
+
+def test_the_early_scan_guesses_every_top_level_shell_block_the_parse_finds():
+    from deckops.lint import early, snippets
+
+    for path in (SNIPPETS, CLEAN):  # fences in lists are not guessed: D402 checks those after the parse
+        parsed = deck.load(path)
+        real = {s.text for s in snippets.shell_scripts(type("Ctx", (), {"deck": parsed, "cache": {}})())
+                if s.bash}
+        assert real and real <= set(early.scripts(path.read_bytes())), path
+
+
+def test_early_start_gives_the_same_findings_with_one_shellcheck_call(calls, monkeypatch, tmp_path):
+    from deckops.decks import lint_decks
+
+    config = Config(root=ROOT, select=("shell-syntax", "shellcheck"))
+    early = lint_decks([SNIPPETS], config)
+    assert _tools(calls) == ["shellcheck", "bash", "bash"]  # shellcheck started before the parse, only once
+    monkeypatch.setattr(files, "CACHE_HOME", tmp_path / "other-cache")
+    assert early == _lint(SNIPPETS) and any(d.code == "D402" for d in early)

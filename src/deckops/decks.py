@@ -40,10 +40,11 @@ def emit(text: str, output: Path | None) -> None:
 
 def lint_decks(decks: list[Path], config: Config):
     from . import deck as deck_mod
-    from .lint import lint
+    from .lint import lint, start_early
 
     diags, cache = [], {}
     for path in decks:
+        start_early(path, config, cache)  # shellcheck runs on the other core while the deck is parsed
         diags.extend(lint(deck_mod.load(path), config, cache))
     return diags
 

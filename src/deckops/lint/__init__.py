@@ -18,6 +18,14 @@ def lint(deck: Deck, config: Config, cache: dict | None = None) -> list[Diagnost
     return run_rules(RULES.values(), deck, config, cache)
 
 
+def start_early(path, config: Config, cache: dict) -> None:
+    """Start slow tools for a deck before it is parsed (see early.py); lint() with the same cache uses them."""
+    from .early import start
+
+    check_config(config)  # a bad config stops here, before anything starts
+    start(path, config, cache, RULES["D402"])
+
+
 def rule_by_id(ident: str):
     for rule in RULES.values():
         if ident in (rule.code, rule.name):

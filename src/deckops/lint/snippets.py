@@ -167,7 +167,8 @@ def _job(ctx: Context, binary: str, take: bool = False) -> Job:
     if key not in ctx.cache:
         broken = syntax_errors(ctx)
         todo = [(i, s.text) for i, s in enumerate(shell_scripts(ctx)) if i not in broken and s.bash]
-        ctx.cache[key] = Job(ResultCache.of(ctx.cache, "shellcheck", _identity(binary)), binary, todo)
+        early = ctx.cache.pop(("shellcheck-early", ctx.deck.path), None)  # see early.py
+        ctx.cache[key] = Job(ResultCache.of(ctx.cache, "shellcheck", _identity(binary)), binary, todo, early)
     return ctx.cache.pop(key) if take else ctx.cache[key]
 
 
@@ -180,13 +181,20 @@ class Job:
     """shellcheck only texts it has not seen (each distinct text once), in background threads; results are
     kept per block text and shellcheck binary."""
 
-    def __init__(self, cache: ResultCache, binary: str, blocks: list[tuple[int, str]]):
-        self.cache, self.blocks = cache, blocks
+    def __init__(self, cache: ResultCache, binary: str, blocks: list[tuple[int, str]], early: Job | None = None):
+        self.cache, self.blocks, self.early = cache, blocks, early
         self.known = {text: cache.get(text) for _, text in blocks}
-        self.fresh = [text for text, found in self.known.items() if found is None]
+        started = set(early.fresh) if early is not None else set()
+        self.fresh = [text for text, found in self.known.items() if found is None and text not in started]
         self.running = _start_shellcheck(binary, list(enumerate(self.fresh))) if self.fresh else None
 
     def result(self) -> list[tuple[int, dict]]:
+        if self.early is not None:  # texts that job already checks are not in self.fresh
+            early, self.early = self.early, None
+            early.result()
+            for text, found in self.known.items():
+                if found is None and early.known.get(text) is not None:
+                    self.known[text] = early.known[text]
         if self.running is not None:
             running, self.running = self.running, None
             found: dict[int, list] = {k: [] for k in range(len(self.fresh))}
