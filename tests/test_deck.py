@@ -140,3 +140,10 @@ def test_unclosed_front_matter_and_fence_and_comment():
     assert {"unclosed-front-matter", "unclosed-fence"} <= kinds
     d = parse("# A\n\n<!-- never closed\n\ntext\n")
     assert any(i.kind == "unclosed-comment" and i.line == 3 for i in d.issues)
+
+
+def test_ps2_prompt_stripped_after_backslash_continuation():
+    d = parse("```console\n$ kubectl logs pod \\\n>   --timestamps\nout\n```\n")
+    lines = d.slides[0].fences[0].lines
+    assert [(l.kind, l.text) for l in lines] == [
+        ("command", "kubectl logs pod \\"), ("continuation", "  --timestamps"), ("output", "out")]

@@ -444,7 +444,7 @@ class _Builder:
                 lines.append(FenceLine(text, raw, ln, col, "command"))
                 prev_cont = text.rstrip().endswith("\\")
             elif prev_cont or (lines and lines[-1].kind in ("command", "continuation") and stripped.startswith("> ")):
-                text = stripped[2:] if stripped.startswith("> ") and not prev_cont else raw
+                text = stripped[2:] if stripped.startswith("> ") else raw  # a PS2 prompt, also after a `\` line
                 lines.append(FenceLine(text, raw, ln, col, "continuation"))
                 prev_cont = text.rstrip().endswith("\\")
             else:

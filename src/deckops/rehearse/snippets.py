@@ -132,13 +132,6 @@ def _script(fence: Fence, aliases) -> tuple[Command, ...]:
                     bool(_INTERACTIVE.search(resolved))),)
 
 
-def _continued(line) -> str:
-    """A continuation line as typed: without the `> ` prompt a terminal shows after `\\` or an open quote."""
-    if line.kind == "continuation" and line.raw.lstrip().startswith("> "):
-        return line.raw.lstrip()[2:]
-    return line.text
-
-
 def _console_commands(fence: Fence, aliases) -> tuple[Command, ...]:
     groups: list[list] = []  # [command lines, output lines]
     for line in fence.lines:
@@ -150,7 +143,7 @@ def _console_commands(fence: Fence, aliases) -> tuple[Command, ...]:
             groups[-1][1].append(line)
     commands = []
     for parts, outputs in groups:
-        text = resolve_aliases("\n".join(_continued(p) for p in parts), aliases)
+        text = resolve_aliases("\n".join(p.text for p in parts), aliases)  # the deck model strips `> ` prompts
         expected = tuple(Expected(o.raw, o.line) for o in outputs)
         commands.append(Command(text, parts[0].text.strip(), parts[0].line, parts[-1].line, expected, True,
                                 bool(_INTERACTIVE.search(text))))
