@@ -55,15 +55,13 @@ def report(diags, files: int, args) -> str:
     fmt = getattr(args, "format", "text")
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt}: not available yet; choose from {', '.join(FORMATS)}")
-    color = fmt == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = FORMATS[fmt](diags, files, hints=not getattr(args, "no_hints", False))
-    if color:
+    hints = not getattr(args, "no_hints", False)
+    if fmt == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ:
         from rich.console import Console
 
-        Console(highlight=False, soft_wrap=True).print(
-            FORMATS[fmt](diags, files, color=True, hints=not getattr(args, "no_hints", False)), end="")
+        Console(highlight=False, soft_wrap=True).print(FORMATS[fmt](diags, files, color=True, hints=hints), end="")
         return ""
-    return text
+    return FORMATS[fmt](diags, files, hints=hints)
 
 
 def exit_code(diags) -> int:

@@ -26,13 +26,6 @@ def start_early(path, config: Config, cache: dict) -> None:
     start(path, config, cache, RULES["D402"])
 
 
-def rule_by_id(ident: str):
-    for rule in RULES.values():
-        if ident in (rule.code, rule.name):
-            return rule
-    return None
-
-
 def check_config(config: Config) -> None:
     """A misspelt lint rule in select/ignore/severity would silently turn nothing off: report it.
     Names that resemble no lint rule pass: browser (D6xx) and rehearse (D7xx) checks share these keys."""
