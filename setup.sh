@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything deckops and the talk need on a fresh Debian machine; safe to run again.
-# venv + Python deps, npm ci (the pinned marp-cli), Chromium from apt when no Chrome/Chromium is found,
+# venv + Python deps, npm ci (the pinned marp-cli), Chromium and its headless shell from apt when missing,
 # poppler-utils (pdftoppm, used to look at PDFs).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -8,15 +8,25 @@ cd "$(dirname "$0")"
 say() { printf '\n== %s\n' "$*"; }
 
 need_apt=()
-if [ -z "${CHROME_PATH:-}" ] && ! command -v chromium >/dev/null && ! command -v google-chrome >/dev/null; then
-  need_apt+=(chromium)
+want_shell=""
+if [ -z "${CHROME_PATH:-}" ]; then
+  command -v chromium >/dev/null || command -v google-chrome >/dev/null || need_apt+=(chromium)
+  # Chromium's headless build: deckops prefers it (marp-cli's PDFs and the browser checks cost less CPU)
+  command -v chromium-headless-shell >/dev/null || want_shell=chromium-headless-shell
 fi
 command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  say "apt-get install ${need_apt[*]}"
+if [ ${#need_apt[@]} -gt 0 ] || [ -n "$want_shell" ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  if [ ${#need_apt[@]} -gt 0 ]; then
+    say "apt-get install ${need_apt[*]}"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  fi
+  if [ -n "$want_shell" ]; then  # optional: not every distribution packages it; chromium then does the work
+    say "apt-get install $want_shell"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$want_shell" >/dev/null \
+      || echo "setup.sh: $want_shell is not available here; deckops uses chromium"
+  fi
 fi
 
 say "Python venv (.venv) and deckops with test extras"

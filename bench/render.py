@@ -43,8 +43,19 @@ def make_repo(base: Path, count: int) -> Path:
     return repo
 
 
+def chrome() -> str:
+    """The browser deckops would pick; every run (marp alone or through deckops) gets the same one."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from deckops.marp import find_chrome
+
+    return find_chrome()
+
+
+CHROME = chrome()
+
+
 def timed(argv: list[str], cwd: Path) -> float:
-    env = {**os.environ, "NO_COLOR": "1", "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
+    env = {**os.environ, "NO_COLOR": "1", "CHROME_PATH": CHROME}
     t = time.perf_counter()
     subprocess.run(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, check=True)
@@ -80,6 +91,7 @@ def bench(base: Path, count: int, runs: int = 2) -> dict[str, float]:
 
 
 def main(counts: list[int]) -> int:
+    print(f"browser for every run: {CHROME}")
     with tempfile.TemporaryDirectory(prefix="deckops-bench-") as tmp:
         for count in counts:
             r = bench(Path(tmp), count)

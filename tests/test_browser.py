@@ -53,6 +53,23 @@ def test_seed_overflows_on_slides_3_and_6_only_and_identically_every_run(browser
     assert [(d.code, d.line) for d in runs[0] if d.code == "D602"] == [("D602", 73)]
 
 
+def test_headless_shell_and_full_chromium_measure_the_same(browser, seed_html):
+    """deckops prefers chromium-headless-shell (cheaper); the numbers must not depend on which one runs."""
+    from deckops.browser.session import Browser
+
+    found = {name: shutil.which(name) for name in ("chromium-headless-shell", "chromium")}
+    missing = [name for name, path in found.items() if not path]
+    if missing:  # setup.sh installs both on Debian; elsewhere one may be absent
+        pytest.skip(f"not installed here: {', '.join(missing)}")
+    _, html = seed_html
+    results = []
+    for path in found.values():
+        with Browser(path) as b:
+            results.append(b.measure(html, SCRIPT))
+    assert results[0] == results[1]
+    assert [n for n, s in enumerate(results[0], 1) if s["overflowY"] > 0] == [3, 6]
+
+
 def test_check_cli_reports_json_writes_thumbnails_and_contact_sheet(tmp_path: Path):
     talk = tmp_path / "talk"
     shutil.copytree(TALK, talk)
