@@ -139,17 +139,20 @@ def main() -> int:
         print("markdownlint-cli2 missing: run `npm ci` first", file=sys.stderr)
         return 2
     results: dict[int, tuple[float, float]] = {}
+    cold: dict[int, float] = {}
     with tempfile.TemporaryDirectory(prefix="deckops-bench-") as tmp:
         folder = Path(tmp)
         (folder / ".git").mkdir()  # the repo root for deckops' path checks
-        env = {**os.environ, "NO_COLOR": "1", "DECKOPS_CACHE": str(folder / "cache")}
         for n in SIZES:
+            # a fresh cache per size: the first run of each size starts empty (kubectl help, shellcheck)
+            env = {**os.environ, "NO_COLOR": "1", "DECKOPS_CACHE": str(folder / f"cache-{n}")}
             deck = generate(folder, n)
             lines = deck.read_text().count("\n")
             m = measure({"deckops": [sys.executable, "-m", "deckops", "lint", "--no-hints", deck.name],
                          "markdownlint-cli2": [str(MARKDOWNLINT), deck.name]}, folder, env, args.repeat)
             ours, peer = m["deckops"], m["markdownlint-cli2"]
             results[n] = (ours["wall"], peer["wall"], ours["cpu"], peer["cpu"])
+            cold[n] = ours["first"][0] / peer["wall"]
             print(f"{n:>5} slides ({lines:,} lines): deckops {ours['wall']:6.2f}s  markdownlint-cli2 "
                   f"{peer['wall']:6.2f}s  ratio {ours['wall'] / peer['wall']:.2f}x  |  CPU {ours['cpu']:.2f}s vs "
                   f"{peer['cpu']:.2f}s ({ours['cpu'] / peer['cpu']:.2f}x)  |  deckops first run (empty caches) "
@@ -159,7 +162,9 @@ def main() -> int:
     print(f"scaling {factor}x slides: deckops {s1 / s0:.1f}x time ({c1 / c0:.1f}x CPU), "
           f"markdownlint-cli2 {p1 / p0:.1f}x time ({q1 / q0:.1f}x CPU)")
     ok_ratio, ok_scale = s1 / p1 <= 1.0, s1 / s0 <= factor * 1.1
-    print(f"goal deckops <= 1.0x markdownlint-cli2 at {SIZES[1]} slides: {'met' if ok_ratio else 'NOT met'}; "
+    ok_cold = cold[SIZES[1]] <= 1.0
+    print(f"goal deckops <= 1.0x markdownlint-cli2 at {SIZES[1]} slides: {'met' if ok_ratio else 'NOT met'} "
+          f"(caches warm), {'met' if ok_cold else 'NOT met'} (first run, empty caches: {cold[SIZES[1]]:.2f}x); "
           f"goal {factor}x slides <= {factor * 1.1:.0f}x time: {'met' if ok_scale else 'NOT met'}")
     return 0
 

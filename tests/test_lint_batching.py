@@ -103,3 +103,90 @@ def test_early_start_gives_the_same_findings_with_one_shellcheck_call(calls, mon
     assert _tools(calls) == ["shellcheck", "bash", "bash"]  # shellcheck started before the parse, only once
     monkeypatch.setattr(files, "CACHE_HOME", tmp_path / "other-cache")
     assert early == _lint(SNIPPETS) and any(d.code == "D402" for d in early)
+
+
+# --- plain command lines skip shellcheck ------------------------------------------------------------------
+
+_VOCAB = ("get", "pods", "-n", "demo-1", "-o", "wide", "--tail=20", "-l", "app=web,tier=db", "svc/web",
+          "8080:80", "--", "-it", "--image=busybox:1.36", "-o=jsonpath=@", "custom-columns=NAME:.metadata.name",
+          "1", "08", "256", "-9", "x=", "a+=b", "a==b", "%s", "%2F", "@x", ".", "..", "/", "//", "./x", "a.",
+          "-rf", "exit", "sleep", "echo", "tr", "a-z", "A-Z", "file:///etc/x", "http://a:1/x", "PATH=/x", "IFS=,",
+          ":=", "-=", "_", "0x1", "--v=9")
+
+
+def _plain_blocks(count: int) -> list[str]:
+    import random
+
+    from deckops.lint.snippets import PLAIN_COMMANDS
+
+    rnd, names, blocks = random.Random(7), sorted(PLAIN_COMMANDS), []
+    for _ in range(count):
+        lines = []
+        for _ in range(rnd.randint(1, 3)):
+            words = [rnd.choice(names)] + [rnd.choice(_VOCAB) for _ in range(rnd.randint(0, 7))]
+            if len(words) > 2 and rnd.random() < 0.3:  # a backslash continuation
+                k = rnd.randint(1, len(words) - 1)
+                lines += [" ".join(words[:k]) + " \\", "  " + " ".join(words[k:])]
+            else:
+                lines.append(" ".join(words))
+        blocks.append("\n".join(lines) + "\n")
+    return blocks
+
+
+def _shellcheck_codes(blocks: list[str], tmp_path) -> dict[int, set[int]]:
+    """Block index -> SC codes, with every optional check on (a user's .shellcheckrc may enable them)."""
+    import json
+
+    from deckops.lint import snippets
+
+    names = []
+    for i, text in enumerate(blocks):
+        (tmp_path / f"b{i}.sh").write_text(text)
+        names.append(f"b{i}.sh")
+    res = proc.run([snippets.shellcheck_binary(), "--format=json1", "--shell=bash", "--norc", "-o", "all",
+                    "--exclude=" + ",".join(snippets.SHELLCHECK_EXCLUDE), *names], cwd=tmp_path, timeout=120, check=False)
+    out: dict[int, set[int]] = {}
+    for c in json.loads(res.stdout)["comments"]:
+        out.setdefault(int(c["file"][1:-3]), set()).add(c["code"])
+    return out
+
+
+def test_shellcheck_is_silent_on_every_plain_command_line(tmp_path):
+    from deckops.lint.snippets import plain_commands
+
+    blocks = _plain_blocks(1500) + ["kubectl get pods \\\n", "k get pods\n\nk logs web\n", "helm list -A\n"]
+    assert all(plain_commands(b) for b in blocks)
+    assert _shellcheck_codes(blocks, tmp_path) == {}
+
+
+def test_lines_shellcheck_has_something_to_say_about_are_not_plain(tmp_path):
+    from deckops.lint.snippets import plain_commands
+
+    flagged = ["kubectl get pods -l app=$APP\n",  # SC2086
+               "kubectl = x\n",  # SC2283
+               "kubectl += x\n",  # SC2285
+               "tr a-z A-Z\n",  # SC2018/SC2019: tr has its own checks
+               "kubectl get pods | grep -v x*\n",  # pipes and globs
+               "kubectl get pods > out; cat out | grep web\n",
+               "kubectl get pods \u201cweb\u201d\n",  # unicode quotes, SC1110
+               "kubectl logs web \\ \n  --tail 5\n",  # a space after the backslash
+               "cd /tmp\n"]
+    assert not any(plain_commands(b) for b in flagged)
+    assert set(_shellcheck_codes(flagged, tmp_path)) == set(range(len(flagged)))
+    not_flagged_but_not_plain = ["kubectl get pods -o 'jsonpath={.items[*].metadata.name}'\n", "# a comment\n",
+                                 "kubectl\tget pods\n", "kubectl get \u2013n demo\n", "KUBECONFIG=x kubectl get pods\n", "./kubectl get pods\n"]
+    assert not any(plain_commands(b) for b in not_flagged_but_not_plain)
+
+
+def test_a_deck_of_plain_commands_runs_no_shellcheck_and_a_mixed_one_checks_only_the_rest(calls, tmp_path):
+    plain = tmp_path / "plain.md"
+    plain.write_text("# Demo\n\n```console\n$ kubectl get pods -n demo\nNAME READY\n$ k logs web --tail 5\n```\n")
+    assert _lint(plain) == [] and _tools(calls) == ["bash"]
+    calls.clear()
+    mixed = tmp_path / "mixed.md"
+    mixed.write_text(plain.read_text() + "\n```bash\nkubectl get pods -l app=$APP\n```\n")
+    found = _lint(mixed)
+    assert [(d.code, d.line) for d in found] == [("D402", 10)] and "SC2086" in found[0].message
+    assert _tools(calls) == ["bash", "shellcheck"]
+    sent = [a for a in calls[-1] if a.endswith(".sh")]
+    assert len(sent) == 1

@@ -107,3 +107,33 @@ def test_a_kubectl_that_fails_is_one_info_finding(cache, tmp_path):
     fake.chmod(0o755)
     diags = run(SEED, kubectl=str(fake))
     assert [(d.severity, d.line) for d in diags] == [("info", 94)] and "not a working kubectl" in diags[0].message
+
+
+def _lint_early(path, **config):
+    """As `deckops lint` runs it: the early start (before the parse), then the rules, with one shared cache."""
+    from deckops.decks import lint_decks
+
+    return lint_decks([path], Config(root=ROOT, select=("kubectl-usage",), **config))
+
+
+@needs_kubectl
+def test_help_is_prefetched_before_the_parse_with_the_same_findings(cache_home, tmp_path, monkeypatch):
+    monkeypatch.setattr(files, "CACHE_HOME", tmp_path / "cold")
+    calls = []
+    real = proc.run
+    monkeypatch.setattr(proc, "run", lambda argv, **kw: calls.append(list(argv)) or real(argv, **kw))
+    early = _lint_early(SEED)
+    used = kubectl_help.resolve_binary()
+    helps = [c[1:] for c in calls if c[0] == used]
+    # the seed's one kubectl call is `k debug`: the prefetch asks for all of it, the rule asks nothing more
+    assert helps == [["version", "--client"], ["--help"], ["options"], ["debug", "--help"]]
+    monkeypatch.setattr(files, "CACHE_HOME", tmp_path / "other")
+    assert early == run(SEED)
+
+
+def test_a_broken_kubectl_met_by_the_prefetch_is_still_one_info_finding(cache, tmp_path):
+    fake = tmp_path / "kubectl"  # a stand-in only for a broken binary: the real one cannot be made to fail
+    fake.write_text("#!/bin/sh\nexit 3\n")
+    fake.chmod(0o755)
+    diags = _lint_early(SEED, kubectl=str(fake))
+    assert [(d.severity, d.line) for d in diags] == [("info", 94)] and "not a working kubectl" in diags[0].message

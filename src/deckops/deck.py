@@ -6,7 +6,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, Sequence
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
@@ -426,37 +426,14 @@ class _Builder:
         start, end = tok.map
         info = tok.info.strip()
         lang = info.split()[0].lower() if info else ""
-        body = tok.content.split("\n")
-        if body and body[-1] == "":
-            body = body[:-1]
-        raws = [(b, start + 2 + i) for i, b in enumerate(body)]
-        console = lang in CONSOLE_LANGS or any(_is_prompt(b) for b, _ in raws)
-        lines, prev_cont = [], False
-        for raw, ln in raws:
-            src = self.lines[ln - 1] if ln - 1 < len(self.lines) else raw
-            stripped = raw.lstrip()
-            col = (src.find(stripped) + 1 if stripped and src.find(stripped) >= 0 else 1)
-            if not console:
-                lines.append(FenceLine(raw, raw, ln, col, "script"))
-                continue
-            if _is_prompt(raw):
-                text = stripped[2:] if stripped.startswith("$ ") else ""
-                lines.append(FenceLine(text, raw, ln, col, "command"))
-                prev_cont = text.rstrip().endswith("\\")
-            elif prev_cont or (lines and lines[-1].kind in ("command", "continuation") and stripped.startswith("> ")):
-                text = stripped[2:] if stripped.startswith("> ") else raw  # a PS2 prompt, also after a `\` line
-                lines.append(FenceLine(text, raw, ln, col, "continuation"))
-                prev_cont = text.rstrip().endswith("\\")
-            else:
-                lines.append(FenceLine(raw, raw, ln, col, "output"))
-                prev_cont = False
+        lines, console = fence_lines(lang, tok.content, start + 2, self.lines)
         closing = self.lines[end - 1].strip() if end - 1 < len(self.lines) else ""
         closed = end - start >= 2 and closing.startswith(tok.markup[:3]) and set(closing) <= set(tok.markup[0])
         if not closed:
             self.issues.append(ParseIssue("unclosed-fence", start + 1, 1,
                                           f"code fence `{tok.markup[:10]}` opened here is never closed"))
         return Fence(info, lang, tok.content, start + 1, _col(self.lines[start]), end,
-                     tuple(lines), console, closed)
+                     lines, console, closed)
 
     # slides ---------------------------------------------------------------------------------
     def _heading_divider(self) -> set[int]:
@@ -594,6 +571,37 @@ class _Builder:
             if t.nesting >= 0 and t.type not in ("html_block",) and t.level == 0:
                 content += 1
         return content
+
+
+def fence_lines(lang: str, content: str, first: int, source: Sequence[str]) -> tuple[tuple[FenceLine, ...], bool]:
+    """The lines of a fence body whose first line is deck line `first` (1-based) in `source`, and whether the
+    fence is console-style: there `$ ` lines are commands, `\\`/`> ` lines continue them, the rest is output."""
+    body = content.split("\n")
+    if body and body[-1] == "":
+        body = body[:-1]
+    raws = [(b, first + i) for i, b in enumerate(body)]
+    console = lang in CONSOLE_LANGS or any(_is_prompt(b) for b, _ in raws)
+    lines: list[FenceLine] = []
+    prev_cont = False
+    for raw, ln in raws:
+        src = source[ln - 1] if ln - 1 < len(source) else raw
+        stripped = raw.lstrip()
+        col = (src.find(stripped) + 1 if stripped and src.find(stripped) >= 0 else 1)
+        if not console:
+            lines.append(FenceLine(raw, raw, ln, col, "script"))
+            continue
+        if _is_prompt(raw):
+            text = stripped[2:] if stripped.startswith("$ ") else ""
+            lines.append(FenceLine(text, raw, ln, col, "command"))
+            prev_cont = text.rstrip().endswith("\\")
+        elif prev_cont or (lines and lines[-1].kind in ("command", "continuation") and stripped.startswith("> ")):
+            text = stripped[2:] if stripped.startswith("> ") else raw  # a PS2 prompt, also after a `\` line
+            lines.append(FenceLine(text, raw, ln, col, "continuation"))
+            prev_cont = text.rstrip().endswith("\\")
+        else:
+            lines.append(FenceLine(raw, raw, ln, col, "output"))
+            prev_cont = False
+    return tuple(lines), console
 
 
 def _is_prompt(line: str) -> bool:

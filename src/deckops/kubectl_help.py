@@ -263,6 +263,18 @@ class KubectlHelp:
             self.dirty = False
 
 
+def prefetch(binary: str, words) -> KubectlHelp:
+    """A helper holding what checking `kubectl WORD ...` lines asks for first: the root help, the global
+    flags and the help of each WORD that is a kubectl command (lint starts this before the deck is parsed)."""
+    helper = KubectlHelp(binary)
+    commands = helper.root()["commands"]
+    helper.global_flags()
+    for word in words:
+        if word in commands:
+            helper.command((word,))
+    return helper
+
+
 def _env() -> dict:
     import os
 

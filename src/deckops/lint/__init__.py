@@ -1,17 +1,12 @@
 """Lint a deck with the registered rules."""
 from __future__ import annotations
 
-import re
-
 from ..config import Config, ConfigError
 from ..deck import Deck
 from ..diagnostic import Diagnostic
-from .engine import run_rules
+from .engine import is_code, run_rules
 from .frontmatter import did_you_mean
 from .registry import RULES
-
-_PREFIX = re.compile(r"^D\d{1,3}$")
-
 
 def lint(deck: Deck, config: Config, cache: dict | None = None) -> list[Diagnostic]:
     check_config(config)
@@ -23,7 +18,7 @@ def start_early(path, config: Config, cache: dict) -> None:
     from .early import start
 
     check_config(config)  # a bad config stops here, before anything starts
-    start(path, config, cache, RULES["D402"])
+    start(path, config, cache, RULES["D402"], RULES["D403"])
 
 
 def check_config(config: Config) -> None:
@@ -33,7 +28,7 @@ def check_config(config: Config) -> None:
     pairs = [("select", i) for i in config.select] + [("ignore", i) for i in config.ignore] + \
         [(f"severity.{i}", i) for i in config.severity]
     for key, ident in pairs:
-        if ident in known or ident == "all" or _PREFIX.match(ident):
+        if ident in known or ident == "all" or is_code(ident):
             continue
         guess = did_you_mean(ident, {r.name for r in RULES.values()})
         if guess:

@@ -45,10 +45,15 @@ class Context:
 
 def _matches(rule: Rule, idents) -> bool:
     """By name, by code, or by code prefix (`D4` = every snippet rule)."""
-    return any(i in (rule.code, rule.name) or (_PREFIX.match(i) and rule.code.startswith(i)) for i in idents)
+    return any(i == rule.name or (is_code(i) and rule.code.startswith(i)) for i in idents)
 
 
-_PREFIX = re.compile(r"^D\d{1,2}$")
+_CODE = re.compile(r"^D\d{1,3}$")
+
+
+def is_code(ident: str) -> bool:
+    """A rule code (`D402`) or a code prefix (`D4`, `D40`)."""
+    return bool(_CODE.match(ident))
 
 
 def _selected(rule: Rule, config: Config) -> bool:
@@ -61,10 +66,14 @@ def _severity(rule: Rule, config: Config) -> str:
     return config.severity.get(rule.name) or config.severity.get(rule.code) or rule.severity
 
 
+def is_active(rule: Rule, config: Config) -> bool:
+    """Whether the config runs this rule (selected, not ignored, severity not off)."""
+    return _severity(rule, config) != "off" and _selected(rule, config)
+
+
 def run_rules(rules: Iterable[Rule], deck: Deck, config: Config, cache: dict | None = None) -> list[Diagnostic]:
     ctx = Context(deck, config, cache if cache is not None else {})
-    active = [(rule, sev) for rule in rules
-              if (sev := _severity(rule, config)) != "off" and _selected(rule, config)]
+    active = [(rule, _severity(rule, config)) for rule in rules if is_active(rule, config)]
     for rule, _ in active:
         _prepare(rule, ctx)
     out: list[Diagnostic] = []

@@ -81,7 +81,14 @@ def _usage(ctx: Context):
 def _helper(ctx: Context, binary: str) -> KubectlHelp:
     key = ("kubectl-help", binary)
     if key not in ctx.cache:
-        ctx.cache[key] = KubectlHelp(binary)
+        early = ctx.cache.pop(("kubectl-help-early", binary), None)  # see early.py
+        helper = None
+        if early is not None:
+            try:
+                helper = early.result()
+            except Exception:  # noqa: BLE001 - a broken kubectl: asked again below, so the finding names it
+                helper = None
+        ctx.cache[key] = helper or KubectlHelp(binary)
     return ctx.cache[key]
 
 

