@@ -121,3 +121,39 @@ def test_bare_layout_made_from_bespoke_measures_like_marps_bare_template(browser
     page.write_text(made)
     assert browser.measure(page, SCRIPT) == browser.measure(bare_html, SCRIPT)
     assert marp.bare_from_bespoke("<html><body>not marp</body></html>") is None
+
+
+def test_decks_joined_in_one_page_measure_as_they_do_alone(browser, tmp_path):
+    """Decks that render alike share one Chromium page (browser/combine.py): same numbers, slide by slide."""
+    from deckops.browser import _bare_pages
+
+    repo = tmp_path / "talk"
+    shutil.copytree(TALK, repo)
+    (repo / ".git").mkdir()
+    seed = SEED.read_text()
+    (repo / "slides" / "seed-a.md").write_text(seed)
+    (repo / "slides" / "seed-b.md").write_text(seed.replace("# Advanced", "# Even more advanced", 1))
+    for n in range(3):
+        (repo / "slides" / f"good-{n}.md").write_text((repo / "slides" / "good.md").read_text() * (n + 1))
+    (repo / "slides" / "gaia.md").write_text("---\nmarp: true\ntheme: gaia\n---\n\n# Another theme\n")
+    out = repo / "dist"
+    (tmp_path / "work").mkdir()
+    renderer = Renderer(Config(root=repo), out, tmp_path / "work")
+    targets, _ = plan(sorted((repo / "slides").glob("*.md")), repo)
+    renderer.finish(renderer.start(targets, ["html"]))
+
+    def measured(pages):
+        results = browser.measure_many([(html, len(ts), True) for html, ts in pages], SCRIPT)
+        assert None not in results
+        return {t.path.name: (slides, len(jpeg) > 0) for (_, ts), res in zip(pages, results)
+                for t, (slides, jpeg) in zip(ts, res)}
+
+    joined = _bare_pages(renderer, targets, out)
+    alone = _bare_pages(renderer, targets, out, joined=False)
+    # the seed's front matter is invalid, so marp drops its theme and style: it renders like the others
+    assert sorted(len(ts) for _, ts in joined) == [1, 7]  # gaia.md has other CSS: a page of its own
+    assert len(alone) == len(targets) == 8
+    together, apart = measured(joined), measured(alone)
+    assert together == apart
+    assert [n for n, s in enumerate(together["seed-b.md"][0], 1) if s["overflowY"] > 0] == [3, 6]
+    assert together["broken.md"][0][0]["failed"] == ["../images/does-not-exist.png"]

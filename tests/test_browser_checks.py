@@ -47,3 +47,25 @@ def test_an_image_that_did_not_load_is_placed_at_its_markdown():
 
 def test_no_overflow_no_findings():
     assert checks.diagnostics(DECK, "talk.md", [measured(dy=0, dx=0), measured()]) == []
+
+
+def test_pages_are_joined_by_equal_key_at_most_max_decks_each():
+    from deckops.browser import combine
+
+    keys = ["a", "b", None, "a", None] + ["a"] * combine.MAX_DECKS
+    groups = combine.groups(keys)
+    assert groups[0] == [0, 3, *range(5, 5 + combine.MAX_DECKS - 2)]  # first-seen order, capped
+    assert [1] in groups and [2] in groups and [4] in groups  # None: alone
+    assert sorted(i for g in groups for i in g) == list(range(len(keys)))
+    assert all(len(g) <= combine.MAX_DECKS for g in groups)
+
+
+def test_joined_pages_keep_one_copy_of_the_body_script():
+    from deckops.browser import combine
+
+    page = "<html><head><title>{t}</title><style>x</style></head><body><div>{t}<script>s()</script></div></body></html>"
+    a, b = page.format(t="A"), page.format(t="B")
+    assert combine.key(a) == combine.key(b) and combine.key(a) != combine.key(a.replace("x", "y"))
+    joined = combine.join([a, b])
+    assert joined.count("<script>") == 1 and "<div>A</div><div>B<script>" in joined
+    assert combine.key("<html>no body</html>") is None

@@ -10,7 +10,7 @@ from ..diagnostic import Diagnostic, Pos
 from ..render import Renderer, html_warning, out_dir, plan
 from ..render.job import Pending, Progress
 from ..render.workdir import locked, temp_dir
-from . import checks, sheet
+from . import checks, combine, sheet
 from .measure import SCRIPT
 from .sheet import contact_path, thumbnail_path
 
@@ -33,42 +33,69 @@ def check_targets(targets, renderer: Renderer, out: Path, html: Pending) -> list
         return diags + renderer.finish(html)
     from .session import Browser
 
+    todo = [t for t, _ in stale]
+    slides: dict = {}
+    outputs: dict = {}
     with Browser(renderer.chrome()) as browser:  # Chromium starts while marp-cli renders
         diags += renderer.finish(html)
-        pages = _bare_pages(renderer, [t for t, _ in stale], out)
-        outputs: dict[int, list[str]] = {}
-
-        def pictures(i: int, slides: list[dict], jpeg: bytes) -> None:  # a worker thread; Chromium goes on
-            t = stale[i][0]
-            outputs[i] = sheet.write(jpeg, slides, out, t.path, checks.flagged(slides)) if slides else []
-
-        measured = browser.measure_many([(pages[t], True) for t, _ in stale], SCRIPT, after=pictures)
-    for i, ((t, h), (slides, _)) in enumerate(zip(stale, measured)):
-        found = checks.diagnostics(t.deck, str(t.path), slides)
-        renderer.cache.put(t, "check", h, outputs[i], diags=[d.as_dict() for d in found])
+        todo = _measure(browser, _bare_pages(renderer, todo, out), out, slides, outputs)
+        if todo:  # a joined page that did not split into its decks: those decks alone
+            _measure(browser, _bare_pages(renderer, todo, out, joined=False), out, slides, outputs)
+    for t, h in stale:
+        found = checks.diagnostics(t.deck, str(t.path), slides.get(t, []))
+        renderer.cache.put(t, "check", h, outputs.get(t, []), diags=[d.as_dict() for d in found])
         diags += found
     return diags
 
 
-def _bare_pages(renderer: Renderer, targets, out: Path) -> dict:
-    """Each deck's HTML in the bare layout, written next to its staged copy so relative images resolve.
+def _measure(browser, pages: list[tuple[Path, list]], out: Path, slides: dict, outputs: dict) -> list:
+    """Measure the pages; fills slides and outputs (thumbnails, contact sheet) per deck. Returns the decks of
+    pages that did not split into their decks."""
+
+    def pictures(i: int, k: int, measured: list[dict], jpeg: bytes) -> None:  # a worker thread; Chromium goes on
+        t = pages[i][1][k]
+        outputs[t] = sheet.write(jpeg, measured, out, t.path, checks.flagged(measured)) if measured else []
+
+    results = browser.measure_many([(html, len(ts), True) for html, ts in pages], SCRIPT, after=pictures)
+    retry = []
+    for (_, ts), result in zip(pages, results):
+        if result is None:
+            retry += ts
+        else:
+            slides.update({t: measured for t, (measured, _) in zip(ts, result)})
+    return retry
+
+
+def _bare_pages(renderer: Renderer, targets, out: Path, joined: bool = True) -> list[tuple[Path, list]]:
+    """Pages to measure, each with the decks it holds: every deck's HTML in the bare layout, written next to
+    its staged copy so relative images resolve; decks that render alike share a page (see combine.py).
 
     Made from the bespoke HTML just rendered (no second marp-cli run); marp's bare template is the
     fallback when that HTML does not look as expected.
     """
     _, staged = renderer.stage(targets)
-    pages, fallback = {}, []
+    bare, fallback = {}, []
     for t in targets:
-        bare = marp.bare_from_bespoke((out / f"{t.stem}.html").read_text(encoding="utf-8"))
-        if bare is None:
+        page = marp.bare_from_bespoke((out / f"{t.stem}.html").read_text(encoding="utf-8"))
+        if page is None:
             fallback.append(t)
-            continue
-        pages[t] = staged[t].with_suffix(".html")
-        pages[t].write_text(bare, encoding="utf-8")
+        else:
+            bare[t] = page
+    found = list(bare)
+    keys = []
+    for t in found:
+        k = combine.key(bare[t]) if joined else None
+        keys.append(None if k is None else (staged[t].parent, k))  # a folder per page: relative image URLs
+    pages = []
+    for n, group in enumerate(combine.groups(keys)):
+        ts = [found[i] for i in group]
+        path = staged[ts[0]].with_suffix(".html") if len(ts) == 1 else staged[ts[0]].parent / f".joined-{n}.html"
+        path.write_text(bare[ts[0]] if len(ts) == 1 else combine.join([bare[t] for t in ts]), encoding="utf-8")
+        pages.append((path, ts))
     if fallback:
         pending = renderer.start(fallback, ["html"], template="bare", in_place=True)
         renderer.finish(pending)
-        pages.update({t: p.with_suffix(".html") for t, p in pending.staged.items()})
+        pages += [(p.with_suffix(".html"), [t]) for t, p in pending.staged.items()]
     return pages
 
 

@@ -32,7 +32,12 @@ async () => {
     img.src = url;
   });
   const slides = [];
+  // a page may hold several decks (browser/combine.py): each deck's slides sit in its own top-level element
+  let deck = -1, container = null;
   for (const svg of document.querySelectorAll('svg[data-marpit-svg]')) {
+    let top = svg;
+    while (top.parentElement && top.parentElement !== document.body) top = top.parentElement;
+    if (top !== container) { container = top; deck += 1; }
     const layers = [...svg.querySelectorAll(':scope > foreignObject > section')];
     const sec = layers.find((s) => {
       const a = s.getAttribute('data-marpit-advanced-background');
@@ -69,6 +74,7 @@ async () => {
       first: first ? describe(first) : null,
       failed,
       rect: [frame.left + window.scrollX, frame.top + window.scrollY, frame.width, frame.height],
+      deck,
     });
   }
   return slides;

@@ -56,13 +56,15 @@ class Browser:
             self._loop.close()
 
     def measure(self, html: Path, script: str) -> list[dict]:
-        return self.measure_many([(html, False)], script)[0][0]
+        return self.measure_many([(html, 1, False)], script)[0][0][0]
 
-    def measure_many(self, jobs: list[tuple[Path, bool]], script: str, after=None) -> list[tuple[list[dict], bytes]]:
-        """Measure each rendered deck (and take a JPEG of all its slides when asked), PAGES at a time.
+    def measure_many(self, jobs: list[tuple[Path, int, bool]], script: str,
+                     after=None) -> list[list[tuple[list[dict], bytes]] | None]:
+        """Measure each page, PAGES at a time: per deck it holds (see combine.py), its slides and, when asked,
+        a JPEG of them. A page whose slides do not split into its decks gives None (measure those alone).
 
-        The pages are reused from deck to deck: opening a page costs more than navigating one.
-        `after(index, slides, jpeg)` runs in a worker thread as each deck is done (overlapping Chromium's work).
+        The pages are reused from job to job: opening a page costs more than navigating one.
+        `after(job, deck, slides, jpeg)` runs in a worker thread as each page is done (Chromium goes on).
         """
         loop = self._loop
 
@@ -72,18 +74,19 @@ class Browser:
                 page = await self._context.new_page()
                 pool.put_nowait((page, await self._context.new_cdp_session(page)))
 
-            async def one(html, shot):
+            async def one(html, decks, shot):
                 page = await pool.get()
                 try:
-                    return await self._measure(*page, html, shot, script)
+                    return await self._measure(*page, html, decks, shot, script)
                 finally:
                     pool.put_nowait(page)
 
             async def then(index, job):
-                slides, jpeg = await one(*job)
-                if after is not None:
-                    await loop.run_in_executor(None, after, index, slides, jpeg)
-                return slides, jpeg
+                result = await one(*job)
+                if after is not None and result is not None:
+                    for k, (slides, jpeg) in enumerate(result):
+                        await loop.run_in_executor(None, after, index, k, slides, jpeg)
+                return result
 
             try:
                 return await asyncio.gather(*(then(i, job) for i, job in enumerate(jobs)))
@@ -93,24 +96,42 @@ class Browser:
 
         return self._loop.run_until_complete(all_())
 
-    async def _measure(self, page, cdp, html: Path, shot: bool, script: str) -> tuple[list[dict], bytes]:
+    async def _measure(self, page, cdp, html: Path, decks: int, shot: bool, script: str):
         from playwright.async_api import Error
 
         try:
-            return await self._measure_page(page, cdp, html, shot, script)
+            return await self._measure_page(page, cdp, html, decks, shot, script)
         except Error as exc:
             raise ToolError([self.chrome, html.as_uri()], f"Chromium could not check the page: {exc.message}") from None
 
-    async def _measure_page(self, page, cdp, html: Path, shot: bool, script: str) -> tuple[list[dict], bytes]:
+    async def _measure_page(self, page, cdp, html: Path, decks: int, shot: bool,
+                            script: str) -> list[tuple[list[dict], bytes]] | None:
         await page.goto(html.resolve().as_uri(), wait_until="load", timeout=60_000)
         slides = await page.evaluate(script)
-        if not (shot and slides):
-            return slides, b""
-        # one capture of the whole page, scaled down by Chromium itself (cheaper than resizing the
-        # viewport or a device scale factor below 1, which leaves off-screen parts black)
-        bottom = max(s["rect"][1] + s["rect"][3] for s in slides)
-        width = max(s["rect"][0] + s["rect"][2] for s in slides)
-        clip = {"x": 0, "y": 0, "width": width, "height": bottom, "scale": THUMB_SCALE}
-        shot = await cdp.send("Page.captureScreenshot", {"format": "jpeg", "quality": 90, "clip": clip,
-                                                         "captureBeyondViewport": True})
-        return slides, base64.b64decode(shot["data"])
+        per: list[list[dict]] = [[] for _ in range(decks)]
+        for s in slides:
+            d = s.pop("deck", 0)
+            if decks == 1:  # marp's own bare template has no container per deck: its ordinals mean nothing
+                d = 0
+            if not 0 <= d < decks:
+                return None
+            per[d].append(s)
+        if decks > 1 and not all(per):
+            return None
+        out = []
+        for deck_slides in per:
+            jpeg = b""
+            if shot and deck_slides:
+                # one capture of the deck's slides, scaled down by Chromium itself (cheaper than resizing the
+                # viewport or a device scale factor below 1, which leaves off-screen parts black)
+                top = min(s["rect"][1] for s in deck_slides)
+                bottom = max(s["rect"][1] + s["rect"][3] for s in deck_slides)
+                width = max(s["rect"][0] + s["rect"][2] for s in deck_slides)
+                clip = {"x": 0, "y": top, "width": width, "height": bottom - top, "scale": THUMB_SCALE}
+                capture = await cdp.send("Page.captureScreenshot", {"format": "jpeg", "quality": 90, "clip": clip,
+                                                                    "captureBeyondViewport": True})
+                jpeg = base64.b64decode(capture["data"])
+                for s in deck_slides:  # frames relative to the capture
+                    s["rect"] = [s["rect"][0], s["rect"][1] - top, s["rect"][2], s["rect"][3]]
+            out.append((deck_slides, jpeg))
+        return out
