@@ -77,3 +77,31 @@ def test_interrupt_leaves_no_child(tmp_path):
         child.kill()
         for pid in alive_with(marker):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_interrupt_does_not_wait_for_runs_in_background_threads():
+    """^C during a cold lint: shellcheck and kubectl run in worker threads, which the interpreter joins at exit.
+    deckops kills their children first, so it stops at once (exit 130) and leaves nothing behind."""
+    marker = f"deckops-test-{uuid.uuid4().hex}"
+    code = ("import sys, threading, time\n"
+            "from deckops import __main__ as entry, cli, proc\n"
+            f"argv = ['bash', '-c', 'exec -a {marker} sleep 300']\n"
+            "threading.Thread(target=proc.run, args=(argv,), kwargs={'timeout': 600, 'check': False}).start()\n"
+            "cli.dispatch = lambda argv: time.sleep(300)\n"
+            "sys.exit(entry.main([]))\n")
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(200):  # wait until the background child exists (bounded poll)
+            if alive_with(marker):
+                break
+            time.sleep(0.05)
+        assert len(alive_with(marker)) == 1
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=20)  # without the kill it would wait for `sleep 300`
+        assert child.returncode == 130 and b"interrupted" in err
+        assert alive_with(marker) == []
+    finally:
+        child.kill()
+        for pid in alive_with(marker):
+            os.kill(pid, signal.SIGKILL)

@@ -18,6 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return dispatch(argv)
     except KeyboardInterrupt:
+        from .proc import kill_all
+
+        kill_all()  # background shellcheck/kubectl runs: the interpreter would wait for their threads
         print("deckops: interrupted", file=sys.stderr)
         return 130
     except (UsageError, ConfigError) as exc:

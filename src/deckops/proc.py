@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,18 @@ def kill_group(proc: subprocess.Popen) -> None:
         pass
 
 
+_LIVE: set[subprocess.Popen] = set()  # children of run(), which may wait in background threads
+_LIVE_LOCK = threading.Lock()
+
+
+def kill_all() -> None:
+    """Kill every child run() is waiting for (on ^C: threads blocked on shellcheck or kubectl end now)."""
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for proc in live:
+        kill_group(proc)
+
+
 def run(
     argv: Sequence[str | os.PathLike],
     *,
@@ -68,6 +81,8 @@ def run(
         )
     except OSError as exc:
         raise ToolError(args, f"cannot start: {exc.strerror or exc}") from None
+    with _LIVE_LOCK:
+        _LIVE.add(proc)
     try:
         out, err = proc.communicate(input=input, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -80,6 +95,8 @@ def run(
         raise
     finally:
         kill_group(proc)  # grandchildren left in the group go too
+        with _LIVE_LOCK:
+            _LIVE.discard(proc)
     if check and proc.returncode != 0:
         raise ToolError(args, "non-zero exit", proc.returncode, out, err)
     return Result(tuple(args), proc.returncode, out, err)
