@@ -101,12 +101,6 @@ def test_cache_of_an_older_format_is_not_trusted(cache):
     assert fresh.subcommand(("top",), "pods") == "pod" and fresh.subcommand(("top",), "nope") is None
 
 
-def test_a_kubectl_that_fails_is_one_info_finding(cache, tmp_path):
-    fake = tmp_path / "kubectl"  # a stand-in only for a broken binary: the real one cannot be made to fail
-    fake.write_text("#!/bin/sh\nexit 3\n")
-    fake.chmod(0o755)
-    diags = run(SEED, kubectl=str(fake))
-    assert [(d.severity, d.line) for d in diags] == [("info", 94)] and "not a working kubectl" in diags[0].message
 
 
 def _lint_early(path, **config):
@@ -131,9 +125,10 @@ def test_help_is_prefetched_before_the_parse_with_the_same_findings(cache_home, 
     assert early == run(SEED)
 
 
-def test_a_broken_kubectl_met_by_the_prefetch_is_still_one_info_finding(cache, tmp_path):
+@pytest.mark.parametrize("lint_with", ["rules", "early"])  # early: the prefetch meets it before the rule
+def test_a_kubectl_that_fails_is_one_info_finding(cache, tmp_path, lint_with):
     fake = tmp_path / "kubectl"  # a stand-in only for a broken binary: the real one cannot be made to fail
     fake.write_text("#!/bin/sh\nexit 3\n")
     fake.chmod(0o755)
-    diags = _lint_early(SEED, kubectl=str(fake))
+    diags = (run if lint_with == "rules" else _lint_early)(SEED, kubectl=str(fake))
     assert [(d.severity, d.line) for d in diags] == [("info", 94)] and "not a working kubectl" in diags[0].message
