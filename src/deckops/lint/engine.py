@@ -77,7 +77,8 @@ def run_rules(rules: Iterable[Rule], deck: Deck, config: Config, cache: dict | N
     for rule, _ in active:
         _prepare(rule, ctx)
     out: list[Diagnostic] = []
-    for rule, sev in active:
+    # rules whose prepare started background work (shellcheck, kubectl help) go last: the others run meanwhile
+    for rule, sev in sorted(active, key=lambda a: a[0].prepare is not None):
         out.extend(_apply(rule, ctx, sev))
     out = _filter_disabled(out, deck)
     return sorted(set(out), key=Diagnostic.sort_key)

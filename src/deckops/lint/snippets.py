@@ -234,8 +234,9 @@ PARALLEL_FROM = 200  # blocks; below this one shellcheck process is quicker than
 
 
 def _start_shellcheck(binary: str, blocks):
-    """Start shellcheck over all blocks (split over the CPUs only for very large decks); _collect waits."""
-    workers = min(os.cpu_count() or 1, 4) if len(blocks) >= PARALLEL_FROM else 1
+    """Start shellcheck over all blocks (split over the CPUs only for very large decks); _collect waits.
+    One core stays with deckops itself: it parses the deck and runs the other rules meanwhile."""
+    workers = min(max((os.cpu_count() or 1) - 1, 1), 4) if len(blocks) >= PARALLEL_FROM else 1
     chunks = [blocks[k::workers] for k in range(workers)]
     tmp = tempfile.TemporaryDirectory(prefix="deckops-sc-")
     try:
