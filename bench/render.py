@@ -71,7 +71,7 @@ def best(runs: int, make_argv, cwd: Path) -> float:
     return min(timed(make_argv(i), cwd) for i in range(runs))
 
 
-def bench(base: Path, count: int, runs: int = 2) -> dict[str, float]:
+def bench(base: Path, count: int, runs: int = 3) -> dict[str, float]:
     repo = make_repo(base, count)
     decks = sorted((repo / "slides").glob("*.md"))
     r = {}
@@ -96,7 +96,7 @@ def main(counts: list[int]) -> int:
         for count in counts:
             r = bench(Path(tmp), count)
             added = r["build"] - r["html_pdf"] - r["lint"]  # build = lint + html/pdf + checks
-            print(f"N={count} (best of 2 cold runs): (a) {count} marp calls {r['a']:.1f}s | (b) marp -I -P{r['b_p']} {r['b']:.1f}s | "
+            print(f"N={count} (best of 3 cold runs): (a) {count} marp calls {r['a']:.1f}s | (b) marp -I -P{r['b_p']} {r['b']:.1f}s | "
                   f"(c) deckops render {r['c']:.1f}s")
             print(f"  (c)/(a) = {r['c'] / r['a']:.2f} (goal <= 0.25)   (c)/(b) = {r['c'] / r['b']:.2f} (goal <= 1.1)")
             print(f"  no-change rebuild {r['rebuild']:.2f}s / cold {r['c']:.1f}s = {r['rebuild'] / r['c']:.3f} "
