@@ -143,17 +143,22 @@ def test_decks_joined_in_one_page_measure_as_they_do_alone(browser, tmp_path):
     renderer.finish(renderer.start(targets, ["html"]))
 
     def measured(pages):
-        results = browser.measure_many([(html, len(ts), True) for html, ts in pages], SCRIPT)
+        pictured = set()  # decks a capture shows, with the height of their part of it
+
+        def after(i, shot):
+            for k, top, slides in shot.decks:
+                pictured.add((pages[i][1][k].path.name, round(max(s["rect"][1] + s["rect"][3] for s in slides))))
+
+        results = browser.measure_many([(html, len(ts), True) for html, ts in pages], SCRIPT, after=after)
         assert None not in results
-        return {t.path.name: (slides, len(jpeg) > 0) for (_, ts), res in zip(pages, results)
-                for t, (slides, jpeg) in zip(ts, res)}
+        return {t.path.name: slides for (_, ts), res in zip(pages, results) for t, slides in zip(ts, res)}, pictured
 
     joined = _bare_pages(renderer, targets, out)
     alone = _bare_pages(renderer, targets, out, joined=False)
     # the seed's front matter is invalid, so marp drops its theme and style: it renders like the others
     assert sorted(len(ts) for _, ts in joined) == [1, 7]  # gaia.md has other CSS: a page of its own
     assert len(alone) == len(targets) == 8
-    together, apart = measured(joined), measured(alone)
-    assert together == apart
-    assert [n for n, s in enumerate(together["seed-b.md"][0], 1) if s["overflowY"] > 0] == [3, 6]
-    assert together["broken.md"][0][0]["failed"] == ["../images/does-not-exist.png"]
+    (together, shown), (apart, shown_apart) = measured(joined), measured(alone)
+    assert together == apart and shown == shown_apart and len(shown) == 8
+    assert [n for n, s in enumerate(together["seed-b.md"], 1) if s["overflowY"] > 0] == [3, 6]
+    assert together["broken.md"][0]["failed"] == ["../images/does-not-exist.png"]

@@ -52,9 +52,11 @@ def _measure(browser, pages: list[tuple[Path, list]], out: Path, slides: dict, o
     """Measure the pages; fills slides and outputs (thumbnails, contact sheet) per deck. Returns the decks of
     pages that did not split into their decks."""
 
-    def pictures(i: int, k: int, measured: list[dict], jpeg: bytes) -> None:  # a worker thread; Chromium goes on
-        t = pages[i][1][k]
-        outputs[t] = sheet.write(jpeg, measured, out, t.path, checks.flagged(measured)) if measured else []
+    def pictures(i: int, shot) -> None:  # a worker thread; Chromium goes on
+        picture = sheet.decode(shot.jpeg)
+        for k, top, measured in shot.decks:
+            t = pages[i][1][k]
+            outputs[t] = sheet.write(picture, measured, out, t.path, checks.flagged(measured), top)
 
     results = browser.measure_many([(html, len(ts), True) for html, ts in pages], SCRIPT, after=pictures)
     retry = []
@@ -62,7 +64,7 @@ def _measure(browser, pages: list[tuple[Path, list]], out: Path, slides: dict, o
         if result is None:
             retry += ts
         else:
-            slides.update({t: measured for t, (measured, _) in zip(ts, result)})
+            slides.update(zip(ts, result))
     return retry
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..marp import CHROME_ARGS, find_chrome
@@ -56,15 +57,17 @@ class Browser:
             self._loop.close()
 
     def measure(self, html: Path, script: str) -> list[dict]:
-        return self.measure_many([(html, 1, False)], script)[0][0][0]
+        return self.measure_many([(html, 1, False)], script)[0][0]
 
     def measure_many(self, jobs: list[tuple[Path, int, bool]], script: str,
-                     after=None) -> list[list[tuple[list[dict], bytes]] | None]:
-        """Measure each page, PAGES at a time: per deck it holds (see combine.py), its slides and, when asked,
-        a JPEG of them. A page whose slides do not split into its decks gives None (measure those alone).
+                     after=None) -> list[list[list[dict]] | None]:
+        """Measure each page, PAGES at a time: the slides of each deck it holds (see combine.py), frames
+        relative to the deck's first slide. A page whose slides do not split into its decks gives None
+        (measure those decks alone).
 
+        With `shot`, the page is also captured, scaled down, as few JPEGs as its height allows;
+        `after(job, shot)` runs in a worker thread for each capture (Chromium goes on meanwhile).
         The pages are reused from job to job: opening a page costs more than navigating one.
-        `after(job, deck, slides, jpeg)` runs in a worker thread as each page is done (Chromium goes on).
         """
         loop = self._loop
 
@@ -83,10 +86,13 @@ class Browser:
 
             async def then(index, job):
                 result = await one(*job)
-                if after is not None and result is not None:
-                    for k, (slides, jpeg) in enumerate(result):
-                        await loop.run_in_executor(None, after, index, k, slides, jpeg)
-                return result
+                if result is None:
+                    return None
+                per_deck, shots = result
+                if after is not None:
+                    for shot in shots:
+                        await loop.run_in_executor(None, after, index, shot)
+                return per_deck
 
             try:
                 return await asyncio.gather(*(then(i, job) for i, job in enumerate(jobs)))
@@ -105,7 +111,7 @@ class Browser:
             raise ToolError([self.chrome, html.as_uri()], f"Chromium could not check the page: {exc.message}") from None
 
     async def _measure_page(self, page, cdp, html: Path, decks: int, shot: bool,
-                            script: str) -> list[tuple[list[dict], bytes]] | None:
+                            script: str) -> tuple[list[list[dict]], list[Shot]] | None:
         await page.goto(html.resolve().as_uri(), wait_until="load", timeout=60_000)
         slides = await page.evaluate(script)
         per: list[list[dict]] = [[] for _ in range(decks)]
@@ -118,20 +124,52 @@ class Browser:
             per[d].append(s)
         if decks > 1 and not all(per):
             return None
-        out = []
-        for deck_slides in per:
-            jpeg = b""
-            if shot and deck_slides:
-                # one capture of the deck's slides, scaled down by Chromium itself (cheaper than resizing the
-                # viewport or a device scale factor below 1, which leaves off-screen parts black)
-                top = min(s["rect"][1] for s in deck_slides)
-                bottom = max(s["rect"][1] + s["rect"][3] for s in deck_slides)
-                width = max(s["rect"][0] + s["rect"][2] for s in deck_slides)
-                clip = {"x": 0, "y": top, "width": width, "height": bottom - top, "scale": THUMB_SCALE}
-                capture = await cdp.send("Page.captureScreenshot", {"format": "jpeg", "quality": 90, "clip": clip,
-                                                                    "captureBeyondViewport": True})
-                jpeg = base64.b64decode(capture["data"])
-                for s in deck_slides:  # frames relative to the capture
-                    s["rect"] = [s["rect"][0], s["rect"][1] - top, s["rect"][2], s["rect"][3]]
-            out.append((deck_slides, jpeg))
-        return out
+        tops = [min(s["rect"][1] for s in deck) if deck else 0.0 for deck in per]
+        for deck, top in zip(per, tops):  # frames relative to the deck's first slide, joined or not
+            for s in deck:
+                s["rect"] = [s["rect"][0], s["rect"][1] - top, s["rect"][2], s["rect"][3]]
+        shots = []
+        if shot:
+            for group in _chunks(per, tops):
+                shots.append(await self._capture(cdp, [(k, tops[k], per[k]) for k in group]))
+        return per, shots
+
+    async def _capture(self, cdp, decks: list[tuple[int, float, list[dict]]]) -> Shot:
+        """One capture of consecutive decks (index, page y of its first slide, slides), scaled down by
+        Chromium itself (cheaper than resizing the viewport or a device scale factor below 1, which leaves
+        off-screen parts black)."""
+        top = decks[0][1]
+        bottom = max(y + s["rect"][1] + s["rect"][3] for _, y, deck in decks for s in deck)
+        width = max(s["rect"][0] + s["rect"][2] for _, _, deck in decks for s in deck)
+        clip = {"x": 0, "y": top, "width": width, "height": bottom - top, "scale": THUMB_SCALE}
+        capture = await cdp.send("Page.captureScreenshot", {"format": "jpeg", "quality": 90, "clip": clip,
+                                                            "captureBeyondViewport": True})
+        return Shot(base64.b64decode(capture["data"]), [(k, y - top, deck) for k, y, deck in decks])
+
+
+@dataclass(frozen=True)
+class Shot:
+    """A JPEG (at THUMB_SCALE) of consecutive decks of one page: per deck its index on the page, where its
+    first slide starts in the picture (page px), and its slides (frames relative to that start)."""
+
+    jpeg: bytes
+    decks: list[tuple[int, float, list[dict]]]
+
+
+MAX_SHOT = 60_000  # page px per capture: 15,000 px of JPEG at 1/4 (JPEG stops at 65,535)
+
+
+def _chunks(per: list[list[dict]], tops: list[float]) -> list[list[int]]:
+    """Consecutive decks grouped into captures of at most MAX_SHOT page px (a taller deck alone)."""
+    out: list[list[int]] = []
+    start = 0.0
+    for k, deck in enumerate(per):
+        if not deck:
+            continue
+        bottom = tops[k] + max(s["rect"][1] + s["rect"][3] for s in deck)
+        if out and bottom - start <= MAX_SHOT:
+            out[-1].append(k)
+        else:
+            out.append([k])
+            start = tops[k]
+    return out

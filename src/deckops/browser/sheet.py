@@ -21,13 +21,20 @@ def contact_path(out_dir: Path, deck_path: Path) -> Path:
     return Path(out_dir) / f"{Path(deck_path).stem}.contact.png"
 
 
-def write(shot: bytes, slides: list[dict], out_dir: Path, deck_path: Path, flagged: dict[int, str]) -> list[str]:
-    """Crop each slide from the page screenshot, save thumbnails and the grid; outputs relative to out_dir."""
+def decode(jpeg: bytes):
+    """A capture (session.Shot.jpeg) as a Pillow image, decoded once for all the decks it shows."""
     from PIL import Image
 
-    with Image.open(io.BytesIO(shot)) as page:
-        page.load()
-        thumbs = [_crop(page, s["rect"]) for s in slides]
+    page = Image.open(io.BytesIO(jpeg))
+    page.load()
+    return page
+
+
+def write(page, slides: list[dict], out_dir: Path, deck_path: Path, flagged: dict[int, str],
+          top: float = 0.0) -> list[str]:
+    """Crop each slide from the decoded capture (the deck starting `top` page px down), save thumbnails and
+    the grid; outputs relative to out_dir."""
+    thumbs = [_crop(page, s["rect"], top) for s in slides]
     outputs = []
     for n, thumb in enumerate(thumbs, 1):
         path = thumbnail_path(out_dir, deck_path, n)
@@ -39,8 +46,8 @@ def write(shot: bytes, slides: list[dict], out_dir: Path, deck_path: Path, flagg
     return outputs + [sheet.name]
 
 
-def _crop(page, rect):
-    x, y, w, h = (round(v * THUMB_SCALE) for v in rect)
+def _crop(page, rect, top: float = 0.0):
+    x, y, w, h = (round(v * THUMB_SCALE) for v in (rect[0], rect[1] + top, rect[2], rect[3]))
     return page.crop((x, y, x + max(w, 1), y + max(h, 1))).convert("RGB")
 
 
