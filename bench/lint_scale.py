@@ -152,7 +152,11 @@ def main() -> int:
         (folder / ".git").mkdir()  # the repo root for deckops' path checks
         for n in SIZES:
             # warm runs share one cache per size; the empty-cache runs get their own (see measure)
-            env = {**os.environ, "NO_COLOR": "1", "DECKOPS_CACHE": str(folder / f"cache-{n}")}
+            # Python keeps deckops' bytecode as an installed copy does (in the temp dir, not in the checkout),
+            # even where PYTHONDONTWRITEBYTECODE is set (this sandbox)
+            env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            env |= {"NO_COLOR": "1", "DECKOPS_CACHE": str(folder / f"cache-{n}"),
+                    "PYTHONPYCACHEPREFIX": str(folder / "pycache")}
             deck = generate(folder, n)
             lines = deck.read_text().count("\n")
             m = measure({"deckops": [sys.executable, "-m", "deckops", "lint", "--no-hints", deck.name],
