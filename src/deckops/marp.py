@@ -211,11 +211,11 @@ def wait(batches: list[Batch], *, timeout: float, on_message=None) -> list[list[
     """Wait for every batch (killing all of them on timeout, error or ^C); their messages in order."""
     deadline = time.monotonic() + timeout
     try:
-        while any([b.poll(on_message) for b in batches]):
+        while running := [b for b in batches if b.poll(on_message)]:
             if time.monotonic() > deadline:
                 raise proc.ToolError(batches[0].cmd, f"timed out after {timeout:g}s", None, "",
                                      _read(batches[0].log))
-            time.sleep(0.05)
+            proc.wait_for(running[0].popen, 0.05)  # back as soon as a batch ends, not a poll interval later
         for b in batches:
             b.poll(on_message, final=True)
         return [b.result() for b in batches]

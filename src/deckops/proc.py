@@ -102,6 +102,15 @@ def run(
     return Result(tuple(args), proc.returncode, out, err)
 
 
+def wait_for(child: subprocess.Popen, timeout: float) -> bool:
+    """Wait up to `timeout` seconds for a spawned child; True when it has ended."""
+    try:
+        child.wait(timeout=timeout)
+        return True
+    except subprocess.TimeoutExpired:
+        return False
+
+
 def spawn(argv: Sequence[str | os.PathLike], *, cwd=None, env=None, log: Path | None = None) -> subprocess.Popen:
     """Start a long-running child in its own process group (stop it with kill_group)."""
     args = [str(a) for a in argv]
