@@ -162,3 +162,39 @@ def test_decks_joined_in_one_page_measure_as_they_do_alone(browser, tmp_path):
     assert together == apart and shown == shown_apart and len(shown) == 8
     assert [n for n, s in enumerate(together["seed-b.md"], 1) if s["overflowY"] > 0] == [3, 6]
     assert together["broken.md"][0]["failed"] == ["../images/does-not-exist.png"]
+
+
+def test_chromium_is_prelaunched_during_lint_only_when_a_deck_changed(tmp_path):
+    """`check` and `build` start Chromium while lint runs when a deck is newer than the output's cache."""
+    import os
+
+    from deckops.browser import prelaunch
+    from deckops.render.cache import CACHE_NAME
+
+    def chromiums() -> set[int]:
+        found = set()
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and b"chromium" in (entry / "cmdline").read_bytes().split(b"\0")[0]:
+                    found.add(int(entry.name))
+            except OSError:
+                continue
+        return found
+
+    before = chromiums()
+    deck = tmp_path / "talk.md"
+    deck.write_text("# Talk\n")
+    out = tmp_path / "dist"
+    early = prelaunch([deck], out)  # no cache yet: launched in the background
+    assert early is not None
+    with early as browser:  # entering waits for the launch; the checks use it like any browser
+        assert browser.measure_many([], SCRIPT) == []
+    early.close()  # a no-op after `with`
+    out.mkdir()
+    (out / CACHE_NAME).write_text("{}")
+    os.utime(deck, ns=(1, 1))  # older than the cache: the outputs are probably current
+    assert prelaunch([deck], out) is None
+    forced = prelaunch([deck], out, force=True)
+    assert forced is not None
+    forced.close()  # started, never used: stopped without a `with`
+    assert chromiums() <= before  # nothing left running

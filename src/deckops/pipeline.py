@@ -7,22 +7,21 @@ from .config import Config
 
 
 def run(args, config: Config) -> int:
+    from . import browser
     from .decks import collect_decks, exit_code, lint_decks
+    from .render import out_dir
     from .report.text import render as text_report
 
     decks = collect_decks(args.decks, config)
-    diags = lint_decks(decks, config)
-    sys.stdout.write(text_report(diags, len(decks)))
-    code = exit_code(diags)
-    if code:
-        print("deckops build: lint found errors; not rendering", file=sys.stderr)
-        return code
-    return _render_and_check(args, config, decks)
-
-
-def _render_and_check(args, config: Config, decks) -> int:
+    early = browser.prelaunch(decks, out_dir(args, config), getattr(args, "force", False))  # during lint
     try:
-        from . import browser
-    except ImportError:  # render/browser checks not built yet
-        return 0
-    return browser.build(args, config, decks)
+        diags = lint_decks(decks, config)
+        sys.stdout.write(text_report(diags, len(decks)))
+        code = exit_code(diags)
+        if code:
+            print("deckops build: lint found errors; not rendering", file=sys.stderr)
+            return code
+        return browser.build(args, config, decks, early)
+    finally:
+        if early is not None:
+            early.close()  # a no-op when the checks used it

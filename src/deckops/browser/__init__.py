@@ -19,8 +19,28 @@ __all__ = ["build", "check_targets", "contact_path", "run", "thumbnail_path"]
 CHECK_VERSION = "check-4"  # bump when the measuring script or the diagnostics change
 
 
-def check_targets(targets, renderer: Renderer, out: Path, html: Pending) -> list[Diagnostic]:
-    """Measure stale decks in one Chromium from their bespoke HTML (as `html` renders it); cache the results."""
+def prelaunch(decks: list[Path], out: Path, force: bool = False):
+    """A Chromium started in the background while lint runs, when some deck probably needs the checks (a
+    deck file newer than the output folder's cache, or no cache); else None. A wrong guess costs only a
+    launch: check() closes an unused one, and starts its own when none was guessed."""
+    from ..render.cache import CACHE_NAME
+    from .session import Browser
+
+    try:
+        done = (out / CACHE_NAME).stat().st_mtime_ns
+    except OSError:
+        done = None  # no cache yet: every deck is new here
+    try:
+        if not force and done is not None and all(Path(d).stat().st_mtime_ns < done for d in decks):
+            return None
+        return Browser(marp.find_chrome()).start()
+    except Exception:  # noqa: BLE001 - only a guess: no Chromium, a deck lint reports...; check() tells
+        return None
+
+
+def check_targets(targets, renderer: Renderer, out: Path, html: Pending, early=None) -> list[Diagnostic]:
+    """Measure stale decks in one Chromium from their bespoke HTML (as `html` renders it); cache the results.
+    `early`: a browser prelaunch() started, used (or closed) here."""
     stale, diags = [], []
     for t in targets:
         h = renderer.hash(t, CHECK_VERSION, "bare")
@@ -30,13 +50,15 @@ def check_targets(targets, renderer: Renderer, out: Path, html: Pending) -> list
         else:
             diags += [_from_dict(d) for d in entry.get("diags", ())]
     if not stale:
+        if early is not None:
+            early.close()
         return diags + renderer.finish(html)
     from .session import Browser
 
     todo = [t for t, _ in stale]
     slides: dict = {}
     outputs: dict = {}
-    with Browser(renderer.chrome()) as browser:  # Chromium starts while marp-cli renders
+    with early or Browser(renderer.chrome()).start() as browser:  # Chromium starts while marp-cli renders
         diags += renderer.finish(html)
         todo = _measure(browser, _bare_pages(renderer, todo, out), out, slides, outputs)
         if todo:  # a joined page that did not split into its decks: those decks alone
@@ -118,8 +140,17 @@ def _progress(label: str):
 
 
 def check(decks: list[Path], config: Config, out: Path, *, force: bool = False,
-          formats: tuple[str, ...] = ("html",)) -> list[Diagnostic]:
-    """Render HTML (and the other formats alongside) and run the browser checks, in one locked run."""
+          formats: tuple[str, ...] = ("html",), early=None) -> list[Diagnostic]:
+    """Render HTML (and the other formats alongside) and run the browser checks, in one locked run.
+    `early`: a browser prelaunch() started; closed here whatever happens."""
+    try:
+        return _check(decks, config, out, force, formats, early)
+    finally:
+        if early is not None:
+            early.close()  # no-op when the checks used it
+
+
+def _check(decks, config: Config, out: Path, force: bool, formats, early) -> list[Diagnostic]:
     with locked(out), temp_dir(out) as tmp:
         renderer = Renderer(config, out, tmp, force=force, progress=_progress("rendering"))
         targets, diags = plan(decks, config.root, renderer.cache.memo)
@@ -127,7 +158,7 @@ def check(decks: list[Path], config: Config, out: Path, *, force: bool = False,
         others = [f for f in formats if f != "html"]
         rest = renderer.start(targets, others) if others else None
         try:
-            diags += check_targets(targets, renderer, out, html)
+            diags += check_targets(targets, renderer, out, html, early)
         except BaseException:
             for b in [*html.batches, *(rest.batches if rest else ())]:
                 b.kill()
@@ -143,21 +174,29 @@ def run(args, config: Config) -> int:
     from ..decks import collect_decks, emit, exit_code, lint_decks, report
 
     decks = collect_decks(args.decks, config)
-    diags = lint_decks(decks, config)
+    out = out_dir(args, config)
+    early = prelaunch(decks, out, args.force)  # Chromium starts while lint runs
+    try:
+        diags = lint_decks(decks, config)
+    except BaseException:
+        if early is not None:
+            early.close()
+        raise
     linted = {(d.code, d.pos) for d in diags}  # lint's D304 and render's refusal name the same reference
-    found = [d for d in check(decks, config, out_dir(args, config), force=args.force) if (d.code, d.pos) not in linted]
+    found = [d for d in check(decks, config, out, force=args.force, early=early) if (d.code, d.pos) not in linted]
     diags = _dedupe(diags + found)
     emit(report(diags, len(decks), args), args.output)
     return exit_code(diags)
 
 
-def build(args, config: Config, decks: list[Path]) -> int:
+def build(args, config: Config, decks: list[Path], early=None) -> int:
     """After lint passed: HTML + PDF into DIR/ and the browser checks, all in one locked run."""
     from ..diagnostic import count
     from ..report.text import render as text_report
 
     out = out_dir(args, config)
-    diags = _dedupe(check(decks, config, out, force=getattr(args, "force", False), formats=("html", "pdf")))
+    diags = _dedupe(check(decks, config, out, force=getattr(args, "force", False), formats=("html", "pdf"),
+                          early=early))
     if diags:  # lint already printed its summary: only the findings of render and the browser here
         sys.stdout.write("\n".join(text_report(diags, len(decks)).splitlines()[:-1]) + "\n")
     print(f"deckops build: html, pdf, contact sheets in {out}; render and browser checks: "
