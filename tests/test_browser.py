@@ -143,11 +143,11 @@ def test_decks_joined_in_one_page_measure_as_they_do_alone(browser, tmp_path):
     renderer.finish(renderer.start(targets, ["html"]))
 
     def measured(pages):
-        pictured = set()  # decks a capture shows, with the height of their part of it
+        pictured = set()  # the slides of each deck the captures show
 
         def after(i, shot):
-            for k, top, slides in shot.decks:
-                pictured.add((pages[i][1][k].path.name, round(max(s["rect"][1] + s["rect"][3] for s in slides))))
+            for k, slides, start, stop, _ in shot.decks:
+                pictured.add((pages[i][1][k].path.name, start, stop))
 
         results = browser.measure_many([(html, len(ts), True) for html, ts in pages], SCRIPT, after=after)
         assert None not in results
@@ -198,3 +198,28 @@ def test_chromium_is_prelaunched_during_lint_only_when_a_deck_changed(tmp_path):
     assert forced is not None
     forced.close()  # started, never used: stopped without a `with`
     assert chromiums() <= before  # nothing left running
+
+
+def test_a_deck_taller_than_one_capture_gets_every_thumbnail(tmp_path: Path):
+    """400 slides are 288,000 px of page: more than one JPEG can hold, so the captures split inside the deck."""
+    (tmp_path / ".git").mkdir()
+    deck = tmp_path / "long.md"
+    deck.write_text("---\nmarp: true\n---\n" + "\n---\n\n".join(f"# Slide {n}\n\n- point {n}\n" for n in range(400)))
+    r = run_cli("check", str(deck), "--out", str(tmp_path / "dist"), cwd=tmp_path)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    thumbs = sorted((tmp_path / "dist" / "long" / "thumbs").glob("*.png"))
+    assert len(thumbs) == 400 and (tmp_path / "dist" / "long.contact.png").is_file()
+
+
+def test_captures_are_bands_of_whole_slides_within_the_size_limit():
+    from deckops.browser.session import MAX_SHOT, _bands
+
+    per = [[{"rect": [0, n * 720, 1280, 720]} for n in range(count)] for count in (3, 200, 2)]
+    tops = [0.0, 3 * 720.0, 203 * 720.0]
+    bands = _bands(per, tops)
+    covered = [(k, n) for band in bands for k, start, stop in band for n in range(start, stop)]
+    assert covered == [(k, n) for k, deck in enumerate(per) for n in range(len(deck))]  # each slide once, in order
+    for band in bands:
+        ys = [tops[k] + per[k][n]["rect"][1] for k, start, stop in band for n in range(start, stop)]
+        assert max(ys) + 720 - min(ys) <= MAX_SHOT
+    assert len(bands) == 3 and bands[0][0] == (0, 0, 3)  # the short deck shares the first capture

@@ -74,11 +74,16 @@ def _measure(browser, pages: list[tuple[Path, list]], out: Path, slides: dict, o
     """Measure the pages; fills slides and outputs (thumbnails, contact sheet) per deck. Returns the decks of
     pages that did not split into their decks."""
 
-    def pictures(i: int, shot) -> None:  # a worker thread; Chromium goes on
+    cut: dict[tuple[int, int], list] = {}  # (page, deck) -> thumbnails so far (a long deck spans captures)
+
+    def pictures(i: int, shot) -> None:  # a worker thread, one capture after the other per page
         picture = sheet.decode(shot.jpeg)
-        for k, top, measured in shot.decks:
-            t = pages[i][1][k]
-            outputs[t] = sheet.write(picture, measured, out, t.path, checks.flagged(measured), top)
+        for k, measured, start, stop, top in shot.decks:
+            thumbs = cut.setdefault((i, k), [])
+            thumbs += sheet.crops(picture, measured[start:stop], top)
+            if stop == len(measured):
+                t = pages[i][1][k]
+                outputs[t] = sheet.save(cut.pop((i, k)), out, t.path, checks.flagged(measured))
 
     results = browser.measure_many([(html, len(ts), True) for html, ts in pages], SCRIPT, after=pictures)
     retry = []

@@ -161,46 +161,52 @@ class Browser:
                 s["rect"] = [s["rect"][0], s["rect"][1] - top, s["rect"][2], s["rect"][3]]
         shots = []
         if shot:
-            for group in _chunks(per, tops):
-                shots.append(await self._capture(cdp, [(k, tops[k], per[k]) for k in group]))
+            for band in _bands(per, tops):
+                shots.append(await self._capture(cdp, band, per, tops))
         return per, shots
 
-    async def _capture(self, cdp, decks: list[tuple[int, float, list[dict]]]) -> Shot:
-        """One capture of consecutive decks (index, page y of its first slide, slides), scaled down by
-        Chromium itself (cheaper than resizing the viewport or a device scale factor below 1, which leaves
-        off-screen parts black)."""
-        top = decks[0][1]
-        bottom = max(y + s["rect"][1] + s["rect"][3] for _, y, deck in decks for s in deck)
-        width = max(s["rect"][0] + s["rect"][2] for _, _, deck in decks for s in deck)
+    async def _capture(self, cdp, band: list[tuple[int, int, int]], per: list[list[dict]], tops: list[float]) -> Shot:
+        """One capture of a band of consecutive slides, scaled down by Chromium itself (cheaper than resizing
+        the viewport or a device scale factor below 1, which leaves off-screen parts black)."""
+        shown = [(k, s) for k, start, stop in band for s in per[k][start:stop]]
+        top = min(tops[k] + s["rect"][1] for k, s in shown)
+        bottom = max(tops[k] + s["rect"][1] + s["rect"][3] for k, s in shown)
+        width = max(s["rect"][0] + s["rect"][2] for _, s in shown)
         clip = {"x": 0, "y": top, "width": width, "height": bottom - top, "scale": THUMB_SCALE}
         capture = await cdp.send("Page.captureScreenshot", {"format": "jpeg", "quality": 90, "clip": clip,
                                                             "captureBeyondViewport": True})
-        return Shot(base64.b64decode(capture["data"]), [(k, y - top, deck) for k, y, deck in decks])
+        return Shot(base64.b64decode(capture["data"]),
+                    [(k, per[k], start, stop, top - tops[k]) for k, start, stop in band])
 
 
 @dataclass(frozen=True)
 class Shot:
-    """A JPEG (at THUMB_SCALE) of consecutive decks of one page: per deck its index on the page, where its
-    first slide starts in the picture (page px), and its slides (frames relative to that start)."""
+    """A JPEG (at THUMB_SCALE) of a band of consecutive slides of one page. Per deck it shows: its index on
+    the page, all its slides (frames relative to its first slide), the range [start, stop) of them in the
+    picture, and where the picture's top is in the deck's frame coordinates (page px)."""
 
     jpeg: bytes
-    decks: list[tuple[int, float, list[dict]]]
+    decks: list[tuple[int, list[dict], int, int, float]]
 
 
 MAX_SHOT = 60_000  # page px per capture: 15,000 px of JPEG at 1/4 (JPEG stops at 65,535)
 
 
-def _chunks(per: list[list[dict]], tops: list[float]) -> list[list[int]]:
-    """Consecutive decks grouped into captures of at most MAX_SHOT page px (a taller deck alone)."""
-    out: list[list[int]] = []
-    start = 0.0
+def _bands(per: list[list[dict]], tops: list[float]) -> list[list[tuple[int, int, int]]]:
+    """Consecutive slides grouped into captures of at most MAX_SHOT page px: (deck, start, stop) ranges.
+    A long deck spans several captures; several short decks share one."""
+    bands: list[list[list[int]]] = []
+    band_top = 0.0
     for k, deck in enumerate(per):
-        if not deck:
-            continue
-        bottom = tops[k] + max(s["rect"][1] + s["rect"][3] for s in deck)
-        if out and bottom - start <= MAX_SHOT:
-            out[-1].append(k)
-        else:
-            out.append([k])
-            start = tops[k]
-    return out
+        for n, s in enumerate(deck):
+            y0 = tops[k] + s["rect"][1]
+            y1 = y0 + s["rect"][3]
+            if not bands or y1 - band_top > MAX_SHOT:
+                bands.append([])
+                band_top = y0
+            band = bands[-1]
+            if band and band[-1][0] == k:
+                band[-1][2] = n + 1
+            else:
+                band.append([k, n, n + 1])
+    return [[(k, start, stop) for k, start, stop in band] for band in bands]

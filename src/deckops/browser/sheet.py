@@ -30,11 +30,13 @@ def decode(jpeg: bytes):
     return page
 
 
-def write(page, slides: list[dict], out_dir: Path, deck_path: Path, flagged: dict[int, str],
-          top: float = 0.0) -> list[str]:
-    """Crop each slide from the decoded capture (the deck starting `top` page px down), save thumbnails and
-    the grid; outputs relative to out_dir."""
-    thumbs = [_crop(page, s["rect"], top) for s in slides]
+def crops(page, slides: list[dict], top: float = 0.0) -> list:
+    """The slides cut from a decoded capture whose top is `top` in the slides' frame coordinates (page px)."""
+    return [_crop(page, s["rect"], top) for s in slides]
+
+
+def save(thumbs: list, out_dir: Path, deck_path: Path, flagged: dict[int, str]) -> list[str]:
+    """A deck's thumbnails and contact sheet, written atomically; outputs relative to out_dir."""
     outputs = []
     for n, thumb in enumerate(thumbs, 1):
         path = thumbnail_path(out_dir, deck_path, n)
@@ -47,7 +49,7 @@ def write(page, slides: list[dict], out_dir: Path, deck_path: Path, flagged: dic
 
 
 def _crop(page, rect, top: float = 0.0):
-    x, y, w, h = (round(v * THUMB_SCALE) for v in (rect[0], rect[1] + top, rect[2], rect[3]))
+    x, y, w, h = (round(v * THUMB_SCALE) for v in (rect[0], rect[1] - top, rect[2], rect[3]))
     return page.crop((x, y, x + max(w, 1), y + max(h, 1))).convert("RGB")
 
 
