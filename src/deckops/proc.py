@@ -6,6 +6,7 @@ import signal
 import subprocess
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -100,6 +101,15 @@ def run(
     if check and proc.returncode != 0:
         raise ToolError(args, "non-zero exit", proc.returncode, out, err)
     return Result(tuple(args), proc.returncode, out, err)
+
+
+def background(fn, *args) -> Future:
+    """Run fn(*args) in a thread of its own and return at once (slow tools start while deckops goes on)."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(fn, *args)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def wait_for(child: subprocess.Popen, timeout: float) -> bool:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 import stat
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from .. import deck as deck_mod
+from .. import proc
 from ..config import Config
 from ..kubectl_help import prefetch, resolve_binary
 from . import snippets
@@ -42,17 +42,9 @@ def start(path: str | Path, config: Config, cache: dict, shellcheck: Rule, kubec
             cache[("shellcheck-early", str(path))] = job
         words = subcommands(texts, config) if k_binary is not None else []
         if words and not {("kubectl-help-early", k_binary), ("kubectl-help", k_binary)} & cache.keys():
-            cache[("kubectl-help-early", k_binary)] = _background(prefetch, k_binary, words)
+            cache[("kubectl-help-early", k_binary)] = proc.background(prefetch, k_binary, words)
     except Exception:  # noqa: BLE001 - a guess that failed costs nothing
         return
-
-
-def _background(fn, *args) -> Future:
-    pool = ThreadPoolExecutor(max_workers=1)
-    try:
-        return pool.submit(fn, *args)
-    finally:
-        pool.shutdown(wait=False)
 
 
 def subcommands(texts: list[str], config: Config) -> list[str]:

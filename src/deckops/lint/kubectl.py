@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import shlex
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from .. import proc
@@ -47,9 +46,7 @@ def start_usage(ctx: Context) -> None:
     key = ("kubectl-usage", ctx.deck.path)
     if key not in ctx.cache:
         syntax_errors(ctx)  # memoised here, so the thread only reads the shared cache
-        pool = ThreadPoolExecutor(max_workers=1)
-        ctx.cache[key] = pool.submit(lambda: list(_usage(ctx)))
-        pool.shutdown(wait=False)
+        ctx.cache[key] = proc.background(lambda: list(_usage(ctx)))
 
 
 def kubectl_usage(ctx: Context):
@@ -87,7 +84,7 @@ def _helper(ctx: Context, binary: str) -> KubectlHelp:
             try:
                 helper = early.result()
             except Exception:  # noqa: BLE001 - a broken kubectl: asked again below, so the finding names it
-                helper = None
+                pass
         ctx.cache[key] = helper or KubectlHelp(binary)
     return ctx.cache[key]
 
