@@ -40,7 +40,7 @@ def prelaunch(decks: list[Path], out: Path, force: bool = False):
 
 def check_targets(targets, renderer: Renderer, out: Path, html: Pending, early=None) -> list[Diagnostic]:
     """Measure stale decks in one Chromium from their bespoke HTML (as `html` renders it); cache the results.
-    `early`: a browser prelaunch() started, used (or closed) here."""
+    `early`: a browser prelaunch() started, used here if any deck is stale."""
     stale, diags = [], []
     for t in targets:
         h = renderer.hash(t, CHECK_VERSION, "bare")
@@ -49,9 +49,7 @@ def check_targets(targets, renderer: Renderer, out: Path, html: Pending, early=N
             stale.append((t, h))
         else:
             diags += [_from_dict(d) for d in entry.get("diags", ())]
-    if not stale:
-        if early is not None:
-            early.close()
+    if not stale:  # an early browser, unused, is closed by whoever started it
         return diags + renderer.finish(html)
     from .session import Browser
 
@@ -147,15 +145,7 @@ def _progress(label: str):
 def check(decks: list[Path], config: Config, out: Path, *, force: bool = False,
           formats: tuple[str, ...] = ("html",), early=None) -> list[Diagnostic]:
     """Render HTML (and the other formats alongside) and run the browser checks, in one locked run.
-    `early`: a browser prelaunch() started; closed here whatever happens."""
-    try:
-        return _check(decks, config, out, force, formats, early)
-    finally:
-        if early is not None:
-            early.close()  # no-op when the checks used it
-
-
-def _check(decks, config: Config, out: Path, force: bool, formats, early) -> list[Diagnostic]:
+    `early`: a browser prelaunch() started, used if a deck needs it; the caller closes it in any case."""
     with locked(out), temp_dir(out) as tmp:
         renderer = Renderer(config, out, tmp, force=force, progress=_progress("rendering"))
         targets, diags = plan(decks, config.root, renderer.cache.memo)
@@ -183,12 +173,12 @@ def run(args, config: Config) -> int:
     early = prelaunch(decks, out, args.force)  # Chromium starts while lint runs
     try:
         diags = lint_decks(decks, config)
-    except BaseException:
+        found = check(decks, config, out, force=args.force, early=early)
+    finally:
         if early is not None:
-            early.close()
-        raise
+            early.close()  # a no-op when the checks used it
     linted = {(d.code, d.pos) for d in diags}  # lint's D304 and render's refusal name the same reference
-    found = [d for d in check(decks, config, out, force=args.force, early=early) if (d.code, d.pos) not in linted]
+    found = [d for d in found if (d.code, d.pos) not in linted]
     diags = _dedupe(diags + found)
     emit(report(diags, len(decks), args), args.output)
     return exit_code(diags)

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import proc
 from ..marp import CHROME_ARGS, find_chrome
 from ..proc import ToolError
 
@@ -26,42 +27,35 @@ class Browser:
         self._loop = asyncio.new_event_loop()
         self._pw = self._browser = self._context = None
         self._launch: Future | None = None
-        self._closed = False
 
     def start(self) -> "Browser":
         """Launch Chromium in a background thread and return at once (deckops lints meanwhile); entering
         the `with` block waits for it. The loop is only ever run by one thread at a time."""
         if self._launch is None:
-            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium-launch")
-            self._launch = pool.submit(self._loop.run_until_complete, self._start())
-            pool.shutdown(wait=False)
+            self._launch = proc.background(self._loop.run_until_complete, self._start())
         return self
 
     def __enter__(self) -> "Browser":
         try:
             self.start()._launch.result()
         except BaseException:
-            self._closed = True
             self._loop.close()
             raise
         return self
 
     def close(self) -> None:
         """Stop a browser that was started but not used (nothing left to check); a no-op after `with`."""
-        if self._closed:
+        if self._loop.is_closed():
             return
-        try:
-            if self._launch is not None:
+        if self._launch is not None:
+            try:
                 self._launch.result()
-        except BaseException:  # noqa: BLE001 - it did not start: nothing to stop
-            self._closed = True
-            self._loop.close()
-            return
+            except BaseException:  # noqa: BLE001 - it did not start: nothing to stop
+                self._launch = None
         if self._launch is None:
-            self._closed = True
             self._loop.close()
-            return
-        self.__exit__(None, None, None)
+        else:
+            self.__exit__(None, None, None)
 
     async def _start(self) -> None:
         from playwright.async_api import Error, async_playwright
@@ -84,7 +78,6 @@ class Browser:
         try:
             self._loop.run_until_complete(stop())
         finally:
-            self._closed = True
             self._loop.close()
 
     def measure(self, html: Path, script: str) -> list[dict]:
