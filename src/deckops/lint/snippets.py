@@ -131,8 +131,8 @@ def shell_syntax(ctx: Context):
 # (ShellCheck has no command-specific check for any of them: its Checks/Commands.hs keys on tr, find, grep,
 # echo, rm, sudo, ...) followed by plain words only: no quotes, $, globs, braces, redirections, operators,
 # comments or tildes, and no word starting with = or + (`kubectl = x` is SC2283). Backslash-newline
-# continuations are allowed. tests/test_lint_snippets.py runs shellcheck (all optional checks enabled) on
-# thousands of such lines and expects silence. A typical talk is mostly such lines: a cold lint of a large
+# continuations are allowed. tests/test_lint_batching.py runs shellcheck (all optional checks enabled) on
+# 1,500 random such blocks and expects silence. A typical talk is mostly such lines: a cold lint of a large
 # deck skips most of its shellcheck time.
 PLAIN_COMMANDS = frozenset({"kubectl", "k", "helm", "kind", "minikube", "mirrord", "kubectx", "kubens", "stern",
                             "kwokctl", "kubectl-gadget", "crictl", "etcdctl"})
