@@ -86,6 +86,12 @@ def test_check_cli_reports_json_writes_thumbnails_and_contact_sheet(tmp_path: Pa
     assert (dist / "good.contact.png").stat().st_size > 1000
     thumbs = sorted(p.name for p in (dist / "good" / "thumbs").glob("*.png"))
     assert thumbs == ["001.png", "002.png", "003.png"]
+    from PIL import Image
+
+    with Image.open(dist / "good" / "thumbs" / "001.png") as thumb:  # what the rehearsal report embeds
+        thumb.load()  # decodes the whole (run-length deflated) stream
+        assert (thumb.format, thumb.size, thumb.mode) == ("PNG", (320, 180), "RGB")
+        assert len(thumb.getcolors(1 << 16) or ()) > 2  # a slide, not a blank
     assert thumbnail_path(dist, talk / "slides" / "good.md", 2) == dist / "good" / "thumbs" / "002.png"
     again = run_cli("check", str(talk / "slides"), "--out", str(dist), "--format", "json", cwd=talk)
     assert again.stdout == r.stdout and again.returncode == 1  # from the cache, same results

@@ -76,7 +76,10 @@ def _grid(thumbs, flagged: dict[int, str]):
 
 def _png(img) -> bytes:
     buf = io.BytesIO()
-    img.save(buf, "PNG", optimize=False, compress_level=1)  # speed over size
+    # speed over size: zlib level 1 with the run-length strategy (compress_type 3 = Z_RLE, passed on to zlib
+    # by Pillow's PNG encoder). Measured on 160 thumbnails + 20 contact sheets: 0.46 CPU-s instead of 0.69
+    # for files 11-27% larger (4.5 MB in all); every PNG reader decodes them (plain deflate)
+    img.save(buf, "PNG", optimize=False, compress_level=1, compress_type=3)
     return buf.getvalue()
 
 
