@@ -105,3 +105,18 @@ def test_interrupt_does_not_wait_for_runs_in_background_threads():
         child.kill()
         for pid in alive_with(marker):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_wait_any_returns_when_any_child_ends_not_only_the_first(tmp_path):
+    gate = tmp_path / "gate"
+    os.mkfifo(gate)
+    slow = proc.spawn(["sh", "-c", f"cat {gate} >/dev/null"])  # runs until the gate is opened
+    quick = proc.spawn(["true"])
+    try:
+        assert proc.wait_any([slow, quick], timeout=60)  # the second child ended: back long before 60 s
+        assert quick.returncode == 0 and slow.poll() is None
+        assert not proc.wait_any([slow], timeout=0.01)  # nothing ended: False after the timeout
+    finally:
+        proc.kill_group(slow)
+        slow.wait()
+    assert proc.wait_any([slow], timeout=60)  # an already reaped child counts as ended

@@ -215,7 +215,7 @@ def wait(batches: list[Batch], *, timeout: float, on_message=None) -> list[list[
             if time.monotonic() > deadline:
                 raise proc.ToolError(batches[0].cmd, f"timed out after {timeout:g}s", None, "",
                                      _read(batches[0].log))
-            proc.wait_for(running[0].popen, 0.05)  # back as soon as a batch ends, not a poll interval later
+            proc.wait_any([b.popen for b in running], 0.05)  # back as soon as a batch ends
         for b in batches:
             b.poll(on_message, final=True)
         return [b.result() for b in batches]

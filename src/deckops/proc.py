@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import threading
@@ -112,13 +113,31 @@ def background(fn, *args) -> Future:
         pool.shutdown(wait=False)
 
 
-def wait_for(child: subprocess.Popen, timeout: float) -> bool:
-    """Wait up to `timeout` seconds for a spawned child; True when it has ended."""
+def wait_any(children: Sequence[subprocess.Popen], timeout: float) -> bool:
+    """Wait up to `timeout` seconds for one of the spawned children to end; True when one has.
+
+    Linux pidfds wake us the moment any of them ends (Popen.wait(timeout) polls, up to 50 ms late, and for one
+    child only); elsewhere the first child is waited for."""
+    fds: list[int] = []
     try:
-        child.wait(timeout=timeout)
-        return True
-    except subprocess.TimeoutExpired:
-        return False
+        for child in children:
+            fds.append(os.pidfd_open(child.pid))
+    except (AttributeError, OSError):  # no pidfds here, or a child already reaped
+        for fd in fds:
+            os.close(fd)
+        fds = []
+        if children and children[0].returncode is None:
+            try:
+                children[0].wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                pass
+    else:
+        try:
+            select.select(fds, [], [], timeout)
+        finally:
+            for fd in fds:
+                os.close(fd)
+    return any(child.poll() is not None for child in children)
 
 
 def spawn(argv: Sequence[str | os.PathLike], *, cwd=None, env=None, log: Path | None = None) -> subprocess.Popen:
