@@ -63,7 +63,8 @@ def cpu_seconds() -> float:
     return u.ru_utime + u.ru_stime
 
 
-def timed(argv: list[str], cwd: Path, key=None) -> float:
+def timed(argv: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall time and CPU-seconds (the process and what it waited for) of one run."""
     # Python keeps deckops' bytecode as an installed copy does (in the bench's temp dir, not in the checkout),
     # even where PYTHONDONTWRITEBYTECODE is set (this sandbox), so no run pays for compiling deckops again
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -71,20 +72,14 @@ def timed(argv: list[str], cwd: Path, key=None) -> float:
     c, t = cpu_seconds(), time.perf_counter()
     subprocess.run(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, check=True)
-    wall = time.perf_counter() - t
-    if key is not None:
-        CPU.setdefault(key, []).append(cpu_seconds() - c)
-    return wall
+    return time.perf_counter() - t, cpu_seconds() - c
 
 
 def timed_all(argvs: list[list[str]], cwd: Path, key) -> float:
-    """The commands one after the other: their wall time summed; their CPU-seconds summed under key."""
-    walls, cpus = [], []
-    for argv in argvs:
-        walls.append(timed(argv, cwd, key))
-        cpus.append(CPU[key].pop())
-    CPU[key].append(sum(cpus))
-    return sum(walls)
+    """The commands one after the other: their wall time summed; their CPU-seconds summed into CPU[key]."""
+    runs = [timed(argv, cwd) for argv in argvs]
+    CPU.setdefault(key, []).append(sum(cpu for _, cpu in runs))
+    return sum(wall for wall, _ in runs)
 
 
 def deckops(*args: str) -> list[str]:
@@ -93,7 +88,7 @@ def deckops(*args: str) -> list[str]:
 
 def best(runs: int, make_argv, cwd: Path) -> float:
     """The fastest of `runs` cold runs (each into a fresh output folder): the machine is shared and noisy."""
-    return min(timed(make_argv(i), cwd) for i in range(runs))
+    return min(timed(make_argv(i), cwd)[0] for i in range(runs))
 
 
 def bench(base: Path, count: int, runs: int = 5) -> dict[str, float]:
