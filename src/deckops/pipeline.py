@@ -13,8 +13,7 @@ def run(args, config: Config) -> int:
     from .report.text import render as text_report
 
     decks = collect_decks(args.decks, config)
-    early = browser.prelaunch(decks, out_dir(args, config), getattr(args, "force", False))  # during lint
-    try:
+    with browser.prelaunched(decks, out_dir(args, config), getattr(args, "force", False)) as early:  # during lint
         diags = lint_decks(decks, config)
         sys.stdout.write(text_report(diags, len(decks)))
         code = exit_code(diags)
@@ -22,6 +21,3 @@ def run(args, config: Config) -> int:
             print("deckops build: lint found errors; not rendering", file=sys.stderr)
             return code
         return browser.build(args, config, decks, early)
-    finally:
-        if early is not None:
-            early.close()  # a no-op when the checks used it

@@ -1,6 +1,7 @@
 """`deckops check` and the render+check half of `deckops build`: rendered slides checked in headless Chromium."""
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from . import checks, combine, sheet
 from .measure import SCRIPT
 from .sheet import contact_path, thumbnail_path
 
-__all__ = ["build", "check_targets", "contact_path", "run", "thumbnail_path"]
+__all__ = ["build", "check_targets", "contact_path", "prelaunch", "prelaunched", "run", "thumbnail_path"]
 
 CHECK_VERSION = "check-4"  # bump when the measuring script or the diagnostics change
 
@@ -36,6 +37,18 @@ def prelaunch(decks: list[Path], out: Path, force: bool = False):
         return Browser(marp.find_chrome()).start()
     except Exception:  # noqa: BLE001 - only a guess: no Chromium, a deck lint reports...; check() tells
         return None
+
+
+@contextlib.contextmanager
+def prelaunched(decks: list[Path], out: Path, force: bool = False):
+    """prelaunch() for the span of a `with` block (lint, then the checks); closed at its end, a no-op when the
+    checks used it."""
+    early = prelaunch(decks, out, force)
+    try:
+        yield early
+    finally:
+        if early is not None:
+            early.close()
 
 
 def check_targets(targets, renderer: Renderer, out: Path, html: Pending, early=None) -> list[Diagnostic]:
@@ -170,13 +183,9 @@ def run(args, config: Config) -> int:
 
     decks = collect_decks(args.decks, config)
     out = out_dir(args, config)
-    early = prelaunch(decks, out, args.force)  # Chromium starts while lint runs
-    try:
+    with prelaunched(decks, out, args.force) as early:  # Chromium starts while lint runs
         diags = lint_decks(decks, config)
         found = check(decks, config, out, force=args.force, early=early)
-    finally:
-        if early is not None:
-            early.close()  # a no-op when the checks used it
     linted = {(d.code, d.pos) for d in diags}  # lint's D304 and render's refusal name the same reference
     found = [d for d in found if (d.code, d.pos) not in linted]
     diags = _dedupe(diags + found)
