@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything deckops and the talk need on a fresh Debian machine; safe to run again.
 # venv + Python deps, npm ci (the pinned marp-cli), Chromium and its headless shell from apt when missing,
-# poppler-utils (pdftoppm, used to look at PDFs).
+# poppler-utils (pdftoppm, used to look at PDFs), bubblewrap (the render sandbox).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,6 +15,8 @@ if [ -z "${CHROME_PATH:-}" ]; then
   command -v chromium-headless-shell >/dev/null || want_shell=chromium-headless-shell
 fi
 command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
+# bubblewrap: render and check run marp-cli and Chromium only inside its sandbox (docs/security.md)
+command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 if [ ${#need_apt[@]} -gt 0 ] || [ -n "$want_shell" ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

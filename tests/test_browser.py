@@ -27,15 +27,16 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def seed_html(tmp_path_factory):
-    """The seed deck rendered once with the bare template (as `deckops check` does)."""
+def seed_html(tmp_path_factory, browser):
+    """The seed deck rendered once with the bare template (as `deckops check` does), staged where the
+    sandboxed browser can read it."""
     repo = tmp_path_factory.mktemp("seed")
     (repo / ".git").mkdir()
     deck = repo / "seed.md"
     deck.write_bytes(SEED.read_bytes())
     [target], _ = plan([deck], repo)
     renderer = Renderer(Config(root=repo), repo / "dist", tmp_path_factory.mktemp("work"))
-    pending = renderer.start([target], ["html"], template="bare", in_place=True)
+    pending = renderer.start([target], ["html"], template="bare", in_place=True, base=browser.pages)
     renderer.finish(pending)
     return target, pending.staged[target].with_suffix(".html")
 
@@ -64,8 +65,10 @@ def test_headless_shell_and_full_chromium_measure_the_same(browser, seed_html):
     _, html = seed_html
     results = []
     for path in found.values():
-        with Browser(path) as b:
-            results.append(b.measure(html, SCRIPT))
+        with Browser(path) as b:  # its sandbox sees its own pages folder only: the staged copy goes there
+            src = html.parents[1]
+            shutil.copytree(src, b.pages / "seed")
+            results.append(b.measure(b.pages / "seed" / html.relative_to(src), SCRIPT))
     assert results[0] == results[1]
     assert [n for n, s in enumerate(results[0], 1) if s["overflowY"] > 0] == [3, 6]
 
@@ -159,8 +162,8 @@ def test_decks_joined_in_one_page_measure_as_they_do_alone(browser, tmp_path):
         assert None not in results
         return {t.path.name: slides for (_, ts), res in zip(pages, results) for t, slides in zip(ts, res)}, pictured
 
-    joined = _bare_pages(renderer, targets, out)
-    alone = _bare_pages(renderer, targets, out, joined=False)
+    joined = _bare_pages(renderer, browser, targets, out)
+    alone = _bare_pages(renderer, browser, targets, out, joined=False)
     # the seed's front matter is invalid, so marp drops its theme and style: it renders like the others
     assert sorted(len(ts) for _, ts in joined) == [1, 7]  # gaia.md has other CSS: a page of its own
     assert len(alone) == len(targets) == 8
@@ -196,7 +199,7 @@ def test_chromium_is_prelaunched_during_lint_only_when_a_deck_changed(tmp_path):
     with early as browser:  # entering waits for the launch; the checks use it like any browser
         assert browser.measure_many([], SCRIPT) == []
     early.close()  # a no-op after `with`
-    out.mkdir()
+    assert not list(out.glob(".tmp-*"))  # the browser's own folder (its pages, its profile) went with it
     (out / CACHE_NAME).write_text("{}")
     os.utime(deck, ns=(1, 1))  # older than the cache: the outputs are probably current
     assert prelaunch([deck], out) is None

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, ROOT, run_cli
-from deckops import marp
+from deckops import marp, proc
 from deckops.errors import UsageError
 from deckops.render import parse_formats
 from deckops.render.cache import digest
@@ -188,7 +188,8 @@ def test_a_marp_failure_shows_its_log_and_what_the_exit_code_means(tmp_path: Pat
     from deckops.proc import ToolError
 
     script = f"echo '[ ERROR ] Failed converting deck.md' >&2; exit {code}"  # marp-cli's own way to fail
-    batch = marp.Batch(["sh", "-c", script], cwd=tmp_path, chrome=None, log=tmp_path / "marp.log")
+    box = proc.Sandbox(home=tmp_path, write=(tmp_path,))
+    batch = marp.Batch(["sh", "-c", script], cwd=tmp_path, box=box, log=tmp_path / "marp.log")
     with pytest.raises(ToolError) as exc:
         marp.wait([batch], timeout=30)
     text = exc.value.describe()

@@ -103,7 +103,7 @@ def argv(marp: Path, fmt: str, input_dir: Path, out_dir: Path, *, themes=(), htm
     cmd = [str(marp), "--no-stdin", "--no-config-file", "-I", str(input_dir), "-o", str(out_dir),
            "-P", str(max(1, parallel)), "--template", template, *FORMAT_FLAGS[fmt]]
     if fmt in NEEDS_BROWSER:
-        # safe only because decks are rendered from a staged copy holding just their own repo files
+        # safe only because Chromium runs in the sandbox (proc.Sandbox): it sees the staged copy, not the disk
         cmd.append("--allow-local-files")
     if html:
         cmd.append("--html")
@@ -117,6 +117,19 @@ def env(chrome: str | None) -> dict[str, str]:
     if chrome:
         e["CHROME_PATH"] = chrome
     return e
+
+
+def sandbox(marp: Path, chrome: str | None, *, home: Path, read=(), write=(), network: bool = False) -> proc.Sandbox:
+    """The sandbox a marp-cli batch runs in: its node_modules, node and Chromium (read-only) besides the
+    given folders. `home` is HOME and TMPDIR, so Chromium's profiles land there and go with the run's temp
+    folder (marp-cli leaves them behind otherwise)."""
+    node = shutil.which("node")
+    tools = [marp.parent.parent, marp.parent.parent.resolve()]  # node_modules (or where it really is)
+    if chrome:
+        tools.append(Path(chrome).resolve().parent)
+    env = {"NO_COLOR": "1", "FORCE_COLOR": "0", **({"CHROME_PATH": chrome} if chrome else {})}
+    return proc.Sandbox(home=home, read=(*read, *dict.fromkeys(tools)), write=tuple(write), network=network,
+                        env=tuple(env.items()), path=(Path(node).resolve().parent,) if node else ())
 
 
 # The bare template's screen layout, applied to bespoke's slide container: every slide shown, one per viewport.
@@ -177,9 +190,9 @@ def warnings(msgs: list[Message]) -> list[Message]:
 class Batch:
     """One running marp-cli process; its merged stdout/stderr goes to a log file we follow for progress."""
 
-    def __init__(self, cmd: list[str], *, cwd: Path, chrome: str | None, log: Path):
+    def __init__(self, cmd: list[str], *, cwd: Path, box: proc.Sandbox, log: Path):
         self.cmd, self.log, self.seen = cmd, log, 0
-        self.popen = proc.spawn(cmd, cwd=cwd, env=env(chrome), log=log)
+        self.popen = proc.spawn(proc.sandboxed_argv(cmd, box, cwd=cwd), cwd=cwd, log=log)
 
     def poll(self, on_message, final: bool = False) -> bool:
         """Report new `a.md => a.pdf` lines; True while the process runs."""

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 import select
+import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -167,6 +169,111 @@ def session(argv: Sequence[str | os.PathLike], *, cwd=None, env=None, pass_fds=(
         )
     except OSError as exc:
         raise ToolError(args, f"cannot start: {exc.strerror or exc}") from None
+
+
+# --- the render sandbox (issue 18): marp-cli and Chromium see only what they need ---------------------
+# A deck is untrusted input (a pull request), and marp-cli's --allow-local-files lets Chromium read any
+# file it can open: CSS, HTML and directives have more ways to name a file than any text check can know.
+# So render and check run marp-cli and Chromium in a bubblewrap sandbox: a fresh mount namespace holding
+# the system's programs and fonts, the staged copy, the output folder of the run, and nothing else;
+# no network (only loopback) unless asked; no capabilities; a PID namespace that dies with deckops.
+# docs/security.md ("Render and check") says why bubblewrap and how the tests attack it.
+
+# What every sandboxed tool needs to run, read-only (missing ones are skipped): programs and libraries,
+# fonts and their cache, the dynamic linker's cache, Chromium's own settings. Not /etc as a whole
+# (passwd, shadow, the machine's keys), not /home, /root, /tmp, /var, /opt, /srv, /mnt, /run.
+SANDBOX_SYSTEM = ("/usr", "/etc/fonts", "/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives",
+                  "/etc/chromium", "/etc/chromium.d", "/var/cache/fontconfig")
+# With the network: name resolution and the certificates to check servers with.
+SANDBOX_NETWORK = ("/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/ssl", "/etc/ca-certificates",
+                   "/etc/gai.conf")
+_MERGED_USR = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")  # links into /usr on most distributions
+_SANDBOX_ENV = ("LANG", "LC_ALL", "TZ")
+_PROXY_ENV = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
+_BWRAP: str | None = None
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """What a sandboxed tool sees besides SANDBOX_SYSTEM, each folder at its own path: `read` read-only,
+    `write` writable (read wins where they nest), `home` (writable) as HOME and TMPDIR; a private /tmp;
+    the network only with `network`; only the environment in `env` (plus locale and PATH)."""
+
+    home: Path
+    read: tuple[Path, ...] = ()
+    write: tuple[Path, ...] = ()
+    network: bool = False
+    env: tuple[tuple[str, str], ...] = ()
+    path: tuple[Path, ...] = ()  # folders put first on PATH (bound read-only too)
+
+
+def sandboxed_argv(argv: Sequence[str | os.PathLike], box: Sandbox, *, cwd: Path | None = None) -> list[str]:
+    """argv run inside the sandbox `box` describes (bubblewrap). Raises UsageError (exit 2) naming the fix
+    when bubblewrap is missing or cannot make a sandbox here: never runs the tool unsandboxed."""
+    return [bwrap(), *_bwrap_args(box, cwd), "--", *(str(a) for a in argv)]
+
+
+def bwrap() -> str:
+    """The bwrap executable, after one probe that it can make a sandbox on this machine."""
+    global _BWRAP
+    if _BWRAP is None:
+        _BWRAP = _probe_bwrap()
+    return _BWRAP
+
+
+def _probe_bwrap() -> str:
+    from .errors import UsageError
+
+    fix = ("deckops renders and checks decks only inside a bubblewrap sandbox (docs/security.md): "
+           "apt-get install bubblewrap (./setup.sh installs it)")
+    if not sys.platform.startswith("linux"):
+        raise UsageError(f"render and check need Linux: {fix}")
+    exe = shutil.which("bwrap")
+    if exe is None:
+        raise UsageError(f"bubblewrap (bwrap) is not installed: {fix}")
+    probe = [exe, *_system_args(), "--unshare-all", "--die-with-parent", "--cap-drop", "ALL", "--", "true"]
+    try:
+        res = run(probe, timeout=60, check=False)
+    except ToolError as exc:
+        raise UsageError(f"bubblewrap did not start ({exc.reason}): {fix}") from None
+    if res.returncode != 0:
+        why = (res.stderr.strip().splitlines() or ["no message"])[-1]
+        raise UsageError(f"bubblewrap cannot make a sandbox here ({why}); it needs user namespaces or root: "
+                         f"{fix}") from None
+    return exe
+
+
+def _system_args() -> list[str]:
+    args: list[str] = []
+    for top in _MERGED_USR:
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for path in SANDBOX_SYSTEM:
+        args += ["--ro-bind-try", path, path]
+    return args + ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+
+
+def _bwrap_args(box: Sandbox, cwd: Path | None) -> list[str]:
+    args = _system_args()
+    for path in SANDBOX_NETWORK if box.network else ():
+        args += ["--ro-bind-try", path, path]
+    for path in (*box.write, box.home):  # writable first: read-only binds nested in them stay read-only
+        args += ["--bind", str(path), str(path)]
+    for path in (*box.read, *box.path):
+        args += ["--ro-bind", str(path), str(path)]
+    args += ["--unshare-all", *(["--share-net"] if box.network else []), "--die-with-parent",
+             "--cap-drop", "ALL", "--clearenv"]
+    env = {"PATH": os.pathsep.join([*map(str, box.path), "/usr/local/bin", "/usr/bin", "/bin"]),
+           "HOME": str(box.home), "TMPDIR": str(box.home)}
+    names = _SANDBOX_ENV + (_PROXY_ENV if box.network else ())
+    env.update({k: os.environ[k] for k in names if os.environ.get(k)})
+    env.update(dict(box.env))
+    for key, value in env.items():
+        args += ["--setenv", key, value]
+    return args + ["--chdir", str(cwd or box.home)]
+# --- end of the render sandbox ------------------------------------------------------------------------
 
 
 def group_members(pgid: int) -> list[int]:

@@ -20,10 +20,11 @@ __all__ = ["build", "check_targets", "contact_path", "prelaunch", "prelaunched",
 CHECK_VERSION = "check-4"  # bump when the measuring script or the diagnostics change
 
 
-def prelaunch(decks: list[Path], out: Path, force: bool = False):
+def prelaunch(decks: list[Path], out: Path, force: bool = False, network: bool = False):
     """A Chromium started in the background while lint runs, when some deck probably needs the checks (a
     deck file newer than the output folder's cache, or no cache); else None. A wrong guess costs only a
-    launch: check() closes an unused one, and starts its own when none was guessed."""
+    launch: check() closes an unused one, and starts its own when none was guessed (or when this one's
+    `network` is not what the config allows)."""
     from ..render.cache import CACHE_NAME
     from .session import Browser
 
@@ -34,16 +35,17 @@ def prelaunch(decks: list[Path], out: Path, force: bool = False):
     try:
         if not force and done is not None and all(Path(d).stat().st_mtime_ns < done for d in decks):
             return None
-        return Browser(marp.find_chrome()).start()
+        out.mkdir(parents=True, exist_ok=True)
+        return Browser(marp.find_chrome(), base=out, network=network).start()
     except Exception:  # noqa: BLE001 - only a guess: no Chromium, a deck lint reports...; check() tells
         return None
 
 
 @contextlib.contextmanager
-def prelaunched(decks: list[Path], out: Path, force: bool = False):
+def prelaunched(decks: list[Path], out: Path, force: bool = False, network: bool = False):
     """prelaunch() for the span of a `with` block (lint, then the checks); closed at its end, a no-op when the
     checks used it."""
-    early = prelaunch(decks, out, force)
+    early = prelaunch(decks, out, force, network)
     try:
         yield early
     finally:
@@ -69,13 +71,16 @@ def check_targets(targets, renderer: Renderer, out: Path, html: Pending, early=N
     todo = [t for t, _ in stale]
     slides: dict = {}
     outputs: dict = {}
-    with early or Browser(renderer.chrome()).start() as browser:  # Chromium starts while marp-cli renders
+    online = renderer.config.online
+    if early is not None and early.network != online:
+        early = None  # its sandbox lets in more (or less) network than the config allows: its starter closes it
+    with early or Browser(renderer.chrome(), base=out, network=online).start() as browser:  # while marp renders
         diags += renderer.finish(html)
-        todo = _measure(browser, _bare_pages(renderer, todo, out), out, slides, outputs)
+        todo = _measure(browser, _bare_pages(renderer, browser, todo, out), out, slides, outputs)
         if todo:  # a joined page that did not split into its decks: those decks alone
-            _measure(browser, _bare_pages(renderer, todo, out, joined=False), out, slides, outputs)
+            _measure(browser, _bare_pages(renderer, browser, todo, out, joined=False), out, slides, outputs)
     for t, h in stale:
-        found = checks.diagnostics(t.deck, str(t.path), slides.get(t, []))
+        found = checks.diagnostics(t.deck, str(t.path), slides.get(t, []), network=online)
         renderer.cache.put(t, "check", h, outputs.get(t, []), diags=[d.as_dict() for d in found])
         diags += found
     return diags
@@ -106,14 +111,15 @@ def _measure(browser, pages: list[tuple[Path, list]], out: Path, slides: dict, o
     return retry
 
 
-def _bare_pages(renderer: Renderer, targets, out: Path, joined: bool = True) -> list[tuple[Path, list]]:
+def _bare_pages(renderer: Renderer, browser, targets, out: Path, joined: bool = True) -> list[tuple[Path, list]]:
     """Pages to measure, each with the decks it holds: every deck's HTML in the bare layout, written next to
-    its staged copy so relative images resolve; decks that render alike share a page (see combine.py).
+    its staged copy (in the folder the sandboxed browser can read) so relative images resolve; decks that
+    render alike share a page (see combine.py).
 
     Made from the bespoke HTML just rendered (no second marp-cli run); marp's bare template is the
     fallback when that HTML does not look as expected.
     """
-    _, staged = renderer.stage(targets)
+    _, staged = renderer.stage(targets, browser.pages)
     bare, fallback = {}, []
     for t in targets:
         page = marp.bare_from_bespoke((out / f"{t.stem}.html").read_text(encoding="utf-8"))
@@ -133,7 +139,7 @@ def _bare_pages(renderer: Renderer, targets, out: Path, joined: bool = True) -> 
         path.write_text(bare[ts[0]] if len(ts) == 1 else combine.join([bare[t] for t in ts]), encoding="utf-8")
         pages.append((path, ts))
     if fallback:
-        pending = renderer.start(fallback, ["html"], template="bare", in_place=True)
+        pending = renderer.start(fallback, ["html"], template="bare", in_place=True, base=browser.pages)
         renderer.finish(pending)
         pages += [(p.with_suffix(".html"), [t]) for t, p in pending.staged.items()]
     return pages
@@ -183,7 +189,7 @@ def run(args, config: Config) -> int:
 
     decks = collect_decks(args.decks, config)
     out = out_dir(args, config)
-    with prelaunched(decks, out, args.force) as early:  # Chromium starts while lint runs
+    with prelaunched(decks, out, args.force, config.online) as early:  # Chromium starts while lint runs
         diags = lint_decks(decks, config)
         found = check(decks, config, out, force=args.force, early=early)
     linted = {(d.code, d.pos) for d in diags}  # lint's D304 and render's refusal name the same reference

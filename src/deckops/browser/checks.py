@@ -10,15 +10,18 @@ from ..diagnostic import Diagnostic, Pos
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")
 _INLINE = re.compile(r"<[^>]+>")
 _MARKERS = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#{1,6}|>)\s+")
+_REMOTE = re.compile(r"^(?:https?:)?//", re.I)
 
 
-def diagnostics(deck: Deck, path: str, measured: list[dict]) -> list[Diagnostic]:
-    """One D601 per overflowing slide, one D602 per image that did not load."""
+def diagnostics(deck: Deck, path: str, measured: list[dict], *, network: bool = True) -> list[Diagnostic]:
+    """One D601 per overflowing slide, one D602 per image that did not load. Without `network` (the sandbox
+    had none) remote images cannot load, so their failure says nothing and is not reported."""
     out = []
     for n, m in enumerate(measured, 1):
         slide = deck.slides[n - 1] if n <= len(deck.slides) else None
         out.extend(_overflow(deck, slide, n, path, m))
-        out.extend(_images(deck, slide, n, path, m))
+        failed = [src for src in m.get("failed", ()) if network or not _REMOTE.match(src)]
+        out.extend(_images(deck, slide, n, path, {**m, "failed": failed}))
     return out
 
 

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
+import shlex
+import shutil
+import tempfile
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +24,18 @@ class Browser:
 
     Playwright's async API on a private event loop, behind a blocking interface: several pages work
     at once while callers stay simple.
+
+    Chromium runs in the render sandbox (proc.Sandbox): of the disk it sees `pages` (read-only), where the
+    caller stages what it loads, and a home of its own; the network only with `network`. Both folders are
+    in a temp folder of the browser's own (in `base`, e.g. the output folder), removed when it closes.
     """
 
-    def __init__(self, chrome: str | None = None):
+    def __init__(self, chrome: str | None = None, *, base: Path | None = None, network: bool = False):
         self.chrome = chrome or find_chrome()
+        self.network = network
+        self.dir = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", dir=base)).resolve()
+        self.pages = self.dir / "pages"
+        self.pages.mkdir()
         self._loop = asyncio.new_event_loop()
         self._pw = self._browser = self._context = None
         self._launch: Future | None = None
@@ -40,6 +52,7 @@ class Browser:
             self.start()._launch.result()
         except BaseException:
             self._loop.close()
+            shutil.rmtree(self.dir, ignore_errors=True)
             raise
         return self
 
@@ -54,15 +67,29 @@ class Browser:
                 self._launch = None
         if self._launch is None:
             self._loop.close()
+            shutil.rmtree(self.dir, ignore_errors=True)
         else:
             self.__exit__(None, None, None)
+
+    def _executable(self) -> str:
+        """A launcher Playwright starts as 'the browser': Chromium inside the sandbox, Playwright's
+        arguments and pipes (fds 3 and 4) passed through."""
+        home = self.dir / "home"
+        home.mkdir(exist_ok=True)
+        box = proc.Sandbox(home=home, read=(self.pages, Path(self.chrome).resolve().parent), network=self.network)
+        argv = proc.sandboxed_argv([self.chrome], box)
+        launcher = self.dir / "chromium"
+        launcher.write_text(f"#!/bin/sh\nexec {shlex.join(argv)} \"$@\"\n")
+        launcher.chmod(0o700)
+        return str(launcher)
 
     async def _start(self) -> None:
         from playwright.async_api import Error, async_playwright
 
+        launcher = self._executable()  # bubblewrap missing: exit 2 before Playwright starts
         self._pw = await async_playwright().start()
         try:
-            self._browser = await self._pw.chromium.launch(executable_path=self.chrome, args=list(CHROME_ARGS))
+            self._browser = await self._pw.chromium.launch(executable_path=launcher, args=list(CHROME_ARGS))
         except Error as exc:
             await self._pw.stop()
             raise ToolError([self.chrome, *CHROME_ARGS], f"Chromium did not start: {exc.message}") from None
@@ -79,6 +106,7 @@ class Browser:
             self._loop.run_until_complete(stop())
         finally:
             self._loop.close()
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def measure(self, html: Path, script: str) -> list[dict]:
         return self.measure_many([(html, 1, False)], script)[0][0]

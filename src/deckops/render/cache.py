@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
 from pathlib import Path
 
-from ..files import write_atomic
+from ..files import cache_home, write_atomic
 
 CACHE_NAME = ".deckops-cache.json"
-SCHEMA = 1
+KEY_NAME = "render-cache.key"
+SCHEMA = 2  # 2: signed with the user's key (a cache file from the repo never matches)
 
 
 def digest(target, fmt: str, options: dict, theme_files: list[Path]) -> str:
@@ -30,18 +33,59 @@ def _file_hash(path: Path) -> str:
         return "missing"
 
 
+_KEY: bytes | None = None
+
+
+def user_key() -> bytes:
+    """The user's cache key: 32 random bytes in deckops' cache folder (outside any repo), made on first use.
+
+    Output folders are often committed or come with a pull request; a cache signed with this key is the only
+    one trusted, so a cache file from anywhere else cannot make deckops skip rendering or the checks. Where
+    the folder is not writable the key lives for this process only (nothing is reused, nothing is trusted)."""
+    global _KEY
+    if _KEY is None:
+        _KEY = _read_key(cache_home() / KEY_NAME) or os.urandom(32)
+    return _KEY
+
+
+def _read_key(path: Path) -> bytes | None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(os.urandom(32))
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    try:
+        if not path.is_file():  # a FIFO in its place would block the read
+            return None
+        with open(path, "rb") as fh:
+            data = fh.read(64)
+    except OSError:
+        return None
+    return data if len(data) == 32 else None
+
+
+def _mac(entries: dict, memo: dict) -> str:
+    body = json.dumps({"entries": entries, "memo": memo}, sort_keys=True).encode()
+    return hmac.new(user_key(), body, hashlib.sha256).hexdigest()
+
+
 class Cache:
-    """Read once under the run's lock, updated in memory, written back atomically."""
+    """Read once under the run's lock, updated in memory, written back atomically and signed (see user_key)."""
 
     def __init__(self, out_dir: Path):
         self.path = out_dir / CACHE_NAME
+        self.entries, self.memo = {}, {}
         try:
-            doc = json.loads(self.path.read_text(encoding="utf-8"))
-            ok = doc.get("schema") == SCHEMA
-            self.entries = doc["entries"] if ok else {}
-            self.memo = doc.get("memo", {}) if ok else {}  # deck -> sha + assets (see plan.plan)
-        except (OSError, ValueError, KeyError, AttributeError):
-            self.entries, self.memo = {}, {}
+            doc = json.loads(self.path.read_text(encoding="utf-8")) if self.path.is_file() else {}
+            entries, memo = doc["entries"], doc.get("memo", {})  # memo: deck -> sha + assets (see plan.plan)
+            if doc.get("schema") == SCHEMA and hmac.compare_digest(str(doc.get("mac", "")), _mac(entries, memo)):
+                self.entries, self.memo = entries, memo
+        except (OSError, ValueError, KeyError, AttributeError, TypeError):
+            pass
 
     @staticmethod
     def key(target, fmt: str) -> str:
@@ -60,5 +104,5 @@ class Cache:
         self.entries[self.key(target, fmt)] = {"hash": hash_, "outputs": sorted(outputs), **extra}
 
     def save(self) -> None:
-        doc = {"schema": SCHEMA, "entries": self.entries, "memo": self.memo}
+        doc = {"schema": SCHEMA, "mac": _mac(self.entries, self.memo), "entries": self.entries, "memo": self.memo}
         write_atomic(self.path, json.dumps(doc, indent=1, sort_keys=True).encode())

@@ -15,7 +15,7 @@ from ..proc import ToolError
 from . import warnings as warn_mod
 from .cache import Cache, digest
 from .plan import Target
-from .workdir import stage
+from .workdir import stage, stage_themes
 
 MAX_PARALLEL = 20  # measured: -P 20 beats the default 5 on 20 decks even on 2 cores (bench/render.py)
 _PNG = re.compile(r"^(\d{3})\.png$")
@@ -43,7 +43,9 @@ class Renderer:
         self.config, self.out_dir, self.tmp, self.force = config, out_dir.resolve(), tmp.resolve(), force
         self.marp = marp.find_marp(config.root)
         self.version = marp.version(self.marp)
-        self.themes = [config.root / t for t in config.themes if (config.root / t).is_dir()]
+        root = config.root.resolve()
+        # theme folders inside the repo only (a folder outside it is never read, let alone walked)
+        self.themes = [d for d in (root / t for t in config.themes) if d.resolve().is_relative_to(root) and d.is_dir()]
         self.theme_files = sorted(p for d in self.themes for p in d.rglob("*.css") if p.is_file())
         self.cache = Cache(out_dir)
         self.progress = progress
@@ -56,7 +58,8 @@ class Renderer:
         return self._chrome
 
     def hash(self, target: Target, fmt: str, template: str = "bespoke") -> str:
-        options = {"marp": self.version, "html": self.config.html, "template": template}
+        options = {"marp": self.version, "html": self.config.html, "template": template,
+                   "online": self.config.online}  # the sandbox's network changes what remote images show
         return digest(target, fmt, options, self.theme_files)
 
     def stale(self, targets, formats, template: str = "bespoke") -> dict[Target, dict[str, str]]:
@@ -68,27 +71,36 @@ class Renderer:
                 out[t] = hashes
         return out
 
-    def stage(self, targets) -> tuple[Path, dict[Target, Path]]:
-        """A fresh run folder holding a staged copy of the targets (see workdir.stage)."""
+    def stage(self, targets, base: Path | None = None) -> tuple[Path, dict[Target, Path]]:
+        """A fresh run folder (in `base`, default the run's temp folder) holding a staged copy of the targets
+        (see workdir.stage)."""
         self._runs += 1
-        src = self.tmp / f"run{self._runs}" / "src"
+        src = (base or self.tmp) / f"run{self._runs}" / "src"
         return src, stage(targets, src)
 
-    def start(self, targets, formats, *, template: str = "bespoke", in_place: bool = False) -> Pending:
-        """Stage the stale decks and start one marp-cli batch per format (they run concurrently)."""
+    def start(self, targets, formats, *, template: str = "bespoke", in_place: bool = False,
+              base: Path | None = None) -> Pending:
+        """Stage the stale decks and their themes and start one sandboxed marp-cli batch per format (they run
+        concurrently). `in_place`: every deck, its outputs moved next to its staged copy (see finish)."""
         stale = self.stale(targets, formats, template) if not in_place else {t: {} for t in targets}
-        src, staged = self.stage(stale)
+        src, staged = self.stage(stale, base)
         work = src.parent
         pending = Pending([], list(formats), stale, staged, src, work, in_place)
         if not stale:
             return pending
+        themes = stage_themes(self.themes, self.theme_files, self.config.root, work / "themes")
+        home = work / "home"  # HOME and TMPDIR of marp-cli and its Chromium (their profiles), removed with tmp
+        home.mkdir(exist_ok=True)
         parallel = min(len(stale), MAX_PARALLEL)
         for fmt in formats:
             chrome = self.chrome() if fmt in marp.NEEDS_BROWSER else None
-            out = src if in_place else work / fmt
-            cmd = marp.argv(self.marp, fmt, src, out, themes=self.themes, html=self.config.html,
+            out = work / fmt
+            out.mkdir(exist_ok=True)
+            cmd = marp.argv(self.marp, fmt, src, out, themes=themes, html=self.config.html,
                             template=template, parallel=parallel)
-            pending.batches.append(marp.Batch(cmd, cwd=src, chrome=chrome, log=work / f"{fmt}.log"))
+            box = marp.sandbox(self.marp, chrome, home=home, read=(src, work / "themes"), write=(out,),
+                               network=self.config.online)
+            pending.batches.append(marp.Batch(cmd, cwd=src, box=box, log=work / f"{fmt}.log"))
             pending.total += sum(len(t.deck.slides) for t in stale) if fmt == "png" else len(stale)
         return pending
 
@@ -105,11 +117,22 @@ class Renderer:
             if bar:
                 bar.stop()
         diags = warn_mod.diagnostics(results, pending.staged, pending.src)
-        if not pending.in_place:
-            for fmt in pending.formats:
+        for fmt in pending.formats:
+            if pending.in_place:
+                self._beside(pending, fmt)
+            else:
                 self._collect(pending, fmt)
+        if not pending.in_place:
             self.cache.save()
         return diags
+
+    def _beside(self, pending: Pending, fmt: str) -> None:
+        """In-place outputs: next to each staged deck (the staged copy is read-only to marp-cli)."""
+        ext = marp.FORMAT_EXT[fmt]
+        for staged in pending.staged.values():
+            made = (pending.work / fmt / staged.relative_to(pending.src)).with_suffix(ext)
+            if made.is_file():
+                move_atomic(made, staged.with_suffix(ext))
 
     def _collect(self, pending: Pending, fmt: str) -> None:
         for target, staged in pending.staged.items():

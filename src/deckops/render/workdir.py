@@ -57,6 +57,22 @@ def stage(targets, stage_dir: Path) -> dict:
     return staged
 
 
+def stage_themes(folders: list[Path], files: list[Path], root: Path, dst: Path) -> list[Path]:
+    """Copy the theme CSS files into dst/<repo path> like the decks, and return the staged theme folders
+    (what marp-cli gets as --theme-set). A file that resolves outside the repo (a symlink) is left out."""
+    root = root.resolve()
+    dst.mkdir(parents=True, exist_ok=True)
+    staged = []
+    for folder in folders:
+        here = dst / folder.resolve().relative_to(root)
+        here.mkdir(parents=True, exist_ok=True)
+        staged.append(here)
+        for css in files:
+            if css.is_relative_to(folder) and css.resolve().is_relative_to(root):
+                _link_or_copy(css.resolve(), here / css.relative_to(folder))
+    return staged
+
+
 def _link_or_copy(src: Path, dst: Path) -> None:
     if dst.exists() or not src.is_file():
         return  # missing assets stay missing: marp warns and the browser check reports them
