@@ -1,8 +1,19 @@
-"""Entry point: the only sys.exit; one handler maps failures to exit codes (0, 1, 2, 130)."""
+"""Entry point: the only sys.exit; one handler maps failures to exit codes (0, 1, 2, 130, 143)."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where ^C would be: every cleanup that ^C runs (temp folders, process groups, the
+    rehearsal's namespace and cluster) runs for it too."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second TERM must not interrupt the cleanup
+    raise Terminated()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,14 +26,19 @@ def main(argv: list[str] | None = None) -> int:
     # kubectl (rehearse, the local cluster, kubectl-usage) caches discovery under ~/.kube/cache by default;
     # deckops writes only to its output folder and its own cache, so point kubectl there (unless set).
     os.environ.setdefault("KUBECACHEDIR", str(CACHE_HOME / "kube"))
+    import threading
+
+    main_thread = threading.current_thread() is threading.main_thread()  # (signal handlers need it)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     try:
         return dispatch(argv)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         from .proc import kill_all
 
         kill_all()  # background shellcheck/kubectl runs: the interpreter would wait for their threads
-        print("deckops: interrupted", file=sys.stderr)
-        return 130
+        terminated = isinstance(exc, Terminated)
+        print(f"deckops: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        return 143 if terminated else 130
     except (UsageError, ConfigError) as exc:
         print(f"deckops: error: {exc}", file=sys.stderr)
         return 2
@@ -31,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 1
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,10 @@ def _check(path: str, name: str, value):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(path, _key(name), "expected a list of strings")
+        for entry in value if name == "themes" else ():
+            if _escapes(entry):  # `themes = ["/"]` walked the whole filesystem looking for CSS
+                raise ConfigError(path, "themes", f"{entry!r} is outside the repository; allowed: folders "
+                                  "relative to the repository root, without '..'")
         return tuple(value)
     if name in _TABLES:
         if not isinstance(value, dict):
@@ -71,17 +75,35 @@ def _check(path: str, name: str, value):
     return value
 
 
+def _escapes(entry: str) -> bool:
+    p = Path(entry)
+    return p.is_absolute() or ".." in p.parts or entry.startswith("~")
+
+
 def find(start: Path) -> Path | None:
     """The nearest deckops.toml, or pyproject.toml with a [tool.deckops] table, from start upwards."""
     for d in [start, *start.parents]:
-        if (d / "deckops.toml").is_file():
-            return d / "deckops.toml"
-        py = d / "pyproject.toml"
-        if py.is_file() and "[tool.deckops" in py.read_text(errors="replace"):
-            return py
-        if (d / ".git").exists():
-            return None
+        try:
+            if (d / "deckops.toml").is_file():
+                return d / "deckops.toml"
+            py = d / "pyproject.toml"
+            if py.is_file() and b"[tool.deckops" in _read(py):
+                return py
+            if (d / ".git").exists():
+                return None
+        except OSError as exc:  # a folder we may not search: one line, not a traceback
+            raise ConfigError(str(d), "-", f"cannot look for deckops.toml here: {exc.strerror or exc}") from None
     return None
+
+
+def _read(path: Path) -> bytes:
+    """A config file's bytes: a regular file of at most files.READ_LIMIT (checked before reading)."""
+    from .files import FileError, read_checked
+
+    try:
+        return read_checked(path, "config")
+    except FileError as exc:
+        raise ConfigError(str(path), "-", str(exc).split(": ", 1)[-1]) from None
 
 
 def load(start: Path | None = None, explicit: Path | None = None) -> Config:
@@ -92,11 +114,13 @@ def load(start: Path | None = None, explicit: Path | None = None) -> Config:
     import tomllib  # here: most of a short command's start-up otherwise (see bench/rehearse.py)
 
     try:
-        doc = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        doc = tomllib.loads(_read(Path(path)).decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise ConfigError(str(path), "-", f"cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "-", f"invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses per nesting level: `a = [[[[...` 100,000 deep
+        raise ConfigError(str(path), "-", "invalid TOML: nested too deeply") from None
     table = doc if Path(path).name == "deckops.toml" else doc.get("tool", {}).get("deckops", {})
     return from_table(table, str(path), Path(path).resolve().parent)
 

@@ -2,8 +2,74 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+from .errors import UsageError
+
+READ_LIMIT = 8 * 1024 * 1024  # config, kubeconfig, sidecar: far beyond any real one (a kubeconfig with certs: KBs)
+
+
+class FileError(UsageError):
+    """A path deckops must not read or write as asked (a device, a FIFO, a link, too large): exit 2, one line."""
+
+
+_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"))
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def read_checked(path: Path, what: str, limit: int = READ_LIMIT) -> bytes:
+    """A regular file's bytes, up to `limit`: a device (/dev/zero), a FIFO (would block) or a huge file is a
+    one-line FileError. Opened non-blocking and checked on the open descriptor, so nothing can swap it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise FileError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise FileError(f"{path}: cannot read {what}: it is {_kind(st.st_mode)}, not a regular file")
+        if st.st_size > limit:
+            raise FileError(f"{path}: cannot read {what}: {st.st_size} bytes, more than the {limit} allowed")
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise FileError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # it grew after the check
+        raise FileError(f"{path}: cannot read {what}: more than the {limit} bytes allowed")
+    return data
+
+
+def check_target(path: Path) -> None:
+    """Outputs go to regular files only. Refused: a device, FIFO, socket or folder (as root, `--output
+    /dev/null` replaced /dev/null with a file) and a symbolic link (never written through: a link committed
+    to a repo could point anywhere, and rename would silently replace the link instead)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise FileError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise FileError(f"{path}: refusing to write: it is {_kind(st.st_mode)}, not a regular file")
+
+
+def make_dir(path: Path, what: str = "output folder") -> Path:
+    """mkdir -p, or a one-line FileError (an existing file in the way, no permission)."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise FileError(f"{path}: cannot create the {what}: a file of that name is in the way") from None
+    except OSError as exc:
+        raise FileError(f"{path}: cannot create the {what}: {exc.strerror or exc}") from None
+    return Path(path)
 
 
 
@@ -34,8 +100,12 @@ def _mode_for(path: Path) -> int:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write via a temp file in the same folder + rename: readers never see half a file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    check_target(path)
+    make_dir(path.parent, "folder")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise FileError(f"{path}: cannot write: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -53,7 +123,8 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def move_atomic(src: Path, dst: Path) -> None:
     """Move a finished file into place (same filesystem: rename; else copy to temp + rename)."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
+    check_target(dst)
+    make_dir(dst.parent, "folder")
     try:
         os.replace(src, dst)
     except OSError:

@@ -4,10 +4,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import sys
 import tempfile
 from pathlib import Path
+
+from ..files import make_dir
 
 LOCK_NAME = ".deckops.lock"
 
@@ -15,7 +18,7 @@ LOCK_NAME = ".deckops.lock"
 @contextlib.contextmanager
 def locked(out_dir: Path):
     """Hold DIR/.deckops.lock: two runs on one DIR take turns instead of mixing their outputs and cache."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_dir(out_dir)  # an existing file in the way: one line, exit 2 (was a traceback)
     with open(out_dir / LOCK_NAME, "a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -30,12 +33,43 @@ def locked(out_dir: Path):
 
 @contextlib.contextmanager
 def temp_dir(out_dir: Path):
-    """DIR/.tmp-<pid>-<rand>/: same filesystem as the outputs, so finished files move in with a rename."""
+    """DIR/.tmp-<pid>-<rand>/: same filesystem as the outputs, so finished files move in with a rename.
+    Those of runs that were killed (SIGKILL, a power cut: no cleanup ran) are removed first."""
+    remove_stale(out_dir)
     path = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", dir=out_dir))
     try:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+_TMP = re.compile(r"\.tmp-(\d+)-[A-Za-z0-9_]+")
+
+
+def remove_stale(out_dir: Path) -> list[Path]:
+    """Remove DIR/.tmp-<pid>-* whose pid is not alive. A live pid keeps its folder (it may be another run on
+    DIR, or a recycled pid: then the folder waits for a later run); called under DIR's lock."""
+    removed = []
+    try:
+        entries = list(os.scandir(out_dir))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TMP.fullmatch(entry.name)
+        if m and entry.is_dir(follow_symlinks=False) and not _alive(int(m.group(1))):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def stage(targets, stage_dir: Path) -> dict:
@@ -52,7 +86,9 @@ def stage(targets, stage_dir: Path) -> dict:
         dst.parent.mkdir(parents=True, exist_ok=True)
         dst.write_bytes(t.data)
         for asset in t.assets:
-            _link_or_copy(asset, base / asset.relative_to(t.root))
+            real = asset.resolve()
+            if asset.is_relative_to(t.root) and real.is_relative_to(t.root):  # a symlink out is never followed
+                _link_or_copy(real, base / asset.relative_to(t.root))
         staged[t] = dst
     return staged
 
