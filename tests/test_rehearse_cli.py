@@ -197,14 +197,29 @@ def test_allow_context_lets_it_through(prod):
     assert server.connections > 0
 
 
-@needs_kubectl
-def test_sandbox_contexts_from_config_are_allowed(prod, tmp_path):
+def test_sandbox_contexts_from_the_repos_config_do_not_widen_the_guard(prod, tmp_path):
     config, server = prod
-    (tmp_path / "deckops.toml").write_text('sandbox-contexts = ["prod-*"]\n')
-    (tmp_path / ".git").mkdir()
-    deck = tmp_path / "d.md"
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo" / "deckops.toml").write_text('sandbox-contexts = ["prod-*"]\n')
+    deck = tmp_path / "repo" / "d.md"
     deck.write_text("# A\n\n```console\n$ true\n```\n")
-    res = run_cli("rehearse", "--kubeconfig", str(config), str(deck))
+    res = run_cli("rehearse", "--kubeconfig", str(config), str(deck),
+                  env={"XDG_CONFIG_HOME": str(tmp_path / "no-user-config")})
+    assert res.returncode == 2 and "refusing" in res.stderr
+    assert f"{deck.parent / 'deckops.toml'}: sandbox-contexts ignored" in res.stderr
+    assert server.connections == 0
+
+
+@needs_kubectl
+def test_sandbox_contexts_from_the_users_own_config_are_allowed(prod, tmp_path):
+    """The positive control: the same pattern in ~/.config/deckops/config.toml (outside the repo) lets it in."""
+    config, server = prod
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    deck = tmp_path / "repo" / "d.md"
+    deck.write_text("# A\n\n```console\n$ true\n```\n")
+    (tmp_path / "xdg" / "deckops").mkdir(parents=True)
+    (tmp_path / "xdg" / "deckops" / "config.toml").write_text('sandbox-contexts = ["prod-*"]\n')
+    res = run_cli("rehearse", "--kubeconfig", str(config), str(deck), env={"XDG_CONFIG_HOME": str(tmp_path / "xdg")})
     assert "refusing" not in res.stderr and server.connections > 0
 
 
@@ -218,20 +233,32 @@ def test_kind_without_kind_is_a_clear_error(tmp_path):
 
 def test_interrupt_leaves_no_process_behind(tmp_path):
     deck = tmp_path / "d.md"
-    deck.write_text(f"# A\n\n```bash\nsleep 60 & echo $! > {tmp_path}/bg\nsleep 60\n```\n")
+    deck.write_text(f"# A\n\n```bash\nsleep 60.25 & echo $! > {tmp_path}/bg\nsleep 60\n```\n")
     child = subprocess.Popen([sys.executable, "-m", "deckops", "rehearse", "--no-cluster", str(deck)], cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
                              env={**os.environ, "NO_COLOR": "1"})
     deadline = time.monotonic() + 20
     while not (tmp_path / "bg").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
-    bg = int((tmp_path / "bg").read_text())
+    bg = _pids_running("sleep\0" + "60.25\0")[0]  # ($! is a pid inside the session's PID namespace)
     shell = int(Path(f"/proc/{bg}/stat").read_text().split()[4])  # the session's process group
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=20)
     assert child.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     assert _live_group(shell) == []
+
+
+def _pids_running(cmdline: str) -> list[int]:
+    """Live pids (as seen here) whose command line is exactly `cmdline` (NUL-separated)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "cmdline").read_bytes().decode() == cmdline:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
 
 
 def _live_group(pgid: int) -> list[int]:

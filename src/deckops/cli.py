@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="output directory for thumbnails (default: dist/)")
     p.add_argument("--cluster-name", help="name of the --cluster local control plane (default: deckops)")
     p.add_argument("--no-cluster", action="store_true", help="run the snippets without any cluster or namespace")
+    p.add_argument("--output-limit", type=int, metavar="BYTES",
+                   help="bytes of each command's output kept in results and reports; the rest is counted "
+                        "(default: 1000000)")
 
     p = sub.add_parser("cluster", help="a local Kubernetes control plane built from Go modules (no Docker)")
     p.add_argument("action", choices=("build", "up", "down", "status", "kubeconfig"))

@@ -323,3 +323,114 @@ def reap_group(pgid: int, timeout: float = 5.0) -> bool:
             return False
         time.sleep(0.01)
     return True
+
+
+# --- rehearsal containment: a PID namespace per bash session (issue 18) ------------------------------
+# A process group alone does not hold a snippet's children: `setsid` or a double fork leaves the group, and
+# such a child outlived the snippet's timeout and ^C. A PID namespace does: every process the shell starts
+# stays in it whatever it does, so it can be listed (and killed) from outside, and the kernel kills all of
+# it when the shell (its init) dies.
+
+_UNSHARE_BASE = ("unshare", "--pid", "--fork", "--kill-child", "--mount-proc")
+_NS_PREFIX: tuple[str, ...] | None = None
+
+
+def pid_namespace_prefix() -> tuple[str, ...]:
+    """argv prefix that runs a command as init of a new PID namespace (with its own /proc), or () where
+    util-linux unshare cannot (no unshare; user namespaces forbidden for a non-root user). Probed once."""
+    global _NS_PREFIX
+    if _NS_PREFIX is None:
+        _NS_PREFIX = ()
+        user = () if os.geteuid() == 0 else ("--user", "--map-current-user")
+        prefix = (*_UNSHARE_BASE[:1], *user, *_UNSHARE_BASE[1:])
+        try:
+            if run([*prefix, "true"], timeout=10, check=False).returncode == 0:
+                _NS_PREFIX = prefix
+        except ToolError:
+            pass
+    return _NS_PREFIX
+
+
+def child_pids(pid: int) -> list[int]:
+    """Direct children of pid (Linux /proc)."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def pid_namespace(pid: int) -> str | None:
+    """The PID namespace of pid ('pid:[4026532…]'), or None when it is gone."""
+    try:
+        return os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return None
+
+
+def namespace_members(ns: str) -> dict[int, int]:
+    """Live processes of PID namespace ns: {pid as seen here: pid as seen inside}; zombies are not counted."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or pid_namespace(int(entry.name)) != ns:
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if not fields.get("State", "").strip().startswith("Z"):
+            found[int(entry.name)] = int(fields.get("NSpid", entry.name).split()[-1])
+    return found
+
+
+def kill_namespace_except(ns: str, keep: int, timeout: float = 5.0) -> dict[int, int]:
+    """Kill every process of PID namespace ns but `keep` (its init, the shell) until none is left;
+    returns {pid: pid inside the namespace} of what was killed."""
+    killed: dict[int, int] = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:  # a dying pipeline may still fork: sweep until it is quiet
+        victims = {p: inner for p, inner in namespace_members(ns).items() if p != keep}
+        if not victims:
+            break
+        killed.update(victims)
+        for pid in victims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.005)
+    return killed
+
+
+def kill_group_sparing(pgid: int, keep: frozenset[int] | set[int], timeout: float = 5.0) -> set[int]:
+    """kill_group_except for a group with more than one process to keep (unshare and the shell it runs)."""
+    killed: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        victims = [p for p in group_members(pgid) if p not in keep]
+        if not victims:
+            break
+        killed.update(victims)
+        for pid in victims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.005)
+    return killed
+
+
+def reap_namespace(ns: str, timeout: float = 5.0) -> bool:
+    """Wait until no process of namespace ns is alive (its init died: the kernel kills the rest)."""
+    deadline = time.monotonic() + timeout
+    while members := namespace_members(ns):
+        for pid in members:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+# --- end of rehearsal containment --------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 import os
 import shutil
 import string
@@ -13,6 +14,7 @@ from typing import Iterator, Sequence
 
 from .. import proc
 from ..errors import UsageError
+from ..files import FileError, read_checked
 
 SANDBOXES = ("kind-*", "kwok-*", "k3d-*", "minikube", "docker-desktop", "rancher-desktop")
 KUBECTL_TIMEOUT = 60
@@ -46,14 +48,18 @@ def kubeconfig_files(explicit: Path | None) -> list[Path]:
 
 
 def _load(path: Path) -> dict:
+    """A kubeconfig file as kubectl reads it; a missing one is empty. Type and size are checked before
+    reading (`--kubeconfig /dev/zero` read 2.6 GB, a FIFO hung)."""
     import yaml
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ClusterError(f"{path}: cannot read kubeconfig: {exc}") from None
+    try:
+        data = yaml.safe_load(read_checked(Path(path), "kubeconfig").decode("utf-8"))
+    except FileError as exc:
+        raise ClusterError(str(exc)) from None
+    except (UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
+        raise ClusterError(f"{path}: cannot read kubeconfig: {str(exc).splitlines()[0] if str(exc) else 'nested too deeply'}") from None
     return data if isinstance(data, dict) else {}
 
 
@@ -70,16 +76,83 @@ def is_sandbox(context: str, extra: Sequence[str] = ()) -> bool:
     return any(fnmatch.fnmatchcase(context, pat) for pat in (*SANDBOXES, *extra))
 
 
-def guard(context: str | None, extra: Sequence[str], allowed: Sequence[str]) -> str:
-    """Refuse a context that is not a known sandbox, before anything is sent to it."""
+def guard(context: str | None, extra: Sequence[str], allowed: Sequence[str], server: str | None = None) -> str:
+    """Refuse a context that is not a known sandbox, before anything is sent to it. A built-in sandbox name
+    (kind-*, minikube, ...) is only a name anyone can give any cluster: its server must be local too. What
+    the user named (sandbox-contexts in their own config, --allow-context) is trusted as named."""
     if not context:
         raise ClusterError("refusing to rehearse: no kubeconfig context is selected (use --cluster local, "
                            "--cluster kind or --context NAME)")
-    if is_sandbox(context, extra) or context in allowed:
+    if context in allowed or any(fnmatch.fnmatchcase(context, pat) for pat in extra):
         return context
+    hint = (f"add it to sandbox-contexts in {USER_CONFIG_HINT} or pass --allow-context {context}")
+    if is_sandbox(context):
+        if server is not None and is_local_server(server):
+            return context
+        raise ClusterError(f"refusing to rehearse against context {context!r}: its name is a sandbox's but its "
+                           f"server {server or '(none)'} is not on this machine (loopback or a local container "
+                           f"network); {hint}")
     known = ", ".join((*SANDBOXES, *extra))
     raise ClusterError(f"refusing to rehearse against context {context!r}: it is not a known sandbox ({known}); "
-                       f"add it to sandbox-contexts in the config or pass --allow-context {context}")
+                       f"{hint}")
+
+
+USER_CONFIG_HINT = "~/.config/deckops/config.toml"
+# names that resolve to this machine by convention (Docker Desktop writes kubernetes.docker.internal into
+# /etc/hosts as 127.0.0.1); any other name would need DNS, which can say anything
+_LOCAL_NAMES = ("localhost", "kubernetes.docker.internal", "host.docker.internal")
+_BRIDGES = ("docker", "br-", "virbr", "podman", "cni", "kind", "vboxnet", "vmnet", "lxdbr", "lxcbr", "minikube")
+
+
+def server_of(files: Sequence[Path], context: str) -> str | None:
+    """The API server address a context points to (its cluster's `server`), from the merged files."""
+    data = merged(files)
+    ctx = next((c for c in data["contexts"] if c.get("name") == context), None)
+    body = ctx.get("context") if isinstance(ctx, dict) else None
+    name = body.get("cluster") if isinstance(body, dict) else None
+    cluster = next((c for c in data["clusters"] if c.get("name") == name), None)
+    info = cluster.get("cluster") if isinstance(cluster, dict) else None
+    server = info.get("server") if isinstance(info, dict) else None
+    return str(server) if server else None
+
+
+def is_local_server(server: str, routes: Sequence[tuple[str, int, int]] | None = None) -> bool:
+    """True for a loopback address or name, or an address on a local container network (a directly
+    connected route on a bridge interface: docker0, br-*, virbr*, ...). A private address elsewhere is not
+    local: production VPCs use 10/8 and 172.16/12 too."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(server if "://" in server else f"https://{server}").hostname or ""
+    except ValueError:
+        return False
+    if host.lower().rstrip(".") in _LOCAL_NAMES:
+        return True
+    try:
+        addr = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if addr.is_loopback:
+        return True
+    if addr.version != 4:
+        return False
+    return any(int(addr) & mask == net for iface, net, mask in (local_bridge_routes() if routes is None else routes)
+               if iface.startswith(_BRIDGES))
+
+
+def local_bridge_routes() -> list[tuple[str, int, int]]:
+    """(interface, network, mask) of the directly connected IPv4 routes (/proc/net/route, gateway 0)."""
+    try:
+        lines = Path("/proc/net/route").read_text().splitlines()[1:]
+    except OSError:
+        return []
+    routes = []
+    for line in lines:
+        f = line.split()
+        if len(f) >= 8 and int(f[2], 16) == 0:  # no gateway: on the link
+            net, mask = (int.from_bytes(bytes.fromhex(x), "little") for x in (f[1], f[7]))
+            routes.append((f[0], net, mask))
+    return routes
 
 
 # --- where the cluster comes from -----------------------------------------------------------------

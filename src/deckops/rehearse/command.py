@@ -32,19 +32,47 @@ class Plan(NamedTuple):
 def run(args, config) -> int:
     base = settings_mod.from_config(config)
     plans = [_plan(p, base) for p in _decks(args.decks, config)]
-    choice = _choose(args, plans[0].settings if plans else base, config)  # the guard: nothing sent yet
+    trusted = _trusted_sandboxes(config)
+    choice = _choose(args, plans[0].settings if plans else base, config, trusted)  # the guard: nothing sent yet
     progress = Progress(sys.stdout)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="deckops-rehearse-") as tmp, ExitStack() as stack:
         needed = any(s.skip is None for p in plans for s in p.snippets)
-        env = stack.enter_context(_sandbox(choice, Path(tmp), args)) if needed else {}
-        for plan in plans:
-            _rehearse(plan, env, Path(tmp), args, progress)
+        env = stack.enter_context(_sandbox(choice if needed else Choice("none"), Path(tmp), args))
+        for n, plan in enumerate(plans):
+            _rehearse(plan, _session_env(env, Path(tmp), n), Path(tmp), args, progress)
             if args.fail_fast and _failed(plan.results):
                 break
     progress.summary([r for p in plans for r in p.results], time.monotonic() - started)
     _outputs(args, config, plans)
     return 1 if any(_failed(p.results) for p in plans) else 0
+
+
+def _trusted_sandboxes(config) -> tuple[str, ...]:
+    """sandbox-contexts that may widen the guard: the user's own config only. The repository's config is as
+    untrusted as its decks, so its sandbox-contexts is ignored here, with a warning."""
+    if config.sandbox_contexts:
+        print(f"deckops rehearse: warning: {config.source}: sandbox-contexts ignored: a file in the repository "
+              f"cannot widen the sandbox guard; put it in {settings_mod.user_config_path()} or pass "
+              "--allow-context", file=sys.stderr)
+    patterns, warning = settings_mod.user_sandboxes(config.root)
+    if warning:
+        print(f"deckops rehearse: warning: {warning}", file=sys.stderr)
+    return patterns
+
+
+# what snippets see of the caller's environment: enough to run tools, never credentials or config locations
+# (AWS_*, GOOGLE_APPLICATION_CREDENTIALS, KUBERNETES_SERVICE_HOST, XDG_CONFIG_HOME, SSH_AUTH_SOCK, ...)
+_PASS_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "USER", "LOGNAME", "SHELL", "TMPDIR", "GOCACHE")
+
+
+def _session_env(sandbox: dict, tmp: Path, n: int) -> dict:
+    """A private HOME for each deck's session (`touch ~/x`, `~/.kube/config`, tool caches land there) and the
+    generated kubeconfig as KUBECONFIG; deckops' own keys are applied last, so nothing overrides them."""
+    home = tmp / f"home-{n}"
+    (home / ".kube").mkdir(parents=True, exist_ok=True)
+    passed = {k: v for k, v in os.environ.items() if k in _PASS_ENV or k.startswith("LC_")}
+    return {**passed, "HOME": str(home), "KUBECACHEDIR": str(home / ".kube" / "cache"), **sandbox}
 
 
 def _failed(results) -> bool:
@@ -83,8 +111,9 @@ class Choice(NamedTuple):
     kubectl: str = ""
 
 
-def _choose(args, sets: settings_mod.Settings, config) -> Choice:
-    """Decide where snippets run; a context that is not a sandbox is refused here, before any kubectl call."""
+def _choose(args, sets: settings_mod.Settings, config, trusted: tuple[str, ...] = ()) -> Choice:
+    """Decide where snippets run; a context that is not a sandbox is refused here, before any kubectl call.
+    The context comes from the command line or the caller's kubeconfig, never from the repository."""
     if getattr(args, "no_cluster", False):
         return Choice("none")
     kind = args.cluster or (None if args.context else sets.cluster)
@@ -96,16 +125,21 @@ def _choose(args, sets: settings_mod.Settings, config) -> Choice:
     from . import cluster  # (not imported for --no-cluster runs)
 
     files = tuple(cluster.kubeconfig_files(args.kubeconfig))
-    context = args.context or sets.context or cluster.current_context(files)
-    cluster.guard(context, sets.sandbox_contexts, args.allow_context)
+    context = args.context or cluster.current_context(files)
+    server = cluster.server_of(files, context) if context else None
+    cluster.guard(context, trusted, args.allow_context, server)
     return Choice("context", context, files, kubectl=cluster.find_kubectl(config.kubectl))
 
 
 @contextmanager
 def _sandbox(choice: Choice, tmp: Path, args) -> Iterator[dict]:
-    """Yield the environment snippets need: KUBECONFIG (a temp copy, namespace set) and kubectl on PATH."""
+    """Yield the environment snippets need: KUBECONFIG (a temp copy, namespace set) and kubectl on PATH.
+    Without a cluster, KUBECONFIG is an empty file: the caller's $KUBECONFIG and ~/.kube/config are not seen."""
     if choice.kind == "none":
-        yield {}
+        empty = tmp / "kubeconfig"
+        empty.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n"
+                         "current-context: \"\"\n", encoding="utf-8")
+        yield {"KUBECONFIG": str(empty)}
         return
     from . import cluster
 
@@ -140,9 +174,10 @@ def _path_with(kubectl: str, tmp: Path) -> str:
 def _rehearse(plan: Plan, extra_env: dict, tmp: Path, args, progress: Progress) -> None:
     sets = plan.settings
     masks = Masks.build(sets.k8s_masks, dict(sets.masks))
-    env = {**os.environ, "TERM": "dumb", "NO_COLOR": "1", **extra_env, **sets.env}
+    env = {"TERM": "dumb", "NO_COLOR": "1", **sets.env, **extra_env}  # (sets.env cannot name deckops' keys)
+    limit = getattr(args, "output_limit", None) or sets.output_limit
     progress.deck(plan.path, len(plan.snippets))
-    with Session(env, cwd=plan.path.resolve().parent, tmp=tmp) as session:
+    with Session(env, cwd=plan.path.resolve().parent, tmp=tmp, output_limit=limit) as session:
         for result in _results(session, plan.snippets, masks, sets.timeout or DEFAULT_TIMEOUT, args.fail_fast):
             plan.results.append(result)
             progress.add(result)

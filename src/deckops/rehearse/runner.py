@@ -16,6 +16,8 @@ from typing import Iterator, Mapping, NamedTuple, Sequence
 from .. import proc
 
 GRACE = 3.0  # seconds the shell gets to report after what it ran was killed
+OUTPUT_LIMIT = 1_000_000  # bytes of one command's output kept; the rest is counted, not kept
+_TAIL = 4096  # bytes kept past the limit while reading, so a marker split across reads is still found
 QUIET = 0.2  # seconds without pty output before the next line of scripted input is typed
 BASH = ("bash", "--noprofile", "--norc")
 _NOTICE = re.compile(r"bash: (?:line \d+: )?\s*(\d+) Killed\b")  # bash's report of a job that died of SIGKILL
@@ -33,6 +35,7 @@ class Outcome(NamedTuple):
     seconds: float
     timed_out: bool = False
     shell_exited: bool = False
+    more: int = 0  # bytes of output beyond the session's output limit: counted, not kept
 
 
 _SPECIAL = re.compile(r"[\\'\x00-\x1f\x7f]")
@@ -51,10 +54,18 @@ def scripted_input(text: str) -> str:
 
 
 class Session:
-    """A bash child in its own process group; `cd`, variables and exports carry over between batches."""
+    """A bash child in its own process group and, where util-linux `unshare` works, as init of its own PID
+    namespace (so `setsid` and double-forked children cannot leave it); `cd`, variables and exports carry over
+    between batches."""
 
-    def __init__(self, env: Mapping[str, str] | None = None, cwd: Path | None = None, tmp: Path | None = None):
+    def __init__(self, env: Mapping[str, str] | None = None, cwd: Path | None = None, tmp: Path | None = None,
+                 output_limit: int = OUTPUT_LIMIT, contain: bool = True):
         self.env, self.cwd = dict(env) if env is not None else None, cwd
+        self.output_limit = output_limit
+        self.prefix = proc.pid_namespace_prefix() if contain else ()
+        self.shell_pid = 0  # bash itself (unshare's child when contained)
+        self.namespace: str | None = None
+        self._more = 0
         self._own_tmp = None if tmp else tempfile.TemporaryDirectory(prefix="deckops-session-")
         self.tmp = Path(tmp) if tmp else Path(self._own_tmp.name)
         self.salt = "DECKOPS-" + os.urandom(8).hex()  # (not `secrets`: importing it costs more than a run)
@@ -76,12 +87,26 @@ class Session:
         fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
         os.set_blocking(self.master, False)
         try:
-            self.proc = proc.session(BASH, cwd=self.cwd, env=self.env, pass_fds=(self.slave,))
+            self.proc = proc.session((*self.prefix, *BASH), cwd=self.cwd, env=self.env, pass_fds=(self.slave,))
         finally:
             os.close(self.slave)  # the shell holds it; we talk through the master
         os.set_blocking(self.proc.stdout.fileno(), False)
-        self._buf = bytearray()
+        self._buf, self._more = bytearray(), 0
+        self.shell_pid, self.namespace = self._find_shell()
         return self
+
+    def _find_shell(self) -> tuple[int, str | None]:
+        """bash's pid and PID namespace: unshare's child, once it is in the new namespace."""
+        if not self.prefix:
+            return self.proc.pid, None
+        outer, deadline = proc.pid_namespace(self.proc.pid), time.monotonic() + 10
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            for pid in proc.child_pids(self.proc.pid):
+                ns = proc.pid_namespace(pid)
+                if ns and ns != outer:
+                    return pid, ns
+            time.sleep(0.001)
+        return self.proc.pid, None  # unshare failed: _collect sees the shell gone
 
     def close(self) -> None:
         if self.proc is not None:
@@ -93,6 +118,8 @@ class Session:
                     pass
             self.proc.wait()
             proc.reap_group(self.proc.pid)  # its background jobs too, before we report done
+            if self.namespace:  # and what left the group (setsid): the kernel kills it with the shell
+                proc.reap_namespace(self.namespace)
             self.proc = None
         if self.master is not None:
             os.close(self.master)
@@ -195,6 +222,8 @@ class Session:
         self._feed(steps[0])
         while len(outcomes) < len(steps):
             found = self._next_marker(batch)
+            if not found:
+                self._cap()
             if found:
                 outcomes.append(self._outcome(found, steps[len(outcomes)], mark, timed_out))
                 mark = time.monotonic()
@@ -222,18 +251,38 @@ class Session:
             del self._buf[: found.end()]  # a late marker of an abandoned batch
             self._scanned = 0
 
+    def _cap(self) -> None:
+        """No marker in the buffer: all of it is the running step's output. Keep the first output_limit
+        bytes and a short tail (a marker may be split across reads); count what is dropped in between."""
+        excess = len(self._buf) - self.output_limit - _TAIL
+        if excess > 0:
+            del self._buf[self.output_limit: self.output_limit + excess]
+            self._more += excess
+            self._scanned = self.output_limit
+
     def _outcome(self, found: re.Match, step: Step, mark: float, timed_out: bool) -> Outcome:
         status = None if timed_out else int(found.group(3))  # (before the buffer it points into changes)
         body = bytes(self._buf[: found.start()])
         del self._buf[: found.end()]
         self._scanned = 0
         screen, self._screen = self._screen + (self._drain_pty() if step.pty else b""), b""
-        return Outcome(status, self._clean(body + screen, timed_out), time.monotonic() - mark, timed_out)
+        return self._bounded(status, body + screen, mark, timed_out)
+
+    def _bounded(self, status, data: bytes, mark: float, timed_out: bool, shell_exited: bool = False) -> Outcome:
+        more, self._more = self._more + max(0, len(data) - self.output_limit), 0
+        text = self._clean(data[: self.output_limit], timed_out)
+        if more:
+            text += f"{'' if text.endswith(chr(10)) else chr(10)}[{more} bytes more, not kept]\n"
+        return Outcome(status, text, time.monotonic() - mark, timed_out, shell_exited, more)
 
     def _expire(self, batch: int) -> None:
-        """The stop file ends the batch; everything the shell started dies, the shell stays."""
+        """The stop file ends the batch; everything the shell started dies (in its group and its PID
+        namespace, where `setsid` children are), the shell stays. bash reports deaths by its own pids."""
         self._stop(batch).touch()
-        self._killed |= proc.kill_group_except(self.proc.pid, self.proc.pid)
+        if self.namespace:
+            self._killed |= set(proc.kill_namespace_except(self.namespace, self.shell_pid).values())
+        group = proc.kill_group_sparing(self.proc.pid, {self.proc.pid, self.shell_pid})
+        self._killed |= group if not self.namespace else set()
 
     def _wait(self, deadline: float) -> bool:
         """Read what is ready within a second (or the deadline); False when the shell has gone."""
@@ -243,6 +292,9 @@ class Session:
         if self.master in ready:
             self._screen += self._read(self.master)
             self._quiet_since = time.monotonic()
+            if len(self._screen) > self.output_limit:
+                self._more += len(self._screen) - self.output_limit
+                self._screen = self._screen[: self.output_limit]
         self._type()
         if out_fd in ready:
             chunk = self._read(out_fd)
@@ -281,7 +333,7 @@ class Session:
         status = None if timed_out or self.proc is None else self.proc.poll()
         self.close()
         self._buf = bytearray()
-        return Outcome(status, _text(body), time.monotonic() - mark, timed_out, shell_exited=not timed_out)
+        return self._bounded(status, body, mark, timed_out, shell_exited=not timed_out)
 
 
 def _text(data: bytes) -> str:

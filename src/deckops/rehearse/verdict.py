@@ -37,10 +37,22 @@ class SnippetResult(NamedTuple):
         for c in self.failures:
             parts.append(f"{self.snippet.deck}:{c.command.line}: {c.failure}: {c.message}")
             if c.comparison and c.comparison.diff:
-                parts.extend(c.comparison.diff)
+                parts.extend(_shortened(c.comparison.diff))
             elif c.failure != "stale-output" and c.outcome.output:
-                parts.extend("  | " + l for l in output_lines(c.outcome.output)[-20:])
+                parts.extend(_shortened(["  | " + l for l in output_lines(c.outcome.output)[-20:]]))
         return "\n".join(parts)
+
+
+TERMINAL_LINES, TERMINAL_WIDTH = 200, 500  # a terminal shows this much of a diff; reports keep the rest
+
+
+def _shortened(lines) -> list[str]:
+    lines = list(lines)
+    out = [l if len(l) <= TERMINAL_WIDTH else f"{l[:TERMINAL_WIDTH]} [{len(l) - TERMINAL_WIDTH} more characters]"
+           for l in lines[:TERMINAL_LINES]]
+    if len(lines) > TERMINAL_LINES:
+        out.append(f"[{len(lines) - TERMINAL_LINES} more lines: see --junit or --report]")
+    return out
 
 
 def output_lines(output: str) -> list[str]:
