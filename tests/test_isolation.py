@@ -237,3 +237,11 @@ def test_a_bad_output_limit_in_the_sidecar_names_the_key(tmp_path):
     deck.with_name("d.rehearse.yaml").write_text("output-limit: 99999999999\n")
     res = run_cli("rehearse", "--no-cluster", str(deck))
     assert res.returncode == 2 and "output-limit: expected a number of bytes" in res.stderr
+
+
+def test_update_does_not_write_a_capped_output_into_the_deck(tmp_path):
+    deck = tmp_path / "d.md"
+    text = "# A\n\n```console\n$ seq 1 5000\n1\n```\n"
+    deck.write_text(text)
+    res = run_cli("rehearse", "--no-cluster", "--update", "--output-limit", "100", str(deck))
+    assert res.returncode == 1 and deck.read_text() == text

@@ -1,4 +1,4 @@
-"""D3xx: images and links that point at files (never outside the repo), alt text, remote links (--online)."""
+"""D3xx: images, links, CSS and HTML that point at files (never outside the repo), alt text, remote links (--online)."""
 from __future__ import annotations
 
 import os
@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from ..filerefs import scan_deck
 from .engine import Context, Finding
 
 _REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*:|//|#)", re.I)
@@ -64,7 +65,11 @@ def _refs(ctx: Context):
 
 
 def path_outside_repo(ctx: Context):
+    """The early, positioned warning; what keeps render and check inside the repo is the sandbox
+    (proc.Sandbox), which also holds against references no text check knows."""
+    seen: set[tuple[int, str]] = set()
     for kind, ref, written, line, col in _refs(ctx):
+        seen.add((line, ref))
         if _FILE_URL.match(ref):
             yield Finding(line, col, f"{kind} `{written}` is a file: URL; it points outside the repository "
                           "and breaks on any other machine", "copy the file into the repo and use a relative path")
@@ -72,6 +77,29 @@ def path_outside_repo(ctx: Context):
         target = local_target(ctx, ref)
         if target is not None and not inside(target, ctx.root):
             yield Finding(line, col, f"{kind} `{written}` points outside the repository; "
+                          "deckops does not read it and the deck breaks on any other machine",
+                          "copy the file into the repo and use a relative path")
+    yield from _text_refs(ctx, seen)
+
+
+def _text_refs(ctx: Context, seen: set[tuple[int, str]]):
+    """CSS (url(), image-set(), @import; any case, escapes, split lines) and HTML attributes (quoted or not)."""
+    in_code = {n for s in ctx.deck.slides for f in s.fences for n in range(f.line, f.end_line + 1)}
+    outside: dict[str, bool] = {}  # a hostile deck repeats one reference many times: judge each path once
+    for ref in scan_deck(ctx.deck.lines, in_code):
+        if (ref.line, ref.path) in seen or (ref.line, ref.written) in seen:
+            continue
+        seen.add((ref.line, ref.path))
+        what = "CSS reference" if ref.kind == "css" else "HTML attribute"
+        if ref.file_url:
+            yield Finding(ref.line, ref.col, f"{what} `{ref.written}` is a file: URL; it points outside the "
+                          "repository and breaks on any other machine",
+                          "copy the file into the repo and use a relative path")
+            continue
+        if ref.path not in outside:
+            outside[ref.path] = not inside(local_target(ctx, ref.path) or Path(ref.path), ctx.root)
+        if outside[ref.path]:
+            yield Finding(ref.line, ref.col, f"{what} `{ref.written}` points outside the repository; "
                           "deckops does not read it and the deck breaks on any other machine",
                           "copy the file into the repo and use a relative path")
 

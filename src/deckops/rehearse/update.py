@@ -17,8 +17,8 @@ def edits(results: list[SnippetResult]) -> list[tuple[int, int, tuple[str, ...]]
     out = []
     for r in results:
         for c in r.commands:
-            if c.failure != "stale-output" or c.comparison is None:
-                continue
+            if c.failure != "stale-output" or c.comparison is None or c.outcome.more:
+                continue  # (output beyond the limit was not kept: it cannot be written back)
             exp = c.command.expected
             first = exp[0].line if exp else c.command.end_line + 1
             last = exp[-1].line if exp else c.command.end_line

@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import unquote
 
 from ..diagnostic import Diagnostic, Pos
 from ..errors import UsageError
-
-_REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*:|//|#)", re.I)
-_CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')]*)\1\s*\)""")
+from ..filerefs import local_path, scan_deck
 
 
 @dataclass(eq=False)  # identity: targets are dict keys
@@ -50,13 +46,12 @@ def repo_root(path: Path, config_root: Path) -> Path:
 
 
 def local_refs(deck) -> list[tuple[str, int, int]]:
-    """(decoded ref, line, col) of every local file the deck points at: images and CSS url()s."""
-    refs = [(img.decoded, img.line, img.col) for s in deck.slides for img in s.images]
+    """(decoded path, line, col) of every local file the deck points at: images, CSS (url(), image-set(),
+    @import, in any case, escaped or split over lines), HTML attributes, file: URLs (see filerefs)."""
+    refs = [(local_path(img.src)[0], img.line, img.col) for s in deck.slides for img in s.images]
     in_code = {n for s in deck.slides for f in s.fences for n in range(f.line, f.end_line + 1)}
-    for n, line in enumerate(deck.lines, 1):
-        for m in _CSS_URL.finditer(line) if n not in in_code else ():
-            refs.append((unquote(m.group(2)), n, m.start() + 1))
-    return [(r.split("#", 1)[0].split("?", 1)[0], ln, col) for r, ln, col in refs if r and not _REMOTE.match(r)]
+    refs += [(r.path, r.line, r.col) for r in scan_deck(deck.lines, in_code)]
+    return [r for r in dict.fromkeys(refs) if r[0]]
 
 
 def resolve(deck_path: Path, ref: str) -> Path:
