@@ -284,3 +284,21 @@ def test_without_bubblewrap_render_and_check_stop_with_exit_2_naming_the_fix(tmp
     assert "bubblewrap" in r.stderr and "apt-get install bubblewrap" in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert not list((tmp_path / "dist").glob("talk*"))
+
+
+def test_themes_are_staged_with_the_files_they_reference(tmp_path: Path):
+    """A theme under themes/ reaches the sandbox as a staged copy, and so does an image only the theme names;
+    the same theme's absolute url() to a file outside the repo stays out."""
+    world = make_world(tmp_path)
+    repo = world["repo"]
+    solid(repo / "images" / "theme-bg.png", GREEN)
+    (repo / "themes" / "brand.css").write_text(
+        "/* @theme brand */\nsection { width: 1280px; height: 720px; background: url(\"../images/theme-bg.png\"); }\n"
+        f"h1 {{ height: 300px; background: url(\"{world['secret']}\"); }}\n")
+    deck = repo / "slides" / "branded.md"
+    deck.parent.mkdir()
+    deck.write_text("---\nmarp: true\ntheme: brand\n---\n\n# Branded\n")
+    r = run_cli("render", str(deck), "--to", "png", "--out", str(repo / "dist"), cwd=repo)
+    assert r.returncode == 0, r.stderr
+    with Image.open(repo / "dist" / "branded" / "001.png") as png:
+        assert count(png, GREEN) > 100_000 and count(png, MAGENTA) == 0

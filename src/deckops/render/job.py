@@ -10,12 +10,13 @@ from pathlib import Path
 from .. import marp
 from ..config import Config
 from ..diagnostic import Diagnostic
+from ..filerefs import scan
 from ..files import move_atomic
 from ..proc import ToolError
 from . import warnings as warn_mod
 from .cache import Cache, digest
 from .plan import Target
-from .workdir import stage, stage_themes
+from .workdir import stage, stage_theme_assets, stage_themes
 
 MAX_PARALLEL = 20  # measured: -P 20 beats the default 5 on 20 decks even on 2 cores (bench/render.py)
 _PNG = re.compile(r"^(\d{3})\.png$")
@@ -47,6 +48,7 @@ class Renderer:
         # theme folders inside the repo only (a folder outside it is never read, let alone walked)
         self.themes = [d for d in (root / t for t in config.themes) if d.resolve().is_relative_to(root) and d.is_dir()]
         self.theme_files = sorted(p for d in self.themes for p in d.rglob("*.css") if p.is_file())
+        self.theme_refs = _relative_refs(self.theme_files)
         self.cache = Cache(out_dir)
         self.progress = progress
         self._chrome: str | None = None
@@ -76,7 +78,9 @@ class Renderer:
         (see workdir.stage)."""
         self._runs += 1
         src = (base or self.tmp) / f"run{self._runs}" / "src"
-        return src, stage(targets, src)
+        staged = stage(targets, src)
+        stage_theme_assets(staged, self.theme_refs)
+        return src, staged
 
     def start(self, targets, formats, *, template: str = "bespoke", in_place: bool = False,
               base: Path | None = None) -> Pending:
@@ -142,6 +146,19 @@ class Renderer:
             if not outputs:
                 raise ToolError(pending.batches[0].cmd, f"marp-cli wrote no {fmt} output for {target.path}")
             self.cache.put(target, fmt, pending.stale[target][fmt], outputs)
+
+
+def _relative_refs(css_files: list[Path]) -> list[str]:
+    """The relative file references of the theme CSS (absolute ones and file: URLs never resolve in the staged
+    copy: the sandbox does not have them)."""
+    refs = []
+    for css in css_files:
+        try:
+            text = css.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        refs += [r.path for r in scan(text) if not r.file_url and not r.path.startswith("/")]
+    return list(dict.fromkeys(refs))
 
 
 def _move_one(made: Path, dst: Path) -> list[str]:

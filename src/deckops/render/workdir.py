@@ -109,6 +109,17 @@ def stage_themes(folders: list[Path], files: list[Path], root: Path, dst: Path) 
     return staged
 
 
+def stage_theme_assets(staged: dict, refs: list[str]) -> None:
+    """The repo files theme CSS points at, staged like each deck's own assets. A theme's relative url() resolves
+    against the page it is inlined in, so against each deck's folder, as Chromium resolves it."""
+    for t, dst in staged.items():
+        base = dst.parents[len(t.rel.parts) - 1]
+        for ref in refs:
+            real = ((t.root / t.rel).parent / ref).resolve()
+            if real.is_relative_to(t.root):
+                _link_or_copy(real, base / real.relative_to(t.root))
+
+
 def _link_or_copy(src: Path, dst: Path) -> None:
     if dst.exists() or not src.is_file():
         return  # missing assets stay missing: marp warns and the browser check reports them
