@@ -232,3 +232,43 @@ def test_captures_are_bands_of_whole_slides_within_the_size_limit():
         ys = [tops[k] + per[k][n]["rect"][1] for k, start, stop in band for n in range(start, stop)]
         assert max(ys) + 720 - min(ys) <= MAX_SHOT
     assert len(bands) == 3 and bands[0][0] == (0, 0, 3)  # the short deck shares the first capture
+
+
+def test_ctrl_c_while_chromium_launches_is_exit_130_and_leaves_nothing(tmp_path: Path):
+    """^C while Playwright starts Chromium raised 'RuntimeError: Cannot close a running event loop' (exit 1).
+    A Chromium that takes 3 s to start makes sure the ^C lands during the launch."""
+    import os
+    import subprocess
+    import sys
+
+    real = shutil.which("chromium-headless-shell") or shutil.which("chromium")
+    slow = tmp_path / "bin" / "slow-chromium"
+    slow.parent.mkdir()
+    slow.write_text(f"#!/bin/sh\nsleep 3\nexec {real} \"$@\"\n")
+    slow.chmod(0o755)
+    script = f"""
+import os, signal, sys, threading
+from pathlib import Path
+from deckops.browser.session import Browser
+threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+try:
+    with Browser({str(slow)!r}, base=Path({str(tmp_path)!r})):
+        print("launched")
+except KeyboardInterrupt:
+    print("interrupted")
+    sys.exit(130)
+"""
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                       stdin=subprocess.DEVNULL, env={**os.environ})
+    assert r.returncode == 130 and r.stdout.strip() == "interrupted", r.stdout + r.stderr
+    assert "Traceback" not in r.stderr, r.stderr
+    assert not list(tmp_path.glob(".tmp-*"))  # the browser's folder went with it
+    left = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _cmdline_has(p, str(slow))]
+    assert not left  # no Chromium (nor its launcher) left behind
+
+
+def _cmdline_has(proc_dir: Path, needle: str) -> bool:
+    try:
+        return needle.encode() in (proc_dir / "cmdline").read_bytes()
+    except OSError:
+        return False

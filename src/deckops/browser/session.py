@@ -17,6 +17,7 @@ from ..proc import ToolError
 
 THUMB_SCALE = 0.25  # 1280x720 slides -> 320x180 thumbnails, captured in one screenshot per deck
 PAGES = 4  # decks measured at once: page loads and screenshots overlap in Chromium's processes
+LAUNCH_TIMEOUT = 120.0  # s: Playwright starts Chromium in about 1.5 s here, much longer on a loaded machine
 
 
 class Browser:
@@ -51,10 +52,18 @@ class Browser:
         try:
             self.start()._launch.result()
         except BaseException:
-            self._loop.close()
-            shutil.rmtree(self.dir, ignore_errors=True)
+            self._settle()
             raise
         return self
+
+    def _settle(self) -> None:
+        """After a failed launch, or ^C while Chromium launches: let the launch end (seconds), then stop what it
+        started. Closing the loop while the launch still ran on it raised RuntimeError (exit 1, not 130)."""
+        try:
+            self._launch.result(timeout=LAUNCH_TIMEOUT)
+        except BaseException:  # noqa: BLE001 - it did not start (or will not in time): nothing to stop
+            self._launch = None
+        self.close()
 
     def close(self) -> None:
         """Stop a browser that was started but not used (nothing left to check); a no-op after `with`."""
@@ -66,7 +75,8 @@ class Browser:
             except BaseException:  # noqa: BLE001 - it did not start: nothing to stop
                 self._launch = None
         if self._launch is None:
-            self._loop.close()
+            if not self._loop.is_running():  # a launch that hangs past LAUNCH_TIMEOUT keeps its loop
+                self._loop.close()
             shutil.rmtree(self.dir, ignore_errors=True)
         else:
             self.__exit__(None, None, None)
