@@ -69,7 +69,7 @@ def test_slides_tile_the_source(text):
         expect = s.end_line + 1
     rejoined = [d.lines[i - 1] for s in d.slides
                 for i in range(s.break_line or s.start_line, s.end_line + 1)]
-    assert rejoined == list(d.lines[first - 1:])
+    assert rejoined == list(d.lines[first - 1:deck.line_count(d.text)])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from . import __version__
@@ -42,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ignore", action="append", default=[], help="skip these rules (name or code; repeatable)")
     p.add_argument("--online", action="store_true", help="also check remote links (with a cache and timeouts)")
     p.add_argument("--no-hints", action="store_true", help="text format: omit the hint lines")
+
+    p = sub.add_parser("inspect", help="show the deck model: slides, lines, directives and notes as Marp reads them",
+                       description="The deck as Marp reads it: one line per slide, or the whole model as JSON.")
+    _decks_arg(p), _common(p)
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.add_argument("--output", "-o", type=Path, help="write to FILE instead of stdout")
 
     p = sub.add_parser("rules", help="list every lint rule with its code, name and default severity")
     _common(p)
@@ -124,6 +131,19 @@ def cmd_lint(args) -> int:
     return exit_code(diags)
 
 
+def cmd_inspect(args) -> int:
+    from . import deck as deck_mod
+    from .report import model
+
+    config = load_config(args)
+    decks = [deck_mod.load(p) for p in collect_decks(args.decks, config)]
+    emit((model.render_json if args.format == "json" else model.render_text)(decks), args.output)
+    failed = [i for d in decks for i in d.issues if i.kind in ("read", "too-large")]
+    for issue in failed:
+        print(f"deckops: error: {issue.message}", file=sys.stderr)
+    return 2 if failed else 0
+
+
 def cmd_rules(args) -> int:
     from .lint.registry import RULES
 
@@ -170,6 +190,7 @@ def cmd_cluster(args) -> int:
 
 COMMANDS = {
     "lint": cmd_lint,
+    "inspect": cmd_inspect,
     "rules": cmd_rules,
     "render": cmd_render,
     "check": cmd_check,

@@ -1,6 +1,8 @@
 """The deck model: one markdown-it-py parse -> an immutable Deck of Slides, all positions 1-based."""
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import re
 import stat
 from dataclasses import dataclass, field
@@ -11,14 +13,13 @@ from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from mdit_py_plugins.front_matter import front_matter_plugin
 
 from . import directives as dirs
+from . import marpit
 
 MAX_DECK_BYTES = 8 * 1024 * 1024
 CONSOLE_LANGS = frozenset({"console", "shell-session", "sh-session", "shellsession", "terminal"})
 SHELL_LANGS = frozenset({"bash", "sh", "shell", "zsh"})
-_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
 _HTML_IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(["'])(.*?)\1""", re.I | re.S)
 _MD_IMAGE = re.compile(r"!\[((?:[^\]\\]|\\.)*)\]\(\s*(<[^>]*>|[^\s)]*)")
 _CSS_URL = re.compile(r"""url\(\s*(["']?)(.*?)\1\s*\)""")
@@ -133,6 +134,7 @@ class FrontMatter:
     end_line: int  # the closing `---`
     data: Mapping | None
     error: dirs.YamlError | None
+    accepted: bool = True  # Marp applies it (js-yaml read an object from it)
 
     def file_line(self, yaml_line: int) -> int:
         return self.line + 1 + yaml_line
@@ -160,6 +162,12 @@ class Slide:
     comments: tuple[Comment, ...] = ()
     directives: Mapping = field(default_factory=lambda: MappingProxyType({}))
     content_tokens: int = 0
+    marp_notes: tuple[str, ...] = ()  # the speaker notes exactly as marp-core gives them (render().comments)
+
+    @property
+    def line(self) -> int:
+        """Where the slide starts for Marp: its `---` (or divided heading); 1 for the first slide."""
+        return self.break_line if self.break_line is not None else 1
 
     @property
     def notes(self) -> tuple[Comment, ...]:
@@ -260,11 +268,10 @@ def _failed(path: str, kind: str, message: str) -> Deck:
 
 # --- parsing ----------------------------------------------------------------------------------------
 
-def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"breaks": True, "html": True}).use(front_matter_plugin)
-
-
-_MD = _markdown()
+_MD = marpit.markdown()
+# comments Marpit never shows as notes (comment.js: Prettier, markdownlint, remark-lint)
+_MAGIC = re.compile(r"prettier-ignore(-(start|end))?|markdownlint-((disable|enable)[^\n\r\u2028\u2029]*|capture|restore)"
+                    r"|lint (disable|enable|ignore)[^\n\r\u2028\u2029]*")
 
 
 def parse(source: bytes | str, path: str = "<deck>") -> Deck:
@@ -277,11 +284,19 @@ def parse(source: bytes | str, path: str = "<deck>") -> Deck:
     norm = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = tuple(norm.split("\n"))
     try:
-        tokens = _MD.parse(norm)
+        tokens = _MD.parse(norm, {})
     except RecursionError:
         issues.append(ParseIssue("too-large", 1, 1, "the Markdown is nested too deeply to parse"))
         tokens = []
     return _Builder(path, norm, lines, tokens, issues, bom, crlf).build()
+
+
+def line_count(text: str) -> int:
+    """Lines of a (normalized) text as an editor numbers them: a final newline opens no line of its own."""
+    if not text:
+        return 1
+    n = text.count("\n") + 1
+    return n - 1 if text.endswith("\n") else n
 
 
 def _col(line_text: str) -> int:
@@ -295,21 +310,50 @@ def _split_alt(alt: str) -> tuple[str, tuple[str, ...]]:
     return " ".join(words), tuple(keywords)
 
 
-def classify_comment(text: str, line: int, col: int, end_line: int, closed: bool = True,
-                     extra_keys=()) -> Comment:
-    """A comment is a directive comment when it parses (Marp's way) to a mapping; else a note."""
+def classify_comment(text: str, line: int, col: int, end_line: int, closed: bool = True) -> Comment:
+    """Parse a comment's text as Marp does; whether it is a directive is decided later, by what Marp applies."""
     if re.match(r"^deckops-(disable|enable)(-next-line)?\b", text):
         return Comment(text, line, col, end_line, "deckops", closed=closed)
     if re.match(r"^rehearse\s*:", text):
         return Comment(text, line, col, end_line, "rehearse", closed=closed)
-    data, err = dirs.parse_loose(text, extra_keys)
-    if isinstance(data, dict):
-        return Comment(text, line, col, end_line, "directive", MappingProxyType(data), closed=closed)
-    return Comment(text, line, col, end_line, "note", None, err, closed=closed)
+    data, err = dirs.parse_loose(text)
+    return Comment(text, line, col, end_line, "note", MappingProxyType(data) if isinstance(data, dict) else None,
+                   err, closed=closed)
+
+
+def _visible(t: Token) -> bool:
+    """Whether Marp counts the token as content when it places heading dividers (hidden + marpit_sweep)."""
+    if t.hidden:
+        return False
+    if t.type == "html_block":
+        return bool(marpit.js_trim(t.content))
+    if t.type == "inline":
+        return not all(c.type == "text" and not marpit.js_trim(c.content)
+                       for c in t.children or () if not _hidden_child(c))
+    return True
+
+
+_JS_SPACES = re.compile("[" + re.escape(marpit.JS_SPACE) + "]+")
+
+
+def _hidden_child(c: Token) -> bool:
+    """Comments, soft breaks, and background images (`bg` in the alt) are hidden inside an inline token."""
+    if c.hidden or c.type == "softbreak":
+        return True
+    return c.type == "image" and "bg" in _JS_SPACES.split(c.content)
+
+
+def _divider_tags(value) -> frozenset[str]:
+    if isinstance(value, bool):
+        return frozenset()
+    if isinstance(value, int):
+        value = list(range(1, value + 1))
+    return frozenset(f"h{n}" for n in value) if isinstance(value, list) else frozenset()
 
 
 class _Builder:
-    """Walks the top-level tokens once, cutting slides and collecting elements with positions."""
+    """Reads the flat token list the way Marpit's core rules do: global directives, heading dividers, slides,
+    local and spot directives, speaker notes; and collects elements with their positions on the way."""
 
     def __init__(self, path, text, lines, tokens, issues, bom, crlf):
         self.path, self.text, self.lines, self.tokens = path, text, lines, tokens
@@ -317,16 +361,21 @@ class _Builder:
         self.front_matter: FrontMatter | None = None
         self.all_directives: list[Directive] = []
         self._by_comment: dict[tuple[int, int], list[Directive]] = {}
+        self._unshown: set[int] = set()
 
     # front matter ------------------------------------------------------------------------------
     def _front_matter(self, tok: Token) -> FrontMatter:
         start, end = tok.map[0] + 1, tok.map[1]
         raw = tok.content
-        data, err = dirs.parse_loose(raw)
-        if err is None and data is not None and not isinstance(data, dict):
+        data, err = dirs.parse_loose(raw, dirs.FRONT_MATTER_KEYS)
+        accepted = err is None and isinstance(data, (dict, list))
+        if err is None and not accepted and marpit.js_trim(raw):
             err = dirs.YamlError("front matter is not a mapping of `key: value` lines", 0, 0)
-            data = None
-        fm = FrontMatter(raw, start, end, MappingProxyType(data) if isinstance(data, dict) else None, err)
+        if not tok.meta.get("closed"):
+            self.issues.append(ParseIssue("unclosed-front-matter", 1, 1,
+                                          "front matter opened with `---` on line 1 is never closed: Marp reads "
+                                          "the whole deck as front matter"))
+        fm = FrontMatter(raw, start, end, MappingProxyType(data) if isinstance(data, dict) else None, err, accepted)
         if fm.data:
             for key, value in fm.data.items():
                 line, col = self._key_pos(str(key), start + 1, end - 1)
@@ -347,45 +396,41 @@ class _Builder:
         return d
 
     # comments ----------------------------------------------------------------------------------
-    def _comments(self, content: str, first_line: int, first_col: int) -> list[Comment]:
-        found = []
-        for m in _COMMENT.finditer(content):
-            before = content[: m.start()]
-            line = first_line + before.count("\n")
-            col = (first_col + len(before)) if "\n" not in before else len(before) - before.rfind("\n")
-            end_line = line + m.group(0).count("\n")
-            comment = classify_comment(m.group(1).strip(), line, col, end_line)
-            if comment.error is not None and comment.error.limit:
-                self.issues.append(ParseIssue("yaml-limit", line, col, comment.error.message))
-            found.append(comment)
-        rest = _COMMENT.sub("", content)
-        if "<!--" in rest:
-            idx = content.rfind("<!--")
-            line = first_line + content[:idx].count("\n")
+    def _block_comment(self, t: Token) -> Comment:
+        line = t.map[0] + 1
+        closed = "-->" in t.markup
+        if not closed:
             self.issues.append(ParseIssue("unclosed-comment", line, 1,
-                                          "HTML comment `<!--` is never closed with `-->`"))
-            found.append(Comment(content[idx + 4:].strip(), line, 1, first_line + content.count("\n"),
-                                 "note", closed=False))
-        return found
+                                          "HTML comment `<!--` is never closed with `-->`: Marp hides the rest "
+                                          "of the deck"))
+        return self._comment(t.content, line, _col(self.lines[line - 1]), t.map[1], closed)
+
+    def _comment(self, text: str, line: int, col: int, end_line: int, closed: bool = True) -> Comment:
+        comment = classify_comment(text, line, col, end_line, closed)
+        if comment.error is not None and comment.error.limit:
+            self.issues.append(ParseIssue("yaml-limit", line, col, comment.error.message))
+        return comment
 
     # inline --------------------------------------------------------------------------------
-    def _inline(self, tok: Token, acc: dict) -> None:
+    def _inline(self, tok: Token, acc: dict, comments: bool = True) -> None:
         first = tok.map[0] if tok.map else 0
         last = tok.map[1] if tok.map else first + 1
         block = "\n".join(self.lines[first:last])
         starts = [0]
         for ln in block.split("\n")[:-1]:
             starts.append(starts[-1] + len(ln) + 1)
-        raw_images = list(_MD_IMAGE.finditer(block))
+        raw_images = None
         cursor = 0
 
         def pos(offset: int) -> tuple[int, int]:
-            n = max(i for i, s in enumerate(starts) if s <= offset)
+            n = bisect.bisect_right(starts, offset) - 1
             return first + n + 1, offset - starts[n] + 1
 
         for child in tok.children or ():
             if child.type == "image":
-                m = next((r for r in raw_images if r.start() >= cursor), None)
+                if raw_images is None:
+                    raw_images = _MD_IMAGE.finditer(block)
+                m = _next_at(raw_images, cursor)
                 src = child.attrs.get("src", "")
                 raw_src = m.group(2).strip("<>") if m else src
                 off = m.start() if m else cursor
@@ -401,13 +446,18 @@ class _Builder:
                 line, col = pos(off)
                 acc["links"].append(Link(href, "", line, col))
                 cursor = off + 1
+            elif child.type == "marpit_comment" and comments:
+                off = block.find(child.markup, cursor)
+                off = off if off >= 0 else cursor
+                line, col = pos(off)
+                end_line = pos(off + len(child.markup))[0]
+                acc["comments"].append(self._comment(child.content, line, col, end_line))
+                cursor = off + len(child.markup)
             elif child.type == "html_inline":
                 off = block.find(child.content, cursor)
                 off = off if off >= 0 else cursor
                 line, col = pos(off)
                 self._html_images(child.content, line, col, acc)
-                for c in self._comments(child.content, line, col):
-                    acc["comments"].append(c)
             elif child.type == "text" and acc["links"] and not acc["links"][-1].text:
                 last_link = acc["links"][-1]
                 acc["links"][-1] = Link(last_link.href, child.content, last_link.line, last_link.col)
@@ -436,52 +486,111 @@ class _Builder:
                      lines, console, closed)
 
     # slides ---------------------------------------------------------------------------------
-    def _heading_divider(self) -> set[int]:
-        value = None
-        for d in self.all_directives:
-            if d.name == "headingDivider" and not d.spot:
-                value = d.value
-        levels: set[int] = set()
-        if isinstance(value, str) and value.strip().isdigit():
-            levels = set(range(1, min(int(value), 6) + 1))
-        elif isinstance(value, list):
-            levels = {int(v) for v in value if isinstance(v, str) and v.strip().isdigit()}
-        return levels
-
     def build(self) -> Deck:
-        toks = list(self.tokens)
+        toks = self.tokens
         body_start = 1
-        if toks and toks[0].type == "front_matter":
-            self.front_matter = self._front_matter(toks[0])
+        # the rule runs wherever a block starts on line 1, a list item's (`- ---`) included, and Marp uses it
+        fm_tok = next((t for t in toks if t.type == "front_matter"), None)
+        if fm_tok is not None:
+            self.front_matter = self._front_matter(fm_tok)
             body_start = self.front_matter.end_line + 1
-            toks = toks[1:]
-        elif self.lines and self.lines[0].rstrip() == "---" and toks and toks[0].type == "hr":
-            self.issues.append(ParseIssue("unclosed-front-matter", 1, 1,
-                                          "front matter opened with `---` on line 1 is never closed"))
-        # a first pass finds headingDivider in comments, which may split slides
-        self._prescan_comments(toks)
-        divider = self._heading_divider()
-        groups = self._cut(toks, divider, body_start)
-        slides = self._slides(groups)
-        globals_ = {}
-        for d in self.all_directives:
-            if d.scope == "global":
-                globals_[d.name] = d.value
+        comments = self._comments(toks)
+        globals_: dict = {}
+        fm_data = self.front_matter.data if self.front_matter else None
+        if fm_data:
+            dirs.apply_globals(fm_data, globals_)
+        recognized = set()
+        for i, c in comments:
+            if c.data is not None and dirs.apply_globals(c.data, globals_):
+                recognized.add(id(c))
+        breaks = self._breaks(toks, _divider_tags(globals_.get("headingDivider", False)))
+        slides = self._slides(toks, breaks, comments, globals_, recognized, body_start)
         return Deck(self.path, self.text, self.lines, self.front_matter, tuple(slides),
                     tuple(sorted(self.all_directives, key=lambda d: (d.line, d.col))),
                     MappingProxyType(globals_), tuple(self.issues), self.bom, self.crlf, tuple(self.tokens))
 
-    def _prescan_comments(self, toks) -> None:
-        self._block_comments: dict[int, list[Comment]] = {}
+    def _comments(self, toks) -> list[tuple[int, Comment]]:
+        """Every Marp comment, block and inline, in token order, with the index of its token."""
+        found: list[tuple[int, Comment]] = []
         for i, t in enumerate(toks):
-            if t.type == "html_block" and t.map:
-                self._block_comments[i] = self._comments(t.content, t.map[0] + 1, _col(self.lines[t.map[0]]))
-                for c in self._block_comments[i]:
-                    if c.kind == "directive" and any(dirs.base_name(k)[1] == "headingDivider" for k in c.data):
-                        self._directives_of(c)
+            if t.type == "marpit_comment" and t.map:
+                found.append((i, self._block_comment(t)))
+            elif t.type == "inline" and t.children and any(c.type == "marpit_comment" for c in t.children):
+                acc = {"images": [], "links": [], "comments": []}
+                self._inline_comments(t, acc)
+                found.extend((i, c) for c in acc["comments"])
+                if not _visible(t):
+                    # Marp hides a paragraph of only comments and background images, and drops its notes
+                    self._unshown.update(id(c) for c in acc["comments"])
+        return found
+
+    def _inline_comments(self, t: Token, acc: dict) -> None:
+        shadow = Token("inline", "", 0)
+        shadow.map = t.map
+        shadow.children = [c for c in t.children if c.type == "marpit_comment"]
+        self._inline(shadow, acc)
+
+    def _breaks(self, toks, tags: frozenset[str]) -> list[tuple[int, int, int]]:
+        """(token index where a slide starts, its Marp line, its first content line) for every slide after the
+        first: level-0 rulers, and the headings Marp divides at once anything visible came before them."""
+        breaks = []
+        seen_visible = False
+        for i, t in enumerate(toks):
+            if t.type == "hr" and t.level == 0:
+                breaks.append((i, t.map[0] + 1, t.map[1] + 1))
+            elif tags and t.type == "heading_open" and t.tag in tags and seen_visible:
+                breaks.append((i, t.map[0] + 1, t.map[0] + 1))
+            seen_visible = seen_visible or _visible(t)
+        return breaks
+
+    def _slides(self, toks, breaks, comments, globals_, recognized, body_start) -> list[Slide]:
+        bounds = [(0, None, body_start)] + [(i, line, start) for i, line, start in breaks]
+        by_token: dict[int, list[Comment]] = {}
+        for i, c in comments:
+            by_token.setdefault(i, []).append(c)
+        last_line = line_count(self.text)
+        local: dict = {}
+        spot: dict = {}
+        fm_data = self.front_matter.data if self.front_matter else None
+        if fm_data:
+            dirs.apply_locals(fm_data, local, spot)
+        slides = []
+        for n, (first, brk, start) in enumerate(bounds):
+            stop = bounds[n + 1][0] if n + 1 < len(bounds) else len(toks)
+            end = bounds[n + 1][1] - 1 if n + 1 < len(bounds) else last_line
+            own_comments = [c for i in range(first, stop) for c in by_token.get(i, ())]
+            for c in own_comments:
+                if c.data is not None and dirs.apply_locals(c.data, local, spot):
+                    recognized.add(id(c))
+            effective = {**local, **spot, **globals_}
+            spot = {}
+            slides.append(self._slide(n, toks, first, stop, brk, start, end, own_comments, recognized, effective))
+        return slides
+
+    def _slide(self, n, toks, first, stop, brk, start, end, own_comments, recognized, effective) -> Slide:
+        acc = {k: [] for k in ("headings", "fences", "images", "links", "html_blocks", "comments")}
+        comments = []
+        for c in own_comments:
+            if id(c) in recognized:
+                c = dataclasses.replace(c, kind="directive")
+                self._directives_of(c)
+            elif c.kind == "note" and c.data:
+                self._directives_of(c)  # not applied by Marp, but lint reads the keys (typos of directives)
+            comments.append(c)
+        content = self._collect(toks, first, stop, acc)
+        own = [d for c in comments if c.kind == "directive" for d in self._directives_of(c)]
+        if n == 0:
+            own = [d for d in self.all_directives if d.source == "front-matter"] + own
+        self._directive_images(own, acc)
+        notes = tuple(c.text for c, mine in zip(comments, own_comments)
+                      if c.kind != "directive" and not _MAGIC.fullmatch(c.text) and id(mine) not in self._unshown)
+        line = brk if brk is not None else 1
+        return Slide(n + 1, start, max(end, line - 1), brk,
+                     *(tuple(acc[k]) for k in ("headings", "fences", "images", "links", "html_blocks")),
+                     tuple(comments), MappingProxyType(effective), content, notes)
 
     def _directives_of(self, c: Comment) -> list[Directive]:
-        """The directives of one comment, created once (a comment may be seen by the prescan too)."""
+        """The directives of one comment, created once."""
         key = (c.line, c.col)
         if key not in self._by_comment:
             self._by_comment[key] = [self._add_directive(str(k), v, *self._comment_key_pos(c, str(k)), "comment")
@@ -491,48 +600,9 @@ class _Builder:
     def _comment_key_pos(self, c: Comment, key: str) -> tuple[int, int]:
         line, col = self._key_pos(key, c.line, c.end_line)
         if line == c.line and c.line - 1 < len(self.lines):
-            idx = self.lines[c.line - 1].find(key)
+            idx = self.lines[c.line - 1].find(key, c.col - 1)
             col = idx + 1 if idx >= 0 else c.col
         return line, col
-
-    def _cut(self, toks, divider, body_start):
-        """Group top-level tokens into slides: (break_line, start_line, [(index, token)])."""
-        groups = [[None, body_start, []]]
-        content_seen = False
-        for i, t in enumerate(toks):
-            if t.level == 0 and t.type == "hr":
-                groups.append([t.map[0] + 1, t.map[1] + 1, []])
-                content_seen = False
-                continue
-            if (t.level == 0 and t.type == "heading_open" and divider and int(t.tag[1]) in divider
-                    and content_seen):
-                groups.append([t.map[0] + 1, t.map[0] + 1, []])
-            if t.level == 0 and t.type != "html_block" and not t.type.endswith("_close"):
-                content_seen = True
-            groups[-1][2].append((i, t))
-        return groups
-
-    def _slides(self, groups) -> list[Slide]:
-        slides, inherited = [], {}
-        fm_locals = [d for d in self.all_directives if d.source == "front-matter"]
-        last_line = len(self.lines)
-        for n, (brk, start, items) in enumerate(groups):
-            end = (groups[n + 1][0] - 1) if n + 1 < len(groups) else last_line
-            acc = {k: [] for k in ("headings", "fences", "images", "links", "html_blocks", "comments")}
-            content = self._collect(items, acc)
-            own = (fm_locals if n == 0 else []) + [d for c in acc["comments"] if c.kind == "directive"
-                                                   for d in self._directives_of(c)]
-            spot = {}
-            for d in own:
-                if d.scope == "local" or d.scope == "unknown":
-                    (spot if d.spot else inherited)[d.name] = d.value
-            effective = {**inherited, **spot}
-            self._directive_images(own, acc)
-            slides.append(Slide(n + 1, start, max(end, start - 1), brk,
-                                *(tuple(acc[k]) for k in ("headings", "fences", "images", "links",
-                                                          "html_blocks", "comments")),
-                                MappingProxyType(effective), content))
-        return slides
 
     def _directive_images(self, own, acc) -> None:
         for d in own:
@@ -541,36 +611,46 @@ class _Builder:
                     acc["images"].append(Image(m.group(2), unquote(m.group(2)), "", ("bg",),
                                                d.line, d.col, "directive"))
 
-    def _collect(self, items, acc) -> int:
+    def _collect(self, toks, first, stop, acc) -> int:
         content = 0
-        pending_heading = None
-        for i, t in items:
-            if t.type == "heading_open":
-                pending_heading = t
-            elif t.type == "inline":
-                if pending_heading is not None:
-                    h = pending_heading
-                    line = h.map[0] + 1
-                    acc["headings"].append(Heading(int(h.tag[1]), t.content, line, _col(self.lines[line - 1]),
-                                                   h.markup in ("=", "-")))
-                    pending_heading = None
-                self._inline(t, acc)
-            elif t.type in ("fence", "code_block") and t.map:
-                if t.type == "fence":
-                    acc["fences"].append(self._fence(t))
-            elif t.type == "html_block" and t.map:
-                comments = self._block_comments.get(i) or self._comments(
-                    t.content, t.map[0] + 1, _col(self.lines[t.map[0]]))
-                acc["comments"].extend(comments)
-                leftover = _COMMENT.sub("", t.content).strip()
-                if leftover:
-                    acc["html_blocks"].append(HtmlBlock(t.content, t.map[0] + 1, t.map[1]))
-                    self._html_images(t.content, t.map[0] + 1, _col(self.lines[t.map[0]]), acc)
-                    content += 1
+        for i in range(first, stop):
+            t = toks[i]
+            if t.type == "hr" and t.level == 0 and i == first:
                 continue
-            if t.nesting >= 0 and t.type not in ("html_block",) and t.level == 0:
+            if t.type == "heading_open":
+                inline = toks[i + 1] if i + 1 < len(toks) else None
+                line = t.map[0] + 1
+                acc["headings"].append(Heading(int(t.tag[1]), inline.content if inline else "", line,
+                                               _col(self.lines[line - 1]), t.markup in ("=", "-")))
+            elif t.type == "inline":
+                self._inline(t, acc, comments=False)
+                self._unclosed_inline_comment(t)
+            elif t.type == "fence" and t.map:
+                acc["fences"].append(self._fence(t))
+            elif t.type == "html_block" and t.map and marpit.js_trim(t.content):
+                acc["html_blocks"].append(HtmlBlock(t.content, t.map[0] + 1, t.map[1]))
+                self._html_images(t.content, t.map[0] + 1, _col(self.lines[t.map[0]]), acc)
+            if t.level == 0 and t.nesting >= 0 and t.type != "paragraph_open" and _visible(t):
                 content += 1
+            elif t.type == "inline" and i > first and toks[i - 1].type == "paragraph_open" \
+                    and toks[i - 1].level == 0 and _visible(t):
+                content += 1  # a top-level paragraph counts when its text is visible
         return content
+
+    def _unclosed_inline_comment(self, t: Token) -> None:
+        for c in t.children or ():
+            if c.type == "text" and "<!--" in c.content and t.map:
+                self.issues.append(ParseIssue("unclosed-comment", t.map[0] + 1, 1,
+                                              "HTML comment `<!--` is never closed with `-->`: Marp shows it as "
+                                              "text"))
+                return
+
+
+def _next_at(matches, cursor: int):
+    for m in matches:
+        if m.start() >= cursor:
+            return m
+    return None
 
 
 def fence_lines(lang: str, content: str, first: int, source: Sequence[str]) -> tuple[tuple[FenceLine, ...], bool]:

@@ -254,6 +254,11 @@ def directive_scope(ctx: Context):
     first_slide_end = ctx.deck.slides[0].end_line if ctx.deck.slides else 0
     seen: dict[str, int] = {}
     for d in ctx.deck.directives:
+        if d.key.startswith("$") and d.scope != "unknown":
+            yield Finding(d.line, d.col, f"`{d.key}`: Marp ignores `$`-prefixed directives (a Marpit 0.x "
+                          "syntax); this sets nothing", f"write `{d.name}:` (or `_{d.name}:` for this slide only)"
+                          if d.scope == "local" else f"write `{d.name}:`")
+            continue
         if d.scope == "global":
             if d.key.startswith("_"):
                 yield Finding(d.line, d.col, f"`{d.key}`: `{d.name}` is a global directive; the `_` (this slide "
@@ -270,9 +275,6 @@ def directive_scope(ctx: Context):
                               "move it to the front matter; per-slide styling needs a local directive "
                               "such as `_class`")
             seen.setdefault(d.name, d.line)
-        elif d.scope == "local" and d.key.startswith("$"):
-            yield Finding(d.line, d.col, f"`{d.key}`: `{d.name}` is a local directive; the `$` (global) prefix "
-                          "does not apply to it", f"write `{d.name}:` or `_{d.name}:`")
 
 
 def _slide_no(ctx: Context, line: int) -> int:

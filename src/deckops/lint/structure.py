@@ -19,6 +19,13 @@ def empty_slide(ctx: Context):
         trailing = all(t.empty for t in slides[s.index - 1:])
         where = "at the end of the deck" if trailing else "between slides"
         line = min(s.break_line or s.start_line, last_line)  # a slide after the last line starts past it
+        nxt = slides[s.index] if s.index < len(slides) else None
+        if nxt is not None and nxt.break_line == nxt.start_line and s.break_line:
+            # the next slide was opened by headingDivider at its heading: this `---` only adds an empty slide
+            yield Finding(line, 1, f"slide {s.index} is empty: `headingDivider` already starts a slide at the "
+                          f"heading on line {nxt.start_line}, so this `---` adds an empty one",
+                          "remove the `---`; put the slide's directive comments after its heading")
+            continue
         yield Finding(line, 1, f"slide {s.index} is empty ({where})",
                       "remove the extra `---`" if s.break_line else "add content or remove the slide")
 
