@@ -245,3 +245,20 @@ def test_update_does_not_write_a_capped_output_into_the_deck(tmp_path):
     deck.write_text(text)
     res = run_cli("rehearse", "--no-cluster", "--update", "--output-limit", "100", str(deck))
     assert res.returncode == 1 and deck.read_text() == text
+
+
+@pytest.mark.cluster
+def test_on_the_local_cluster_snippets_see_only_the_sandbox_context(local_cluster, laptop, tmp_path):
+    env, home, via_env, via_home = laptop
+    deck = tmp_path / "d.md"
+    deck.write_text(f"# A\n\n```console\n$ kubectl config get-contexts -o name\n{local_cluster.context}\n"
+                    "$ echo $HOME\n*/deckops-rehearse-*/home-0 (glob)\n"
+                    f"$ test $HOME != {home} && echo private\nprivate\n```\n"
+                    f"\n```bash\nunset KUBECONFIG\n{CLIENT}\n! kubectl get ns --request-timeout=5s\n```\n")
+    from deckops.files import cache_home
+
+    env = {**env, "DECKOPS_CACHE": str(cache_home())}  # deckops' own cache (the built cluster), not the fake home's
+    res = run_cli("rehearse", "--cluster", "local", "--cluster-name", local_cluster.name, str(deck), env=env)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "kubectl config get-contexts" not in res.stdout, res.stdout  # (not a stale-output failure)
+    assert _settle(via_env, via_home) == 0
