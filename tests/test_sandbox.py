@@ -302,3 +302,41 @@ def test_themes_are_staged_with_the_files_they_reference(tmp_path: Path):
     assert r.returncode == 0, r.stderr
     with Image.open(repo / "dist" / "branded" / "001.png") as png:
         assert count(png, GREEN) > 100_000 and count(png, MAGENTA) == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root to become nobody")
+def test_the_sandbox_holds_for_a_normal_user_too(tmp_path: Path):
+    """CI runners and laptops run deckops as a normal user: bubblewrap then works through a user namespace. The
+    sandbox's own argv, run as `nobody`, lets Chromium show an image inside the pages folder and not one
+    outside it (world-readable, so only the sandbox stands in the way)."""
+    import tempfile
+
+    from deckops import proc
+
+    chrome = shutil.which("chromium-headless-shell") or shutil.which("chromium")
+    base = Path(tempfile.mkdtemp(dir="/tmp", prefix="deckops-nobody-"))
+    try:
+        base.chmod(0o755)
+        secret = solid(base / "outside" / "secret.png", MAGENTA, 200)
+        pages, home = base / "pages", base / "home"
+        solid(pages / "ok.png", GREEN, 200)
+        home.mkdir()
+        shutil.chown(home, "nobody")
+        for folder in (base / "outside", pages):
+            folder.chmod(0o755)
+        (pages / "p.html").write_text(f"<body style='margin:0'><img src='{secret.as_uri()}'>"
+                                      f"<img src='ok.png'></body>")
+        box = proc.Sandbox(home=home, read=(pages, Path(chrome).resolve().parent))
+        shot = home / "shot.png"
+        argv = proc.sandboxed_argv([chrome, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                                    "--disable-background-networking", "--disable-component-update",
+                                    f"--screenshot={shot}", "--window-size=500,300", (pages / "p.html").as_uri()],
+                                   box, cwd=home)
+        r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *argv],
+                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                           env={"PATH": os.environ["PATH"], "HOME": str(home), "TMPDIR": str(home)}, cwd=home)
+        assert shot.is_file(), r.stderr
+        with Image.open(shot) as png:
+            assert count(png, GREEN) > 10_000 and count(png, MAGENTA) == 0
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

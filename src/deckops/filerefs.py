@@ -8,6 +8,7 @@ the render sandbox (proc.Sandbox) is what keeps Chromium inside the staged copy.
 from __future__ import annotations
 
 import bisect
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ _SET_ITEM = re.compile(r"""(?:"([^"\n]*)"|'([^'\n]*)')""")
 _TAG = re.compile(r"<[A-Za-z][^<>]*>")
 _ATTR = re.compile(r"""(?<![\w:-])(src|href|srcset|data|poster|background|xlink:href|action|formaction)\s*=\s*"""
                    r"""(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
-_INLINE_CODE = re.compile(r"(`+)[^`]*?\1")
+_TICKS = re.compile(r"`+")
 
 
 @dataclass(frozen=True)
@@ -42,17 +43,52 @@ class Ref:
 
 
 def scan(text: str, first_line: int = 1) -> list[Ref]:
-    """Local-file references in `text` (CSS and HTML); positions count from `first_line`."""
+    """Local-file references in `text` (CSS and HTML), the first of each path per line; positions count from
+    `first_line`."""
     pos = _Positions(text, first_line)
-    return [*_css(text, pos), *_html(text, pos)]
+    seen: dict[tuple[int, str, str], Ref] = {}
+    for kind, offset, value in (*_css(text), *_html(text)):
+        path, is_file = _local(value)
+        if path:
+            line, col = pos.at(offset)
+            seen.setdefault((line, path, kind), Ref(value, path, is_file, line, col, kind))
+    return list(seen.values())
 
 
 def scan_deck(lines: list[str], code_lines: set[int]) -> list[Ref]:
     """scan() over a deck's lines, leaving out fenced code (lines in code_lines) and inline code spans:
     Marp shows those as text, never as CSS or HTML."""
-    kept = [" " * len(t) if n in code_lines else _INLINE_CODE.sub(lambda m: " " * len(m.group()), t)
-            for n, t in enumerate(lines, 1)]
+    kept = [" " * len(t) if n in code_lines else _blank_code_spans(t) for n, t in enumerate(lines, 1)]
     return scan("\n".join(kept))
+
+
+def _blank_code_spans(line: str) -> str:
+    """line with each `code span` blanked (same length): a run of n backticks up to the next run of exactly n.
+    Linear: the next run of each length is found by bisection (a regex with a backreference is quadratic on
+    a line of backticks)."""
+    runs = [(m.start(), m.end()) for m in _TICKS.finditer(line)]
+    if len(runs) < 2:
+        return line
+    by_len: dict[int, list[int]] = {}
+    for k, (a, b) in enumerate(runs):
+        by_len.setdefault(b - a, []).append(k)
+    parts, last, k = [], 0, 0
+    while k < len(runs):
+        a, b = runs[k]
+        same = by_len[b - a]
+        j = bisect.bisect_right(same, k)
+        if j == len(same):
+            k += 1
+            continue
+        end = runs[same[j]][1]
+        parts += [line[last:a], " " * (end - a)]
+        last, k = end, same[j] + 1
+    return "".join(parts) + line[last:]
+
+
+@functools.lru_cache(maxsize=4096)  # a hostile deck repeats one value many times
+def _local(value: str) -> tuple[str, bool]:
+    return local_path(value)
 
 
 def local_path(value: str) -> tuple[str, bool]:
@@ -70,33 +106,28 @@ def local_path(value: str) -> tuple[str, bool]:
     return unquote(value.split("#", 1)[0].split("?", 1)[0]), False
 
 
-def _css(text: str, pos: "_Positions"):
+def _css(text: str):
+    """(kind, offset in text, value) of each CSS reference."""
     decoded, origin = _decode_css(text)
     for m in _CSS.finditer(decoded):
         q1, q2, bare, items, i1, i2 = m.groups()
         if items is not None:
-            values = [a or b for a, b in _SET_ITEM.findall(items)]
+            for a, b in _SET_ITEM.findall(items):
+                yield "css", origin[m.start()], a or b
         else:
-            values = [next(v for v in (q1, q2, bare, i1, i2) if v is not None)]
-        for value in values:
-            path, is_file = local_path(value)
-            if path:
-                yield Ref(value, path, is_file, *pos.at(origin[m.start()]), "css")
+            yield "css", origin[m.start()], next(v for v in (q1, q2, bare, i1, i2) if v is not None)
 
 
-def _html(text: str, pos: "_Positions"):
+def _html(text: str):
+    """(kind, offset in text, value) of each HTML attribute that names a resource."""
     for tag in _TAG.finditer(text):
         for m in _ATTR.finditer(tag.group()):
-            raw = next(g for g in m.groups()[1:] if g is not None)
-            value = html.unescape(raw)
+            value = html.unescape(next(g for g in m.groups()[1:] if g is not None))
             if m.group(1).lower() == "srcset":
-                candidates = [c.strip().split()[0] for c in value.split(",") if c.strip()]
+                for candidate in (c.strip().split()[0] for c in value.split(",") if c.strip()):
+                    yield "html", tag.start() + m.start(), candidate
             else:
-                candidates = [value]
-            for value in candidates:
-                path, is_file = local_path(value)
-                if path:
-                    yield Ref(value, path, is_file, *pos.at(tag.start() + m.start()), "html")
+                yield "html", tag.start() + m.start(), value
 
 
 def _decode_css(text: str) -> tuple[str, list[int]]:

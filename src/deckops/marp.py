@@ -112,13 +112,6 @@ def argv(marp: Path, fmt: str, input_dir: Path, out_dir: Path, *, themes=(), htm
     return cmd
 
 
-def env(chrome: str | None) -> dict[str, str]:
-    e = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0"}
-    if chrome:
-        e["CHROME_PATH"] = chrome
-    return e
-
-
 def sandbox(marp: Path, chrome: str | None, *, home: Path, read=(), write=(), network: bool = False) -> proc.Sandbox:
     """The sandbox a marp-cli batch runs in: its node_modules, node and Chromium (read-only) besides the
     given folders. `home` is HOME and TMPDIR, so Chromium's profiles land there and go with the run's temp

@@ -1,0 +1,76 @@
+"""filerefs: every way a deck's text names a local file (pure), and lint's D304 on each form, positioned."""
+from __future__ import annotations
+
+import gc
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from deckops.filerefs import scan, scan_deck
+
+FORMS = [  # (text, path it names, file: URL?, column)
+    ("""style: 'section { background-image: URL("/abs/a.png") }'""", "/abs/a.png", False, 37),
+    ("""x { background: url("file:///abs/b%20c.png") }""", "/abs/b c.png", True, 17),
+    ("""@import url(file:///abs/x.css);""", "/abs/x.css", True, 9),
+    ("""@import "/abs/y.css";""", "/abs/y.css", False, 1),
+    ("""x { background: image-set("/abs/s1.png" 1x, '/abs/s2.png' 2x) }""", "/abs/s2.png", False, 17),
+    ("""x { background: \\75 rl("/abs/esc.png") }""", "/abs/esc.png", False, 17),
+    ("""x { background: \\000055RL(/abs/esc2.png) }""", "/abs/esc2.png", False, 17),
+    ("""<img src=/abs/unquoted.png>""", "/abs/unquoted.png", False, 6),
+    ("""<IMG SRC="&#x2F;abs/entity.png">""", "/abs/entity.png", False, 6),
+    ("""<img srcset="ok.png 1x, /abs/set.png 2x">""", "/abs/set.png", False, 6),
+    ("""<!-- _backgroundImage: url('file:///abs/bg.png') -->""", "/abs/bg.png", True, 24),
+    ("""@font-face { src: url(/abs/font.woff2) }""", "/abs/font.woff2", False, 19),
+    ("""<iframe src=file:///etc/passwd></iframe>""", "/etc/passwd", True, 9),
+    ("""<svg><image href="/abs/svg.png"/></svg>""", "/abs/svg.png", False, 13),
+]
+
+
+@pytest.mark.parametrize("text,path,file_url,col", FORMS)
+def test_each_form_names_its_file_at_its_position(text, path, file_url, col):
+    found = [(r.path, r.file_url, r.line, r.col) for r in scan(text)]
+    assert (path, file_url, 1, col) in found, found
+
+
+def test_url_split_over_lines_is_positioned_at_the_function():
+    assert [(r.path, r.line, r.col) for r in scan('a\nx { background: url(\n  "/abs/split.png"\n) }')] == \
+        [("/abs/split.png", 2, 17)]
+
+
+def test_remote_data_fragments_prose_and_code_are_not_files():
+    text = ["url(https://e.org/x.png) url(data:image/png;base64,AA) url(#f) url(//cdn/x.png)",
+            "the url (x) and the image (left), `url(/in/inline/code.png)`", "url(/in/a/fence.png)"]
+    assert scan_deck(text, code_lines={3}) == []
+    assert [r.path for r in scan_deck(["``a ` url(/x.png) ``  url(/y.png)"], set())] == ["/y.png"]
+
+
+@pytest.mark.parametrize("unit", ["url(", "`", "<a src=", "image-set(", "\\75 ", "url(\"x\" url('"])
+def test_linear_in_hostile_input(unit):
+    """Doubling the input at most about doubles the time (goal <= 2.5x; best of 5 against a loaded machine)."""
+    def best(n: int) -> float:
+        text = unit * n
+        times = []
+        for _ in range(5):
+            gc.collect()
+            start = time.perf_counter()
+            scan_deck([text], set())
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    small, large = best(50_000), best(100_000)
+    assert large / small <= 2.5, (unit, small, large)
+
+
+def test_lint_reports_each_form_as_d304_at_its_position(tmp_path: Path):
+    (tmp_path / ".git").mkdir()
+    deck = tmp_path / "deck.md"
+    deck.write_text("---\nmarp: true\nstyle: 'section { background: URL(\"/abs/a.png\") }'\n---\n\n# A\n\n"
+                    "<img src=/abs/b.png>\n\n<style>\nx { background: \\75 rl(/abs/c.png) }\n</style>\n\n"
+                    "![inside](images/fine.png)\n")
+    r = run_cli("lint", str(deck), "--select", "path-outside-repo", cwd=tmp_path)
+    found = [line.split(" D304 ")[0].split("deck.md:")[1].rstrip(":") for line in r.stdout.splitlines()
+             if " D304 " in line]
+    assert found == ["3:31", "8:6", "11:17"], r.stdout
+    assert r.returncode == 1
