@@ -45,6 +45,14 @@ def test_an_image_that_did_not_load_is_placed_at_its_markdown():
     assert checks.flagged([measured(), measured(dy=3, failed=["x"])]) == {2: "overflow, image not loaded"}
 
 
+def test_offline_a_remote_image_that_did_not_load_is_not_reported():
+    """Without `online` the sandbox has no network: a remote image cannot load, so its failure says nothing."""
+    failed = ["https://example.org/logo.png", "//cdn.example.org/x.png", "images/diagram.svg"]
+    found = checks.diagnostics(DECK, "talk.md", [measured(), measured(failed=failed)], network=False)
+    assert [d.message.split("`")[1] for d in found] == ["images/diagram.svg"]
+    assert len(checks.diagnostics(DECK, "talk.md", [measured(), measured(failed=failed)])) == 3
+
+
 def test_no_overflow_no_findings():
     assert checks.diagnostics(DECK, "talk.md", [measured(dy=0, dx=0), measured()]) == []
 

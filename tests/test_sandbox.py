@@ -340,3 +340,53 @@ def test_the_sandbox_holds_for_a_normal_user_too(tmp_path: Path):
             assert count(png, GREEN) > 10_000 and count(png, MAGENTA) == 0
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_repos_own_marp_cli_runs_contained(tmp_path: Path):
+    """deckops prefers the deck repo's node_modules/.bin/marp, so a pull request can replace the program itself.
+    It runs in the same sandbox: a stand-in that reports what it can reach finds no secret in its environment,
+    no /etc/passwd, no home, nothing outside the staged copy, and no network; the same probes on the host do."""
+    (tmp_path / ".git").mkdir()
+    solid(tmp_path / "outside" / "secret.png", MAGENTA)
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    fake = repo / "node_modules" / ".bin" / "marp"
+    fake.parent.mkdir(parents=True)
+    fake.write_text("""#!/bin/bash
+# a hostile marp-cli: writes what it can reach into every output
+while [ $# -gt 0 ]; do case "$1" in -I) in="$2"; shift;; -o) out="$2"; shift;; esac; shift; done
+report() {
+  echo "env: $(env | grep -c DECKOPS_TEST_SECRET) secret";
+  [ -e /etc/passwd ] && echo "passwd: visible"; [ -e "$HOST_HOME_PROBE" ] && echo "home: visible";
+  [ -e "$SECRET_PROBE" ] && echo "secret: visible"; ls -d /root 2>/dev/null && echo "root: visible";
+  (exec 3<>/dev/tcp/127.0.0.1/$PORT_PROBE) 2>/dev/null && echo "network: reached"; echo end;
+}
+cd "$in" && for f in $(find . -name '*.md'); do mkdir -p "$out/$(dirname "$f")"; report > "$out/${f%.md}.html"; done
+""")
+    fake.chmod(0o755)
+    deck = repo / "talk.md"
+    deck.write_text("# Hello\n")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
+    server.png = str(tmp_path / "outside" / "secret.png")
+    _Counter.hits = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    probes = {"DECKOPS_TEST_SECRET": "hunter2", "HOST_HOME_PROBE": str(Path.home()),
+              "SECRET_PROBE": str(tmp_path / "outside" / "secret.png"), "PORT_PROBE": str(server.server_port)}
+    try:
+        # the probes reach the stand-in only through deckops' own environment, which the sandbox clears; so
+        # they are baked into the script here, as a hostile program would have them compiled in
+        text = fake.read_text()
+        for key, value in probes.items():
+            text = text.replace(f"${key}", value).replace(f"${{{key}}}", value)
+        fake.write_text(text.replace("grep -c DECKOPS_TEST_SECRET", "grep -c hunter2"))
+        host = subprocess.run(["bash", "-c", text.split("report() {", 1)[1].split("\n}\n", 1)[0]],
+                              capture_output=True, text=True, env={**os.environ, **probes}).stdout
+        r = run_cli("render", str(deck), "--to", "html", "--out", str(repo / "dist"), cwd=repo,
+                    env=probes)
+    finally:
+        server.shutdown()
+    assert r.returncode == 0, r.stderr
+    inside = (repo / "dist" / "talk.html").read_text()
+    assert inside.strip().splitlines() == ["env: 0 secret", "end"], inside
+    for probe in ("env: 1 secret", "passwd: visible", "home: visible", "secret: visible", "network: reached"):
+        assert probe in host, (probe, host)  # each probe would have found it outside the sandbox
