@@ -199,7 +199,8 @@ def test_chromium_is_prelaunched_during_lint_only_when_a_deck_changed(tmp_path):
     with early as browser:  # entering waits for the launch; the checks use it like any browser
         assert browser.measure_many([], SCRIPT) == []
     early.close()  # a no-op after `with`
-    assert not list(out.glob(".tmp-*"))  # the browser's own folder (its pages, its profile) went with it
+    assert not early.dir.exists() and not out.exists()  # its own folder (pages, profile) went; no empty DIR made
+    out.mkdir()
     (out / CACHE_NAME).write_text("{}")
     os.utime(deck, ns=(1, 1))  # older than the cache: the outputs are probably current
     assert prelaunch([deck], out) is None

@@ -35,8 +35,9 @@ def prelaunch(decks: list[Path], out: Path, force: bool = False, network: bool =
     try:
         if not force and done is not None and all(Path(d).stat().st_mtime_ns < done for d in decks):
             return None
-        out.mkdir(parents=True, exist_ok=True)
-        return Browser(marp.find_chrome(), base=out, network=network).start()
+        # its folder in the output folder when there is one (same disk as the staged copies), else in the system's
+        # temp folder: a lint that fails must not leave an empty output folder behind
+        return Browser(marp.find_chrome(), base=out if out.is_dir() else None, network=network).start()
     except Exception:  # noqa: BLE001 - only a guess: no Chromium, a deck lint reports...; check() tells
         return None
 

@@ -34,7 +34,8 @@ class Browser:
     def __init__(self, chrome: str | None = None, *, base: Path | None = None, network: bool = False):
         self.chrome = chrome or find_chrome()
         self.network = network
-        self.dir = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", dir=base)).resolve()
+        prefix = f".tmp-{os.getpid()}-" if base else "deckops-browser-"  # .tmp-<pid>-*: see workdir.remove_stale
+        self.dir = Path(tempfile.mkdtemp(prefix=prefix, dir=base)).resolve()
         self.pages = self.dir / "pages"
         self.pages.mkdir()
         self._loop = asyncio.new_event_loop()
