@@ -1,10 +1,14 @@
 """Hostile and broken decks: every one gets a positioned diagnostic or a one-line error, never a traceback or a hang."""
 from __future__ import annotations
 
+import gc
 import json
+import time
 import os
 
 import pytest
+
+from hostile_inputs import GROWTH
 from conftest import DATA, run_cli
 
 HOSTILE = DATA / "hostile"
@@ -106,6 +110,33 @@ def test_huge_inputs_finish(tmp_path):
     too_big.write_bytes(b"# T\n" * 3_000_000)
     r, doc = lint_json(too_big)
     assert r.returncode == 1 and "limit" in doc["diagnostics"][0]["message"]
+
+
+def _cpu_seconds(text: str) -> float:
+    from deckops import config as config_mod
+    from deckops import deck as deck_mod
+    from deckops.lint import lint
+
+    best = float("inf")
+    gc.collect()
+    gc.disable()  # the collector's passes over a growing heap are not what this measures
+    try:
+        for _ in range(3):  # CPU time of this process: other tenants sway it far less than wall time
+            start = time.process_time()
+            lint(deck_mod.parse(text, "h.md"), config_mod.Config(), {})
+            best = min(best, time.process_time() - start)
+    finally:
+        gc.enable()
+    return best
+
+
+@pytest.mark.parametrize("name", sorted(GROWTH))
+def test_lint_grows_linearly_on_hostile_input(name):
+    """Doubling a hostile input at most ~doubles lint's time (quadratic would be 4x); bench/hostile.py gives the
+    full sizes. A floor of 20 ms keeps timer noise out of small cases."""
+    make, _ = GROWTH[name]
+    small, large = _cpu_seconds(make(4000)), _cpu_seconds(make(16000))
+    assert large <= 6.0 * max(small, 0.02), f"{name}: 4x input took {large / max(small, 0.02):.1f}x the time"
 
 
 def test_nested_lists_deeply(tmp_path):

@@ -378,7 +378,8 @@ class _Builder:
         fm = FrontMatter(raw, start, end, MappingProxyType(data) if isinstance(data, dict) else None, err, accepted)
         if fm.data:
             for key, value in fm.data.items():
-                line, col = self._key_pos(str(key), start + 1, end - 1)
+                # a one-line front matter (`---x: y`) holds its keys on line 1
+                line, col = self._key_pos(str(key), start + 1, end - 1) if end - 1 > start else (start, 1)
                 self._add_directive(str(key), value, line, col, "front-matter")
         return fm
 

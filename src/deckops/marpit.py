@@ -44,7 +44,7 @@ def js_parse_int(value: object) -> int | None:
 # --- comments (Marpit src/markdown/comment.js) ------------------------------------------------------
 
 def comment_match(src: str, pos: int = 0) -> tuple[int, int, str] | None:
-    """(start, end, text) of the first comment at or after pos, as Marpit's regex /<!--+\s*([\s\S]*?)\s*--+>/
+    r"""(start, end, text) of the first comment at or after pos, as Marpit's regex /<!--+\s*([\s\S]*?)\s*--+>/
     finds it, in linear time: the greedy opener keeps all its dashes when a later `-->` exists (the lazy body
     grows before the opener gives dashes back); only without one does the match end inside the opener's dashes."""
     start = src.find("<!--", pos)
@@ -321,6 +321,44 @@ def _trim_as_markdown_it_14_3() -> None:
         importlib.import_module(f"markdown_it.rules_block.{name}").mdTrim = _ascii_trim
 
 
+# --- speed, without changing a token --------------------------------------------------------------
+
+_OPENERS = re.compile(r"[!\[]+")
+
+
+def _no_label(state: StateInline, silent: bool) -> bool:
+    """A run of `!` and `[` with no `]` anywhere after it cannot open a link or an image: take it as text at
+    once. markdown-it gets there too, but only after trying a label scan at every `[` (minutes for `![` x
+    200,000 in Python)."""
+    src, pos = state.src, state.pos
+    if src[pos] not in "![":
+        return False
+    last = state.env.get("_last_bracket")
+    if last is None or last[0] is not src:
+        last = state.env["_last_bracket"] = (src, src.rfind("]"))
+    if last[1] > pos:
+        return False
+    m = _OPENERS.match(src, pos, state.posMax)
+    if not silent:
+        state.pending += m.group(0)
+    state.pos = m.end()
+    return True
+
+
+_PLAIN_URL = re.compile(r"[A-Za-z0-9;/?:@&=+$,\-_.!~*'()#]*")
+
+
+def _normalize_link(md: MarkdownIt):
+    """markdown-it's normalizeLink (parse, punycode the host, percent-encode) leaves a URL of only these ASCII
+    characters as it is (tests/test_conformance.py checks it): skip its work for them."""
+    full = md.normalizeLink
+
+    def normalize(url: str) -> str:
+        return url if _PLAIN_URL.fullmatch(url) else full(url)
+
+    return normalize
+
+
 def markdown() -> MarkdownIt:
     """markdown-it-py configured as marp-core configures markdown-it (structure only: no rendering)."""
     _trim_as_markdown_it_14_3()
@@ -334,4 +372,6 @@ def markdown() -> MarkdownIt:
                          {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.inline.ruler.before("html_inline", "marpit_inline_comment", _comment_inline)
     md.inline.ruler.after("escape", "marp_math_inline", _math_inline)
+    md.inline.ruler.before("link", "deckops_no_label", _no_label)
+    md.normalizeLink = _normalize_link(md)
     return md

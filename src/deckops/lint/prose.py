@@ -1,6 +1,7 @@
 """D5xx: prose — glossary spellings and casings, and rare words one edit away from a common one."""
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter, defaultdict
 from functools import lru_cache
@@ -20,12 +21,45 @@ GLOSSARY = {
     "OpenShift": "OpenShift", "Krew": "Krew", "Docker Desktop": "Docker Desktop",
 }
 _WORD = re.compile(r"[^\W\d_][^\W_]*(?:['’-][^\W_]+)*")  # letters of any script: "Erklärung" is one word
+# Each mask stops at the next character that could open another match, so a line of thousands of unclosed
+# `<a`, `](` or `<!--` is scanned once, not once per opener (tests/test_hostile.py measures the growth).
 _MASKS = (
-    re.compile(r"(`+)(?:(?!\1).)+?\1"),  # code spans
-    re.compile(r"\]\([^)]*\)"),  # link/image targets
-    re.compile(r"<!--.*?-->"),  # comments
-    re.compile(r"<[^>\s][^>]*>"),  # HTML tags and autolinks
+    re.compile(r"\]\([^()]*\)"),  # link/image targets
+    re.compile(r"<[^>\s<][^><]*>"),  # HTML tags and autolinks
 )
+_BACKTICKS = re.compile(r"`+")
+
+
+def _mask_code_and_comments(text: str) -> str:
+    """Blank code spans (a run of backticks up to the next run of the same length) and `<!-- ... -->`."""
+    if "`" in text:
+        runs = list(_BACKTICKS.finditer(text))
+        by_len: dict[int, list[int]] = defaultdict(list)
+        for i, m in enumerate(runs):
+            by_len[len(m.group(0))].append(i)
+        spans, i = [], 0
+        while i < len(runs):
+            same = by_len[len(runs[i].group(0))]
+            k = bisect.bisect_right(same, i)
+            if k == len(same):
+                i += 1  # no closing run of this length: the backticks are text
+                continue
+            spans.append((runs[i].start(), runs[same[k]].end()))
+            i = same[k] + 1
+        if spans:
+            chars = list(text)
+            for a, b in spans:
+                chars[a:b] = " " * (b - a)
+            text = "".join(chars)
+    if "<!--" in text:
+        end = text.rfind("-->")
+        if end > text.find("<!--"):
+            head = _COMMENT_SPAN.sub(_blank, text[:end + 3])
+            text = head + text[end + 3:]
+    return text
+
+
+_COMMENT_SPAN = re.compile(r"<!--.*?-->")
 _CHUNK = re.compile(r"\S+")
 # URLs and file names, tested per whitespace-separated chunk (a regex over the line could backtrack badly)
 _URLISH = re.compile(r"://|^www\.|\.(?:png|jpe?g|gif|svg|webp|md|ya?ml|json|sh|py|go|io|com|org|dev|net)\b", re.I)
@@ -41,6 +75,7 @@ def prose_lines(ctx: Context) -> list[tuple[int, str]]:
         for n, text in enumerate(ctx.deck.lines, 1):
             if n in skip or not text.strip():
                 continue
+            text = _mask_code_and_comments(text)
             for pat in _MASKS:
                 text = pat.sub(_blank, text)
             if _URLISH.search(text):

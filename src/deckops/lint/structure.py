@@ -13,10 +13,11 @@ def empty_slide(ctx: Context):
         yield Finding(1, 1, "the deck has no content", "add a slide: a `# heading` and some text")
         return
     last_line = max(len(ctx.deck.lines), 1)
+    last_content = max((s.index for s in slides if not s.empty), default=0)
     for s in slides:
         if not s.empty:
             continue
-        trailing = all(t.empty for t in slides[s.index - 1:])
+        trailing = s.index > last_content
         where = "at the end of the deck" if trailing else "between slides"
         line = min(s.break_line or s.start_line, last_line)  # a slide after the last line starts past it
         nxt = slides[s.index] if s.index < len(slides) else None
