@@ -13,7 +13,8 @@ def run(args, config: Config) -> int:
     from .report.text import render as text_report
 
     decks = collect_decks(args.decks, config)
-    with browser.prelaunched(decks, out_dir(args, config), getattr(args, "force", False)) as early:  # during lint
+    with browser.prelaunched(decks, out_dir(args, config), getattr(args, "force", False),
+                             config.online) as early:  # during lint
         diags = lint_decks(decks, config)
         sys.stdout.write(text_report(diags, len(decks)))
         code = exit_code(diags)
