@@ -93,6 +93,7 @@ CASES = {
     "style-block": "<style>\n---\n</style>\n\n# A\n",
     "crlf": "---\r\ntheme: gaia\r\n---\r\n# A\r\n\r\n---\r\n\r\n# B\r\n",
     "bom": "\ufeff---\ntheme: gaia\n---\n# A\n",
+    "fitting-header": "# Big title <!-- fit -->\n\ntext <!-- fit -->\n",
     "empty-heading-divider": "<!-- headingDivider: 1 -->\n#\n\n# B\n",
 }
 

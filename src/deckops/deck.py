@@ -519,6 +519,9 @@ class _Builder:
             elif t.type == "inline" and t.children and any(c.type == "marpit_comment" for c in t.children):
                 acc = {"images": [], "links": [], "comments": []}
                 self._inline_comments(t, acc)
+                if i > 0 and toks[i - 1].type == "heading_open":
+                    # marp-core's fitting header: `# Title <!-- fit -->` is an instruction, never a note
+                    self._unshown.update(id(c) for c in acc["comments"] if c.text == "fit")
                 found.extend((i, c) for c in acc["comments"])
                 if not _visible(t):
                     # Marp hides a paragraph of only comments and background images, and drops its notes

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from ..filerefs import scan_deck
+from ..filerefs import scan, scan_deck
 from .engine import Context, Finding
 
 _REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*:|//|#)", re.I)
@@ -105,8 +105,10 @@ def _text_refs(ctx: Context, seen: set[tuple[int, str]]):
 
 
 def missing_image(ctx: Context):
+    seen: set[tuple[int, str]] = set()
     for slide in ctx.deck.slides:
         for img in slide.images:
+            seen.add((img.line, img.decoded))
             target = local_target(ctx, img.decoded)
             if target is None or not inside(target, ctx.root):
                 continue
@@ -117,6 +119,42 @@ def missing_image(ctx: Context):
                                   f"write the path with a plain slash: `{img.decoded}`")
                 continue
             yield Finding(img.line, img.col, *_missing_text(ctx, img, target))
+    yield from _missing_css(ctx, seen)
+
+
+def _missing_css(ctx: Context, seen: set[tuple[int, str]]):
+    """`url(...)` in the deck's CSS (the `style` directive, `<style>`, `backgroundImage`) and in its theme's CSS
+    under themes/ (a theme's relative url() resolves against the deck's page, as rendered)."""
+    in_code = {n for s in ctx.deck.slides for f in s.fences for n in range(f.line, f.end_line + 1)}
+    for ref in scan_deck(ctx.deck.lines, in_code):
+        if ref.kind != "css" or not ref.path or (ref.line, ref.path) in seen:
+            continue
+        seen.add((ref.line, ref.path))
+        target = local_target(ctx, ref.path)
+        if target is not None and inside(target, ctx.root) and not _exists(target):
+            yield Finding(ref.line, ref.col, f"`{ref.written}` in CSS is not found (looked for "
+                          f"{_shown(ctx, target)}): the background stays empty", "fix the path or add the file")
+    yield from _missing_theme_css(ctx)
+
+
+def _missing_theme_css(ctx: Context):
+    from .frontmatter import custom_themes
+
+    theme = ctx.deck.global_directives.get("theme")
+    css = custom_themes(ctx).get(theme) if isinstance(theme, str) else None
+    at = next((d for d in ctx.deck.directives if d.name == "theme" and d.value == theme), None)
+    if not css or at is None:
+        return
+    reported = set()
+    for ref in scan(css):
+        if ref.kind != "css" or not ref.path or ref.path in reported or not any(c in ref.path for c in "./"):
+            continue  # `@import 'default'` names a theme, not a file
+        reported.add(ref.path)
+        target = local_target(ctx, ref.path)
+        if target is not None and inside(target, ctx.root) and not _exists(target):
+            yield Finding(at.line, at.col, f"theme `{theme}` uses `{ref.written}` (line {ref.line} of its CSS), "
+                          f"which is not found (looked for {_shown(ctx, target)})",
+                          "theme URLs resolve against the deck's folder: fix the path in the theme or add the file")
 
 
 def _missing_text(ctx: Context, img, target: Path) -> tuple[str, str]:

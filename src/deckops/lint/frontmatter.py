@@ -25,6 +25,13 @@ def _open_quote_line(raw: str, first_line: int) -> int | None:
     return None
 
 
+# keys of site generators' front matter (Hugo, Jekyll, Eleventy, Docusaurus) that talk decks often carry
+FOREIGN_KEYS = frozenset({
+    "draft", "weight", "date", "tags", "layout", "permalink", "categories", "category", "slug", "summary",
+    "aliases", "toc", "menu", "type", "published", "lastmod", "series", "excerpt", "comments", "sidebar",
+    "nav_order", "parent", "has_children", "redirect_from", "authors", "event", "venue", "location", "thumbnail",
+    "cover", "featured", "hidden", "sidebar_position", "sidebar_label", "id", "expiryDate", "publishDate",
+})
 _DIRECTIVE_LIKE = re.compile(r"^\s*[\"']?[_$]?(\w+)[\"']?\s*:")
 
 
@@ -99,6 +106,11 @@ def unknown_directive(ctx: Context):
         if d.source == "comment" and guess is None and not sibling_known:
             continue
         where = "front matter" if d.source == "front-matter" else "directive comment"
+        if d.source == "front-matter" and d.key in FOREIGN_KEYS:
+            yield Finding(d.line, d.col, f"`{d.key}` is front matter for another tool (Hugo, Jekyll, a blog), not a "
+                          "Marp directive: Marp ignores it", "remove it if this deck is only for Marp, or ignore "
+                          "this warning if a site generator reads the same file", severity="warning")
+            continue
         msg = f"unknown directive `{d.key}` in the {where}: Marp ignores it"
         if guess:
             prefix = d.key[: len(d.key) - len(d.name)]

@@ -2,7 +2,7 @@
 D3xx assets, D4xx snippets/kubectl, D5xx prose."""
 from __future__ import annotations
 
-from . import assets, frontmatter, kubectl, manifests, parse, prose, snippets, structure
+from . import assets, audience, frontmatter, kubectl, manifests, parse, prose, snippets, structure
 from .engine import Rule
 
 RULES: dict[str, Rule] = {
@@ -47,4 +47,10 @@ RULES: dict[str, Rule] = {
     "D501": Rule("D501", "terminology", "warning", prose.terminology, "a wrong spelling or casing of a known term"),
     "D502": Rule("D502", "near-duplicate-term", "warning", prose.near_duplicate_term,
                  "a rare word one edit away from a common one (a typo?)"),
+    "D701": Rule("D701", "html-disabled", "warning", audience.html_disabled,
+                 "HTML that Marp escapes (shown as text) or attributes it strips, because `html` is off"),
+    "D702": Rule("D702", "unknown-image-keyword", "warning", audience.unknown_image_keyword,
+                 "a word in an image's alt that looks like a Marp keyword but is not one (becomes a caption)"),
+    "D703": Rule("D703", "literal-markup", "warning", audience.literal_markup,
+                 "other tools' syntax Marp prints as text: {{ placeholders }}, > [!NOTE], `# # Title`"),
 }
