@@ -97,6 +97,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bytes of each command's output kept in results and reports; the rest is counted "
                         "(default: 1000000)")
 
+    p = sub.add_parser("setup", help="install the pinned marp-cli into deckops' cache (npm) and find Chromium",
+                       description="npm ci the pinned @marp-team/marp-cli into $DECKOPS_CACHE/node/<version> "
+                                   "(default ~/.cache/deckops), verify it and find Chromium; exit 2 with the "
+                                   "install command when Node.js, npm or Chromium is missing.")
+    p.add_argument("--force", action="store_true", help="reinstall even when the cache has it")
+
+    p = sub.add_parser("init", help="create a talk repository: slides/, images/, themes/, config, CI, pre-commit",
+                       description="Write a talk skeleton into DIR (default: .): a starter deck that passes lint, "
+                                   "check and rehearse --no-cluster, a theme, deckops.toml, .pre-commit-config.yaml, "
+                                   ".github/workflows/deck.yml and .gitignore. Never overwrites: exit 2 naming "
+                                   "the files that exist.")
+    p.add_argument("dir", nargs="?", default=".", type=Path, metavar="DIR")
+
     p = sub.add_parser("cluster", help="a local Kubernetes control plane built from Go modules (no Docker)")
     p.add_argument("action", choices=("build", "up", "down", "status", "kubeconfig"))
     p.add_argument("--name", default="deckops", help="cluster name (default: deckops)")
@@ -188,6 +201,28 @@ def cmd_cluster(args) -> int:
     return localcluster.run(args)
 
 
+def cmd_setup(args) -> int:
+    from . import marp, setup_node
+
+    print(f"deckops setup: {setup_node.PACKAGE}@{setup_node.pinned_version()} in {setup_node.cache_dir()}",
+          file=sys.stderr, flush=True)
+    exe = setup_node.install(force=args.force)
+    print(f"marp-cli  {setup_node.verify(exe)}  {exe}")
+    print(f"chromium  {marp.find_chrome()}")
+    return 0
+
+
+def cmd_init(args) -> int:
+    from . import init
+
+    if args.dir.exists() and not args.dir.is_dir():
+        raise UsageError(f"{args.dir}: not a folder")
+    for path in init.create(args.dir):
+        print(f"created {path}")
+    print(f"next: cd {args.dir} && deckops lint && deckops check && deckops rehearse --no-cluster", file=sys.stderr)
+    return 0
+
+
 COMMANDS = {
     "lint": cmd_lint,
     "inspect": cmd_inspect,
@@ -198,6 +233,8 @@ COMMANDS = {
     "serve": cmd_serve,
     "rehearse": cmd_rehearse,
     "cluster": cmd_cluster,
+    "setup": cmd_setup,
+    "init": cmd_init,
 }
 
 

@@ -28,6 +28,7 @@ class Config:
     directives: tuple[str, ...] = ()
     aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({"k": "kubectl"}))
     kubectl: str = ""
+    marp: str = ""  # a marp-cli executable (relative to the repo root); default: node_modules, then deckops'
     plugins: tuple[str, ...] = ()  # kubectl plugins the decks use (kubectl-usage)
     themes: tuple[str, ...] = ("themes",)
     html: bool = False
@@ -39,7 +40,7 @@ class Config:
 
 _LISTS = {"select", "ignore", "directives", "themes", "sandbox_contexts", "plugins"}
 _TABLES = {"severity", "glossary", "aliases", "rehearse"}
-_STRS = {"kubectl", "out"}
+_STRS = {"kubectl", "out", "marp"}
 _BOOLS = {"html", "online"}
 
 

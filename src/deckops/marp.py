@@ -36,6 +36,7 @@ _LINE = re.compile(r"^\[\s*(INFO|WARN|ERROR)\s*\]\s?(.*)$")
 _DONE = re.compile(r"^(.+?) => (.+)$")
 CHROME_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--no-first-run")
+# a development checkout (editable install): its node_modules holds deckops' own marp-cli
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -53,14 +54,28 @@ class Message:
         return (m.group(1), m.group(2)) if m else None
 
 
-def find_marp(*roots: Path) -> Path:
-    """The pinned marp-cli in node_modules of the deck repo or of deckops itself; never a global one."""
-    for root in (*roots, _PACKAGE_ROOT):
-        exe = Path(root) / "node_modules" / ".bin" / "marp"
+def find_marp(root: Path, configured: str = "", *, install=None) -> Path:
+    """The marp-cli to run, first found: the config's `marp` path, the talk repo's node_modules, deckops' own
+    (its checkout's node_modules in a development install, else the pinned one in deckops' cache). None found:
+    `install()` (deckops setup) when given, else exit 2 naming `deckops setup`. Never a global marp."""
+    if configured:
+        exe = (Path(root) / configured).resolve() if not Path(configured).is_absolute() else Path(configured)
+        if not (exe.is_file() and os.access(exe, os.X_OK)):
+            raise UsageError(f"marp = {configured!r} in the config: not an executable file ({exe})")
+        return exe
+    from . import setup_node
+
+    checkout = [_PACKAGE_ROOT / "node_modules" / ".bin" / "marp"] if (_PACKAGE_ROOT / "pyproject.toml").is_file() else []
+    for exe in (Path(root) / "node_modules" / ".bin" / "marp", *checkout):
         if exe.is_file():
             return exe
-    raise UsageError("marp-cli is not installed in node_modules: run ./setup.sh (npm ci installs the pinned "
-                     "@marp-team/marp-cli)")
+    cached = setup_node.cached_marp()
+    if cached is not None:
+        return cached
+    if install is None:
+        raise UsageError("marp-cli is not installed: run `deckops setup` (installs the pinned "
+                         f"{setup_node.PACKAGE}@{setup_node.pinned_version()} with npm)")
+    return install()
 
 
 # chromium-headless-shell first: Chromium's headless build (what Playwright and Puppeteer launch for headless

@@ -42,7 +42,7 @@ class Renderer:
 
     def __init__(self, config: Config, out_dir: Path, tmp: Path, *, force: bool = False, progress=None):
         self.config, self.out_dir, self.tmp, self.force = config, out_dir.resolve(), tmp.resolve(), force
-        self.marp = marp.find_marp(config.root)
+        self.marp = marp.find_marp(config.root, config.marp, install=install_marp)
         self.version = marp.version(self.marp)
         root = config.root.resolve()
         # theme folders inside the repo only (a folder outside it is never read, let alone walked)
@@ -146,6 +146,15 @@ class Renderer:
             if not outputs:
                 raise ToolError(pending.batches[0].cmd, f"marp-cli wrote no {fmt} output for {target.path}")
             self.cache.put(target, fmt, pending.stale[target][fmt], outputs)
+
+
+def install_marp() -> Path:
+    """First render on a machine without marp-cli: install deckops' pinned one (what `deckops setup` does)."""
+    from .. import setup_node
+
+    print(f"deckops: installing the pinned marp-cli {setup_node.pinned_version()} into {setup_node.cache_dir()} "
+          "(once; `deckops setup` does it ahead)", file=sys.stderr, flush=True)
+    return setup_node.install()
 
 
 def _relative_refs(css_files: list[Path]) -> list[str]:
