@@ -110,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
                                    "the files that exist.")
     p.add_argument("dir", nargs="?", default=".", type=Path, metavar="DIR")
 
+    p = sub.add_parser("doctor", help="what deckops needs and what this machine has, with the fix for each gap",
+                       description="Python packages, Node.js, npm, marp-cli, Chromium, bubblewrap, kubectl, Go, the "
+                                   "local cluster build, kind and Docker: found (version, path) or the command that "
+                                   "fixes it. Exit 1 when something this repo's features need is missing.")
+    _common(p)
+
     p = sub.add_parser("cluster", help="a local Kubernetes control plane built from Go modules (no Docker)")
     p.add_argument("action", choices=("build", "up", "down", "status", "kubeconfig"))
     p.add_argument("--name", default="deckops", help="cluster name (default: deckops)")
@@ -223,6 +229,21 @@ def cmd_init(args) -> int:
     return 0
 
 
+def cmd_doctor(args) -> int:
+    from . import doctor
+
+    config = load_config(args)
+    needed = doctor.required(config)
+    missing = 0
+    for check in doctor.run_checks(config):
+        state = "ok" if check.found else ("MISSING" if check.feature in needed else "absent")
+        missing += state == "MISSING"
+        detail = check.found or f"fix: {check.fix}"
+        print(f"{state:<8} {check.name:<28} {check.feature:<8} {detail}")
+    print(f"deckops doctor: {missing} missing for {', '.join(sorted(needed))}", file=sys.stderr)
+    return 1 if missing else 0
+
+
 COMMANDS = {
     "lint": cmd_lint,
     "inspect": cmd_inspect,
@@ -235,6 +256,7 @@ COMMANDS = {
     "cluster": cmd_cluster,
     "setup": cmd_setup,
     "init": cmd_init,
+    "doctor": cmd_doctor,
 }
 
 
