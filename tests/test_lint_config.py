@@ -81,7 +81,8 @@ def test_unknown_rule_names_are_config_errors(tmp_path):
     (tmp_path / "deckops.toml").write_text('[severity]\nterminolgy = "off"\n')
     (tmp_path / "d.md").write_text("# x\n")
     r = run_cli("lint", str(tmp_path / "d.md"), cwd=tmp_path)
-    assert r.returncode == 2 and "deckops.toml: [tool.deckops] severity.terminolgy: unknown rule" in r.stderr
+    assert r.returncode == 2 and ("deckops.toml: [tool.deckops] severity.terminolgy: 'terminolgy' is no rule name or code; "
+                                  "did you mean 'terminology'?") in r.stderr
     assert "Traceback" not in r.stderr
 
 

@@ -22,6 +22,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, help="config file (default: nearest deckops.toml or pyproject.toml)")
 
 
+def _rule_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--select", action="append", default=[], help="only these rules (name or code; repeatable)")
+    p.add_argument("--ignore", action="append", default=[], help="skip these rules (name or code; repeatable)")
+
+
 def _report_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMAT_CHOICES, default="text", help="output format (default: text)")
     p.add_argument("--output", "-o", type=Path, help="write the report to FILE instead of stdout")
@@ -38,9 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("lint", help="report every defect of the decks as positioned diagnostics",
                        description="Lint decks: exit 0 clean, 1 on errors, 2 on usage/config/tool failure.")
-    _decks_arg(p), _common(p), _report_args(p)
-    p.add_argument("--select", action="append", default=[], help="only these rules (name or code; repeatable)")
-    p.add_argument("--ignore", action="append", default=[], help="skip these rules (name or code; repeatable)")
+    _decks_arg(p), _common(p), _report_args(p), _rule_args(p)
     p.add_argument("--online", action="store_true", help="also check remote links (with a cache and timeouts)")
     p.add_argument("--no-hints", action="store_true", help="text format: omit the hint lines")
 
@@ -56,18 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("render", help="render decks through the pinned marp-cli (html, pdf, pptx, png)",
                        description="Render decks with marp-cli into DIR/<stem>.html|.pdf|.pptx and DIR/<stem>/NNN.png.")
     _decks_arg(p), _common(p)
+    _rule_args(p)
     p.add_argument("--to", default="html,pdf", help="comma-separated: html,pdf,pptx,png (default: html,pdf)")
     p.add_argument("--out", type=Path, help="output directory (default: dist/)")
     p.add_argument("--force", action="store_true", help="rebuild even when outputs are current")
 
     p = sub.add_parser("check", help="lint + render HTML + check the slides in headless Chromium",
                        description="Browser checks: overflow, images that fail to load, contact sheets.")
-    _decks_arg(p), _common(p), _report_args(p)
+    _decks_arg(p), _common(p), _report_args(p), _rule_args(p)
     p.add_argument("--out", type=Path, help="output directory (default: dist/)")
     p.add_argument("--force", action="store_true", help="re-render even when outputs are current")
 
     p = sub.add_parser("build", help="the default pipeline on slides/: lint, render (html, pdf), browser checks")
-    _decks_arg(p), _common(p)
+    _decks_arg(p), _common(p), _rule_args(p)
     p.add_argument("--out", type=Path, help="output directory (default: dist/)")
     p.add_argument("--force", action="store_true", help="rebuild even when outputs are current")
 
@@ -116,9 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
                                    "fixes it. Exit 1 when something this repo's features need is missing.")
     _common(p)
 
-    p = sub.add_parser("cluster", help="a local Kubernetes control plane built from Go modules (no Docker)")
-    p.add_argument("action", choices=("build", "up", "down", "status", "kubeconfig"))
+    p = sub.add_parser("cluster", help="a local Kubernetes cluster built from Go modules (no Docker): control "
+                       "plane, a real node where it can run, kwok nodes")
+    p.add_argument("action", choices=("build", "up", "down", "status", "kubeconfig", "images"))
     p.add_argument("--name", default="deckops", help="cluster name (default: deckops)")
+    p.add_argument("--nodes", choices=("real", "fake"),
+                   help="a real kubelet node (default where it can run) or kwok's fake nodes only")
+
     return parser
 
 
@@ -129,21 +137,40 @@ def load_config(args) -> Config:
         raise UsageError(f"{args.config}: config file not found")
     first = (getattr(args, "decks", None) or ["."])[0]
     start = Path(first) if Path(first).is_dir() else Path(first).parent
-    return config_mod.load(start, args.config)
+    config = config_mod.load(start, args.config)
+    _apply_rule_args(args, config)
+    return config
+
+
+def _apply_rule_args(args, config: Config) -> Config:
+    """Check the config's and the command line's rule names (exit 2 with a did-you-mean)."""
+    from .findings import validate, validate_args
+
+    if config.select or config.ignore or config.severity:
+        validate(config)
+    validate_args("--select", getattr(args, "select", None) or ())
+    validate_args("--ignore", getattr(args, "ignore", None) or ())
+    return config
+
+
+def _with_rule_args(args, config: Config) -> Config:
+    """--select replaces the config's selection, --ignore adds to it (every stage: lint, render, check)."""
+    import dataclasses
+
+    overrides = {}
+    if getattr(args, "select", None):
+        overrides["select"] = tuple(args.select)
+    if getattr(args, "ignore", None):
+        overrides["ignore"] = tuple(config.ignore) + tuple(args.ignore)
+    return dataclasses.replace(config, **overrides) if overrides else config
 
 
 def cmd_lint(args) -> int:
     import dataclasses
 
-    config = load_config(args)
-    overrides = {}
-    if args.select:
-        overrides["select"] = tuple(args.select)
-    if args.ignore:
-        overrides["ignore"] = tuple(config.ignore) + tuple(args.ignore)
+    config = _with_rule_args(args, load_config(args))
     if args.online:
-        overrides["online"] = True
-    config = dataclasses.replace(config, **overrides)
+        config = dataclasses.replace(config, online=True)
     decks = collect_decks(args.decks, config)
     diags = lint_decks(decks, config)
     emit(report(diags, len(decks), args), args.output)
@@ -164,29 +191,29 @@ def cmd_inspect(args) -> int:
 
 
 def cmd_rules(args) -> int:
-    from .lint.registry import RULES
+    from .findings import catalogue
 
-    for rule in RULES.values():
-        print(f"{rule.code}  {rule.name:<24} {rule.severity:<8} {rule.summary}")
+    for e in catalogue().values():
+        print(f"{e.code}  {e.name:<24} {e.severity:<8} {e.stage:<6} {e.family:<10} {e.summary}")
     return 0
 
 
 def cmd_render(args) -> int:
     from . import render
 
-    return render.run(args, load_config(args))
+    return render.run(args, _with_rule_args(args, load_config(args)))
 
 
 def cmd_check(args) -> int:
     from . import browser
 
-    return browser.run(args, load_config(args))
+    return browser.run(args, _with_rule_args(args, load_config(args)))
 
 
 def cmd_build(args) -> int:
     from . import pipeline
 
-    return pipeline.run(args, load_config(args))
+    return pipeline.run(args, _with_rule_args(args, load_config(args)))
 
 
 def cmd_serve(args) -> int:

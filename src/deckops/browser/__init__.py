@@ -184,6 +184,12 @@ def check(decks: list[Path], config: Config, out: Path, *, force: bool = False,
     return html_warning(config) + diags
 
 
+def apply_config(diags, config: Config):
+    from ..findings import apply
+
+    return apply(diags, config)
+
+
 def run(args, config: Config) -> int:
     """`deckops check`: lint + render HTML + browser checks, reported like lint."""
     from ..decks import collect_decks, emit, exit_code, lint_decks, report
@@ -195,7 +201,7 @@ def run(args, config: Config) -> int:
         found = check(decks, config, out, force=args.force, early=early)
     linted = {(d.code, d.pos) for d in diags}  # lint's D304 and render's refusal name the same reference
     found = [d for d in found if (d.code, d.pos) not in linted]
-    diags = _dedupe(diags + found)
+    diags = apply_config(_dedupe(diags + found), config)  # check's own findings obey select/ignore/disables
     emit(report(diags, len(decks), args), args.output)
     return exit_code(diags)
 
@@ -206,8 +212,8 @@ def build(args, config: Config, decks: list[Path], early=None) -> int:
     from ..report.text import render as text_report
 
     out = out_dir(args, config)
-    diags = _dedupe(check(decks, config, out, force=getattr(args, "force", False), formats=("html", "pdf"),
-                          early=early))
+    diags = apply_config(_dedupe(check(decks, config, out, force=getattr(args, "force", False),
+                                       formats=("html", "pdf"), early=early)), config)
     if diags:  # lint already printed its summary: only the findings of render and the browser here
         sys.stdout.write("\n".join(text_report(diags, len(decks)).splitlines()[:-1]) + "\n")
     print(f"deckops build: html, pdf, contact sheets in {out}; render and browser checks: "

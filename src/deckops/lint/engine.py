@@ -56,14 +56,37 @@ def is_code(ident: str) -> bool:
     return bool(_CODE.match(ident))
 
 
-def _selected(rule: Rule, config: Config) -> bool:
-    if config.select and "all" not in config.select and not _matches(rule, config.select):
+def _specificity(ident: str, code: str, name: str) -> int:
+    """How closely ident names the rule: its name or full code (9), a code prefix (its length), or no (-1)."""
+    if ident in (name, code):
+        return 9
+    if is_code(ident) and code.startswith(ident):
+        return len(ident)
+    return -1
+
+
+def selected(code: str, name: str, config: Config) -> bool:
+    """select/ignore, the more specific entry winning (flake8's rule: `ignore = ["D4"]` with `select = ["D402"]`
+    keeps D402); `all` selects everything at the lowest specificity."""
+    picked = max((_specificity(i, code, name) for i in config.select), default=-1)
+    if "all" in config.select:
+        picked = max(picked, 0)
+    dropped = max((_specificity(i, code, name) for i in config.ignore), default=-1)
+    if dropped >= 0 and dropped >= picked:
         return False
-    return not _matches(rule, config.ignore)
+    return picked >= 0 or not config.select
+
+
+def _selected(rule: Rule, config: Config) -> bool:
+    return selected(rule.code, rule.name, config)
 
 
 def _severity(rule: Rule, config: Config) -> str:
-    return config.severity.get(rule.name) or config.severity.get(rule.code) or rule.severity
+    return severity_of(rule.code, rule.name, rule.severity, config)
+
+
+def severity_of(code: str, name: str, default: str, config: Config) -> str:
+    return config.severity.get(name) or config.severity.get(code) or default
 
 
 def is_active(rule: Rule, config: Config) -> bool:
@@ -109,6 +132,10 @@ def _apply(rule: Rule, ctx: Context, sev: str) -> Iterator[Diagnostic]:
 
 
 _DIRECTIVE = re.compile(r"^deckops-(disable-next-line|disable|enable)(?![\w-])\s*(.*)$", re.S)
+
+
+def filter_disabled(diags: list[Diagnostic], deck: Deck) -> list[Diagnostic]:
+    return _filter_disabled(diags, deck)
 
 
 def _filter_disabled(diags: list[Diagnostic], deck: Deck) -> list[Diagnostic]:

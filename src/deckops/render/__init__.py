@@ -76,8 +76,11 @@ def run(args, config: Config) -> int:
     decks = collect_decks(args.decks, config)
     out = out_dir(args, config)
     outcome = render(decks, config, out, formats, force=args.force)
-    if outcome.diags:
-        sys.stdout.write(text_report(outcome.diags, len(decks)))
+    from ..findings import apply
+
+    diags = apply(outcome.diags, config)  # select/ignore/severity and inline disables, as for lint
+    if diags:
+        sys.stdout.write(text_report(diags, len(decks)))
     print(f"deckops render: {outcome.rendered} rendered, {outcome.current} current -> {out} "
           f"({', '.join(formats)})", file=sys.stderr)
-    return exit_code(outcome.diags)
+    return exit_code(diags)

@@ -1,0 +1,96 @@
+"""One finding pipeline: config and command-line select/ignore/severity and inline disables apply to the
+findings of every stage (render, browser checks), not only lint; misspelt rule names are errors."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import SEED, run_cli
+from deckops.config import Config
+from deckops.diagnostic import Diagnostic, Pos
+from deckops.findings import apply, catalogue, one_per_cause
+
+
+def diag(code, name, path="deck.md", line=3, severity="error"):
+    return Diagnostic(code, name, severity, Pos(path, line, 1), "m", "")
+
+
+def test_every_stage_is_in_the_catalogue():
+    stages = {e.code: e.stage for e in catalogue().values()}
+    assert stages["D601"] == "check" and stages["D603"] == "render" and stages["D301"] == "lint"
+    out = run_cli("rules").stdout
+    assert "D601  overflow" in out and " check " in out and "D604  html-enabled" in out
+
+
+@pytest.mark.parametrize("config, kept", [
+    (Config(ignore=("overflow",)), []),
+    (Config(ignore=("D601",)), []),
+    (Config(ignore=("D6",)), []),
+    (Config(ignore=("D6",), select=("D601",)), ["D601 error"]),  # the more specific entry wins
+    (Config(severity={"overflow": "off"}), []),
+    (Config(severity={"D601": "warning"}), ["D601 warning"]),
+    (Config(select=("image-alt",)), []),
+    (Config(), ["D601 error"]),
+])
+def test_select_ignore_and_severity_reach_browser_findings(config, kept):
+    out = apply([diag("D601", "overflow")], config)
+    assert [f"{d.code} {d.severity}" for d in out] == kept
+
+
+def test_more_specific_wins_in_lint_too(tmp_path):
+    from deckops.lint.engine import selected
+
+    cfg = Config(select=("D402",), ignore=("D4",))
+    assert selected("D402", "shellcheck", cfg) and not selected("D401", "shell-syntax", cfg)
+    cfg = Config(select=("D4",), ignore=("shellcheck",))
+    assert not selected("D402", "shellcheck", cfg) and selected("D401", "shell-syntax", cfg)
+
+
+def test_inline_disable_reaches_browser_findings(tmp_path):
+    deck = tmp_path / "deck.md"
+    deck.write_text("# A\n\n<!-- deckops-disable-next-line overflow -->\ntext\n\ntext\n")
+    found = apply([diag("D601", "overflow", str(deck), 4), diag("D601", "overflow", str(deck), 6)], Config())
+    assert [d.line for d in found] == [6]
+
+
+def test_one_finding_per_cause():
+    missing = diag("D301", "missing-image", line=5)
+    assert one_per_cause([missing, diag("D602", "image-not-rendered", line=5)]) == [missing]
+    assert len(one_per_cause([missing, diag("D602", "image-not-rendered", line=9)])) == 2
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('ignore = ["overflw"]', "ignore: 'overflw' is no rule name or code; did you mean 'overflow'?"),
+    ('select = ["D9"]', "select: 'D9' is no rule name or code; `deckops rules` lists them"),
+    ('severity = { "image-alt" = "error", overflo = "off" }',
+     "severity.overflo: 'overflo' is no rule name or code; did you mean 'overflow'?"),
+])
+def test_misspelt_rules_in_config_are_errors(tmp_path, toml, message):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "deckops.toml").write_text(toml + "\n")
+    (tmp_path / "deck.md").write_text("# A\n")
+    r = run_cli("lint", str(tmp_path / "deck.md"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().endswith(message) and "deckops.toml" in r.stderr
+
+
+def test_misspelt_rules_on_the_command_line_are_errors(tmp_path):
+    r = run_cli("check", "--ignore", "overflw", str(SEED))
+    assert r.returncode == 2 and r.stderr.strip() == ("deckops: error: --ignore overflw: no such rule; "
+                                                      "did you mean 'overflow'?")
+
+
+@pytest.mark.browser
+def test_check_obeys_ignore_for_overflow(tmp_path):
+    """The seed deck overflows on slide 3 (MARP-FACTS); `--ignore overflow` removes exactly those findings."""
+    (tmp_path / ".git").mkdir()
+    deck = tmp_path / "deck.md"
+    deck.write_bytes(SEED.read_bytes())
+    base = run_cli("check", str(deck), "--format", "json", "--out", str(tmp_path / "dist"), cwd=tmp_path)
+    codes = [d["code"] for d in json.loads(base.stdout)["diagnostics"]]
+    assert "D601" in codes
+    quiet = run_cli("check", str(deck), "--format", "json", "--out", str(tmp_path / "dist"), "--ignore", "overflow",
+                    cwd=tmp_path)
+    codes_quiet = [d["code"] for d in json.loads(quiet.stdout)["diagnostics"]]
+    assert "D601" not in codes_quiet and sorted(c for c in codes if c != "D601") == sorted(codes_quiet)
