@@ -17,12 +17,16 @@ from typing import Callable
 from .. import proc
 from . import paths
 
-RECIPE = "3"  # bump when the build recipe (flags, layout) changes
+RECIPE = "4"  # bump when the build recipe (flags, layout) changes
 BUILD_TIMEOUT = 4 * 3600
 GO_TIMEOUT = 600
 STAMP = "build.json"
-KUBE_CMDS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
-BINARIES = KUBE_CMDS + ("etcd", "kwok", "kwokctl")
+KUBE_CMDS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kubelet")
+CONTAINERD_CMDS = ("containerd", "containerd-shim-runc-v2", "ctr")
+BINARIES = KUBE_CMDS + ("etcd", "kwok", "kwokctl") + CONTAINERD_CMDS
+# containerd's snapshotters that need C libraries or kernel features we do not use (overlayfs and native stay)
+CONTAINERD_TAGS = "no_btrfs no_devmapper no_zfs no_aufs"
+PROGRESS_EVERY = 20.0  # seconds between "N packages compiled" lines
 # kwokctl's default stages (when a config brings its own, the defaults are dropped): copied
 # from the pinned kwok module at build time so the cluster config can add one more.
 KWOK_STAGES = (
@@ -38,10 +42,11 @@ KWOK_STAGES = (
 class Target:
     """One `go build` of one wrapper module; `out` is a file name (single package) or None (dir)."""
 
-    module: str  # directory under tools/k8s
+    module: str  # directory under tools/ (k8s/etcd, containerd, ...)
     packages: tuple[str, ...]
     out: str | None
     ldflags: Callable[[Path], list[str]]
+    tags: str = ""
 
 
 def _module_info(module_dir: Path, module: str) -> dict:
@@ -52,7 +57,7 @@ def _module_info(module_dir: Path, module: str) -> dict:
 
 def kube_version(tools: Path | None = None) -> str:
     """The pinned k8s.io/kubernetes version, read from the wrapper go.mod."""
-    text = ((tools or paths.tools_dir()) / "kubernetes" / "go.mod").read_text()
+    text = ((tools or paths.tools_dir()) / "kubernetes" / "go.mod").read_text()  # tools/k8s
     found = re.search(r"^\s*(?:require\s+)?k8s\.io/kubernetes\s+(v\S+)", text, re.M)
     if not found:
         raise ValueError("tools/k8s/kubernetes/go.mod does not require k8s.io/kubernetes")
@@ -77,10 +82,17 @@ def _kwok_ldflags(module_dir: Path) -> list[str]:
             f"-X sigs.k8s.io/kwok/pkg/consts.KubeVersion={kube}"]
 
 
+def _containerd_ldflags(module_dir: Path) -> list[str]:
+    version = _module_info(module_dir, "github.com/containerd/containerd/v2")["Version"]
+    return [f"-X github.com/containerd/containerd/v2/version.Version={version}"]
+
+
 TARGETS = (
-    Target("etcd", ("go.etcd.io/etcd/server/v3",), "etcd", lambda _d: []),
-    Target("kwok", ("sigs.k8s.io/kwok/cmd/kwok", "sigs.k8s.io/kwok/cmd/kwokctl"), None, _kwok_ldflags),
-    Target("kubernetes", tuple(f"k8s.io/kubernetes/cmd/{c}" for c in KUBE_CMDS), None, _kube_ldflags),
+    Target("k8s/etcd", ("go.etcd.io/etcd/server/v3",), "etcd", lambda _d: []),
+    Target("k8s/kwok", ("sigs.k8s.io/kwok/cmd/kwok", "sigs.k8s.io/kwok/cmd/kwokctl"), None, _kwok_ldflags),
+    Target("k8s/kubernetes", tuple(f"k8s.io/kubernetes/cmd/{c}" for c in KUBE_CMDS), None, _kube_ldflags),
+    Target("containerd", tuple(f"github.com/containerd/containerd/v2/cmd/{c}" for c in CONTAINERD_CMDS), None,
+           _containerd_ldflags, CONTAINERD_TAGS),
 )
 
 
@@ -92,12 +104,13 @@ def go_env() -> dict[str, str]:
 
 
 def pins_hash(tools: Path | None = None) -> str:
-    """sha256 over every go.mod/go.sum under tools/k8s plus the recipe version."""
-    tools = tools or paths.tools_dir()
+    """sha256 over every go.mod/go.sum of the build's modules (tools/k8s/*, tools/containerd) plus the recipe."""
+    root = (tools or paths.tools_dir()).parent
     digest = hashlib.sha256(f"recipe {RECIPE}\n".encode())
-    for file in sorted(tools.rglob("go.[ms][ou][dm]")):
-        digest.update(f"{file.relative_to(tools)}\n".encode())
-        digest.update(file.read_bytes())
+    for target in TARGETS:
+        for file in sorted((root / target.module).glob("go.[ms][ou][dm]")):
+            digest.update(f"{file.relative_to(root)}\n".encode())
+            digest.update(file.read_bytes())
     return digest.hexdigest()
 
 
@@ -112,19 +125,45 @@ def is_built(where: Path | None = None) -> bool:
     return (where / STAMP).is_file() and all((where / "bin" / b).is_file() for b in BINARIES)
 
 
-def _go_build(target: Target, bin_dir: Path) -> float:
-    module_dir = paths.tools_dir() / target.module
+def _go_build(target: Target, bin_dir: Path, log: Path) -> float:
+    """`go build -v` with its output in `log`; a line every PROGRESS_EVERY seconds says how far it is. ^C or a
+    failure kills go and its compilers (one process group): an interrupted build leaves no process."""
+    module_dir = paths.tools_dir().parent / target.module
     out = bin_dir / target.out if target.out else bin_dir
     flags = " ".join(["-s", "-w", *target.ldflags(module_dir)])
-    argv = [paths.go_binary(), "build", "-trimpath", "-ldflags", flags,
-            "-o", f"{out}{'' if target.out else os.sep}", *target.packages]
+    argv = [paths.go_binary(), "build", "-v", "-trimpath", *(["-tags", target.tags] if target.tags else []),
+            "-ldflags", flags, "-o", f"{out}{'' if target.out else os.sep}", *target.packages]
     start = time.monotonic()
-    proc.run(argv, cwd=module_dir, env=go_env(), timeout=BUILD_TIMEOUT)
+    child = proc.spawn(argv, cwd=module_dir, env=go_env(), log=log)
+    try:
+        while not proc.wait_any([child], PROGRESS_EVERY):
+            if time.monotonic() - start > BUILD_TIMEOUT:
+                raise proc.ToolError(argv, f"timed out after {BUILD_TIMEOUT}s", stdout=_tail(log))
+            _say(f"  {target.module}: {_count_lines(log)} packages compiled, {time.monotonic() - start:.0f}s")
+    finally:
+        proc.kill_group(child)
+        child.wait()
+    if child.returncode != 0:
+        raise proc.ToolError(argv, "non-zero exit", child.returncode, _tail(log))
     return time.monotonic() - start
 
 
+def _count_lines(log: Path) -> int:
+    try:
+        return log.read_bytes().count(b"\n")
+    except OSError:
+        return 0
+
+
+def _tail(log: Path) -> str:
+    try:
+        return log.read_text(errors="replace")[-8000:]
+    except OSError:
+        return ""
+
+
 def _copy_stages(dest: Path) -> None:
-    kwok_dir = Path(_module_info(paths.tools_dir() / "kwok", "sigs.k8s.io/kwok")["Dir"])
+    kwok_dir = Path(_module_info(paths.tools_dir() / "kwok", "sigs.k8s.io/kwok")["Dir"])  # tools/k8s/kwok
     dest.mkdir(parents=True, exist_ok=True)
     for rel in KWOK_STAGES:
         shutil.copyfile(kwok_dir / rel, dest / Path(rel).name)
@@ -139,8 +178,9 @@ def _build_into(partial: Path) -> dict[str, float]:
     bin_dir.mkdir(parents=True)
     timings: dict[str, float] = {}
     for target in TARGETS:
-        _say(f"go build {' '.join(target.packages)}")
-        timings[target.module] = round(_go_build(target, bin_dir), 1)
+        log = partial / f"build-{target.module.replace('/', '-')}.log"
+        _say(f"go build {' '.join(target.packages)} (log: {log})")
+        timings[target.module] = round(_go_build(target, bin_dir, log), 1)
         _say(f"  {target.module}: {timings[target.module]:.1f}s")
     _copy_stages(partial / "stages")
     return timings
@@ -178,6 +218,14 @@ def _build_atomically(final: Path) -> None:
         partial.rename(final)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
+
+
+def stamp(where: Path | None = None) -> dict:
+    """What the build recorded: pins, seconds per module, total."""
+    try:
+        return json.loads(((where or build_dir()) / STAMP).read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def cache_size(where: Path | None = None) -> int:

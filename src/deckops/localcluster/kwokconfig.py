@@ -63,7 +63,32 @@ def cluster_logs(log_file: Path) -> dict:
     }
 
 
-def kwokctl_options(bin_dir: Path, kube_version: str) -> dict:
+# The real node: kwokctl starts kwok with --manage-all-nodes=true, which would take over the kubelet's
+# node too; the last flag wins, so kwok manages only the nodes `kwokctl scale node` makes (they carry
+# this annotation). The API server needs a client certificate for the kubelet (exec, logs,
+# port-forward): the cluster's admin one, which the kubelet's clientCAFile (the cluster CA) accepts.
+FAKE_NODE_SELECTOR = "kwok.x-k8s.io/node=fake"
+
+
+def _arg(key: str, value: str, override: bool = False) -> dict:
+    """override: replace kwokctl's own flag (it must exist); otherwise appended."""
+    return {"key": key, "value": value, "override": override}
+
+
+def real_node_patches(pki: Path) -> list[dict]:
+    return [
+        {"name": "kwok-controller", "extraArgs": [
+            _arg("manage-all-nodes", "false", override=True),
+            _arg("manage-nodes-with-annotation-selector", FAKE_NODE_SELECTOR)]},
+        {"name": "kube-apiserver", "extraArgs": [
+            _arg("kubelet-client-certificate", str(pki / "admin.crt")),
+            _arg("kubelet-client-key", str(pki / "admin.key")),
+            # the real node's name is not in DNS: reach it on its IP; fake nodes have only a Hostname (localhost)
+            _arg("kubelet-preferred-address-types", "InternalIP,Hostname")]},
+    ]
+
+
+def kwokctl_options(bin_dir: Path, kube_version: str, patches: list[dict] | None = None) -> dict:
     """KwokctlConfiguration: binary runtime, every binary a local path so nothing is downloaded."""
     b = {name: str(bin_dir / name) for name in
          ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl",
@@ -79,6 +104,7 @@ def kwokctl_options(bin_dir: Path, kube_version: str) -> dict:
             # not built: pointing at absent local files makes kwokctl fail instead of downloading
             "etcdctlBinary": b["etcdctl"], "etcdutlBinary": b["etcdutl"], "kectlBinary": b["kectl"],
         },
+        **({"componentsPatches": patches} if patches else {}),
     }
 
 
@@ -86,18 +112,19 @@ def default_stages(stages_dir: Path) -> list[dict]:
     return [yaml.safe_load(p.read_text()) for p in sorted(stages_dir.glob("*.yaml"))]
 
 
-def render(bin_dir: Path, kube_version: str, log_file: Path) -> str:
-    """The multi-document YAML passed to `kwokctl --config`."""
-    docs = [kwokctl_options(bin_dir, kube_version), *default_stages(bin_dir.parent / "stages"),
+def render(bin_dir: Path, kube_version: str, log_file: Path, pki: Path | None = None) -> str:
+    """The multi-document YAML passed to `kwokctl --config`; with `pki` (the cluster's), ready for a real node."""
+    patches = real_node_patches(pki) if pki else None
+    docs = [kwokctl_options(bin_dir, kube_version, patches), *default_stages(bin_dir.parent / "stages"),
             EPHEMERAL_STAGE, cluster_logs(log_file)]
     return yaml.safe_dump_all(docs, sort_keys=False)
 
 
-def write(state: Path, bin_dir: Path, kube_version: str) -> Path:
+def write(state: Path, bin_dir: Path, kube_version: str, pki: Path | None = None) -> Path:
     """Write the log file and the config under the cluster's state dir; returns the config path."""
     state.mkdir(parents=True, exist_ok=True)
     log_file = state / "container.log"
     log_file.write_text(log_text(log_file))
     config = state / "kwokctl.yaml"
-    config.write_text(render(bin_dir, kube_version, log_file))
+    config.write_text(render(bin_dir, kube_version, log_file, pki))
     return config

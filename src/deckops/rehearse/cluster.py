@@ -10,7 +10,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from .. import proc
 from ..errors import UsageError
@@ -30,6 +30,9 @@ class Target:
     kubeconfig: Path
     context: str
     kubectl: str  # the kubectl binary snippets get on PATH
+    nodes: str = ""  # the local cluster's: "real" | "fake"
+    # can pods use this image? None: any (a registry is reachable, or kwok never pulls)
+    image_available: Callable[[str], bool] | None = None
 
 
 def _say(msg: str) -> None:
@@ -179,10 +182,13 @@ def local(name: str, keep: bool) -> Iterator[Target]:
         if started:
             _say(f"starting the local cluster {name} (deckops cluster up --name {name})")
         kubeconfig = localcluster.up(name)
-    except (OSError, ValueError, TimeoutError) as exc:
+    except (OSError, ValueError, TimeoutError, proc.ToolError) as exc:
         raise ClusterError(f"--cluster local: the local cluster {name} did not start: {exc}") from None
+    nodes = localcluster.cluster.nodes_of(name) or "fake"
+    available = localcluster.images.is_available if nodes == "real" else None
     try:
-        yield Target(Path(kubeconfig), f"kwok-{name}", str(localcluster.kubectl_path() or find_kubectl()))
+        yield Target(Path(kubeconfig), f"kwok-{name}", str(localcluster.kubectl_path() or find_kubectl()), nodes,
+                     available)
     finally:
         if started and not keep:
             localcluster.down(name)

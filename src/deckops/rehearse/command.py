@@ -7,16 +7,16 @@ import tempfile
 import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 from .. import deck as deck_mod
 from ..decks import collect_decks
 from ..errors import UsageError
-from . import settings as settings_mod, snippets as snip_mod
+from . import images as images_mod, settings as settings_mod, snippets as snip_mod
 from .match import Masks
 from .progress import Progress
-from .runner import Session, Step
-from .verdict import SnippetResult, judge
+from .runner import Outcome, Session, Step
+from .verdict import CommandResult, SnippetResult, judge
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -38,9 +38,9 @@ def run(args, config) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="deckops-rehearse-") as tmp, ExitStack() as stack:
         needed = any(s.skip is None for p in plans for s in p.snippets)
-        env = stack.enter_context(_sandbox(choice if needed else Choice("none"), Path(tmp), args))
+        env, available = stack.enter_context(_sandbox(choice if needed else Choice("none"), Path(tmp), args))
         for n, plan in enumerate(plans):
-            _rehearse(plan, _session_env(env, Path(tmp), n), Path(tmp), args, progress)
+            _rehearse(plan, _session_env(env, Path(tmp), n), Path(tmp), args, progress, available)
             if args.fail_fast and _failed(plan.results):
                 break
     progress.summary([r for p in plans for r in p.results], time.monotonic() - started)
@@ -131,15 +131,19 @@ def _choose(args, sets: settings_mod.Settings, config, trusted: tuple[str, ...] 
     return Choice("context", context, files, kubectl=cluster.find_kubectl(config.kubectl))
 
 
+Available = Callable[[str], bool] | None  # can the cluster run this image? None: it can get any
+
+
 @contextmanager
-def _sandbox(choice: Choice, tmp: Path, args) -> Iterator[dict]:
-    """Yield the environment snippets need: KUBECONFIG (a temp copy, namespace set) and kubectl on PATH.
-    Without a cluster, KUBECONFIG is an empty file: the caller's $KUBECONFIG and ~/.kube/config are not seen."""
+def _sandbox(choice: Choice, tmp: Path, args) -> Iterator[tuple[dict, Available]]:
+    """Yield the environment snippets need: KUBECONFIG (a temp copy, namespace set) and kubectl on PATH, and
+    which images the cluster can run (a real local node: only those built offline). Without a cluster,
+    KUBECONFIG is an empty file: the caller's $KUBECONFIG and ~/.kube/config are not seen."""
     if choice.kind == "none":
         empty = tmp / "kubeconfig"
         empty.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n"
                          "current-context: \"\"\n", encoding="utf-8")
-        yield {"KUBECONFIG": str(empty)}
+        yield {"KUBECONFIG": str(empty)}, None
         return
     from . import cluster
 
@@ -152,8 +156,12 @@ def _sandbox(choice: Choice, tmp: Path, args) -> Iterator[dict]:
             target = stack.enter_context(cluster.existing(choice.files, choice.context, choice.kubectl, tmp))
         ns, kubeconfig = stack.enter_context(cluster.namespace(target, tmp, args.keep))
         print(f"rehearsing on context {target.context}, namespace {ns}", flush=True)
-        yield {"KUBECONFIG": str(kubeconfig), "PATH": _path_with(target.kubectl, tmp),
-               "DECKOPS_NAMESPACE": ns}
+        if target.nodes:
+            print(f"deckops rehearse: the local cluster runs {target.nodes} nodes"
+                  + (" (pods run: exec, logs, debug -it, port-forward, cp are real)" if target.nodes == "real"
+                     else " (kwok: pods do not run)"), file=sys.stderr, flush=True)
+        yield ({"KUBECONFIG": str(kubeconfig), "PATH": _path_with(target.kubectl, tmp), "DECKOPS_NAMESPACE": ns},
+               target.image_available)
 
 
 def _path_with(kubectl: str, tmp: Path) -> str:
@@ -171,30 +179,38 @@ def _path_with(kubectl: str, tmp: Path) -> str:
 
 # --- running ----------------------------------------------------------------------------------------
 
-def _rehearse(plan: Plan, extra_env: dict, tmp: Path, args, progress: Progress) -> None:
+def _rehearse(plan: Plan, extra_env: dict, tmp: Path, args, progress: Progress, available: Available = None) -> None:
     sets = plan.settings
     masks = Masks.build(sets.k8s_masks, dict(sets.masks))
     env = {"TERM": "dumb", "NO_COLOR": "1", **sets.env, **extra_env}  # (sets.env cannot name deckops' keys)
     limit = getattr(args, "output_limit", None) or sets.output_limit
     progress.deck(plan.path, len(plan.snippets))
     with Session(env, cwd=plan.path.resolve().parent, tmp=tmp, output_limit=limit) as session:
-        for result in _results(session, plan.snippets, masks, sets.timeout or DEFAULT_TIMEOUT, args.fail_fast):
+        for result in _results(session, plan.snippets, masks, sets.timeout or DEFAULT_TIMEOUT, args.fail_fast,
+                               available):
             plan.results.append(result)
             progress.add(result)
     progress.flush()
 
 
 def _results(session: Session, snippets: list, masks: Masks, default_timeout: float,
-             fail_fast: bool) -> Iterator[SnippetResult]:
+             fail_fast: bool, available: Available = None) -> Iterator[SnippetResult]:
     """Results in snippet order. Without --fail-fast every snippet is queued in the shell at once;
-    with it, one at a time, so nothing runs after a failure (but teardown)."""
-    runnable = [s for s in snippets if s.skip is None]
+    with it, one at a time, so nothing runs after a failure (but teardown). A snippet naming an image the
+    cluster cannot get fails at once at that line (instead of waiting out an ImagePullBackOff)."""
+    blocked = {id(s): images_mod.missing(s, available) for s in snippets if s.skip is None and available}
+    blocked = {k: v for k, v in blocked.items() if v}
+    runnable = [s for s in snippets if s.skip is None and id(s) not in blocked]
     batches = [(_steps(s), s.timeout or default_timeout) for s in runnable]
     outcomes = iter(()) if fail_fast else session.run_batches(batches)
     stopped, k = False, -1
     for snippet in snippets:
         if snippet.skip is not None:
             yield SnippetResult(snippet, "skip", reason=snippet.skip or "skip")
+            continue
+        if id(snippet) in blocked:
+            yield _image_failure(snippet, blocked[id(snippet)])
+            stopped = stopped or fail_fast
             continue
         k += 1
         steps, timeout = batches[k]
@@ -205,6 +221,15 @@ def _results(session: Session, snippets: list, masks: Masks, default_timeout: fl
         result = _verdict(snippet, got, masks, timeout)
         stopped = stopped or (fail_fast and result.status == "fail")
         yield result
+
+
+def _image_failure(snippet: snip_mod.Snippet, missing: list[images_mod.Missing]) -> SnippetResult:
+    from ..localcluster import images
+
+    first = missing[0]
+    command = first.command._replace(line=first.line)
+    return SnippetResult(snippet, "fail", (CommandResult(command, Outcome(None, "", 0.0), None, "image-unavailable",
+                                                          images.unavailable_message(first.image)),))
 
 
 def _steps(snippet: snip_mod.Snippet) -> list[Step]:

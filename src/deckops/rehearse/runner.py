@@ -336,5 +336,11 @@ class Session:
         return self._bounded(status, body, mark, timed_out, shell_exited=not timed_out)
 
 
+# Terminal control a pty session prints besides text: busybox sh's line editor clears the line (ESC [J) and asks
+# for the cursor position (ESC [6n) at every prompt, even with TERM=dumb. A slide shows the text only.
+_CONTROL = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>]")
+
+
 def _text(data: bytes) -> str:
+    data = _CONTROL.sub(b"", data) if b"\x1b" in data else data
     return data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")

@@ -12,7 +12,7 @@ class CommandResult(NamedTuple):
     command: Command
     outcome: Outcome
     comparison: Comparison | None  # console commands only
-    failure: str = ""  # "" | "stale-output" | "exit-status" | "timeout" | "shell-exited"
+    failure: str = ""  # "" | "stale-output" | "exit-status" | "timeout" | "shell-exited" | "image-unavailable"
     message: str = ""
 
     @property

@@ -1,0 +1,123 @@
+"""The real node: pods really run, so exec, logs, debug -it --target, port-forward and cp are checked for real."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from deckops import proc
+from deckops.localcluster import images, node
+from deckops.rehearse.runner import Session
+
+pytestmark = pytest.mark.cluster
+
+READY_TIMEOUT = 120
+
+PODS = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: box}
+spec:
+  containers:
+    - {name: box, image: busybox:1.36, command: [sh, -c, 'echo started; exec sleep 3600']}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: checkout, labels: {app: checkout}}
+spec:
+  containers:
+    - {name: app, image: deckops.local/checkout:1.0}
+    - {name: proxy, image: deckops.local/checkout:1.0, args: [-listen, ':15001', -upstream, 'http://127.0.0.1:8080']}
+"""
+
+
+def kubectl(lc, *args, timeout=90, check=True, input=None):
+    return proc.run([lc.kubectl, "--kubeconfig", lc.kubeconfig, *args], timeout=timeout, check=check, input=input)
+
+
+@pytest.fixture(scope="module")
+def pods(real_cluster):
+    kubectl(real_cluster, "apply", "-f", "-", input=PODS)
+    try:
+        kubectl(real_cluster, "wait", "--for=condition=Ready", "pod/box", "pod/checkout",
+                f"--timeout={READY_TIMEOUT}s", timeout=READY_TIMEOUT + 10)
+        yield real_cluster
+    finally:
+        kubectl(real_cluster, "delete", "pod", "box", "checkout", "--grace-period=1", "--wait=false", check=False)
+
+
+def test_pods_run_on_the_real_node_and_fake_nodes_are_tainted(pods):
+    items = json.loads(kubectl(pods, "get", "pods", "-o", "json").stdout)["items"]
+    assert {p["spec"]["nodeName"] for p in items} == {node.node_name(pods.name)}
+    nodes = json.loads(kubectl(pods, "get", "nodes", "-o", "json").stdout)["items"]
+    fake = [n for n in nodes if n["metadata"]["name"] != node.node_name(pods.name)]
+    assert fake and all(any(t["key"] == "kwok.x-k8s.io/node" for t in n["spec"].get("taints", ())) for n in fake)
+    # a real container: containerd gave it an ID (kwok leaves containerID empty)
+    statuses = {c["name"]: c for p in items for c in p["status"]["containerStatuses"]}
+    assert statuses["app"]["containerID"].startswith("containerd://")
+
+
+def test_exec_runs_inside_the_container(pods):
+    assert kubectl(pods, "exec", "box", "--", "cat", "/etc/hostname").stdout.strip() == "box"
+    res = kubectl(pods, "exec", "box", "--", "sh", "-c", "exit 3", check=False)
+    assert res.returncode == 3  # the container's exit status comes back
+
+
+def test_logs_are_what_the_container_printed(pods):
+    assert kubectl(pods, "logs", "box").stdout == "started\n"
+    assert "checkout listening on :8080" in kubectl(pods, "logs", "checkout", "-c", "app").stdout
+
+
+def test_debug_it_target_shares_the_app_pid_namespace(pods, tmp_path):
+    """Under a pty, as rehearse runs it: `ps` in the debug container sees the app's /checkout as PID 1."""
+    env = {"PATH": os.environ["PATH"], "KUBECONFIG": str(pods.kubeconfig), "HOME": str(tmp_path)}
+    command = f"{pods.kubectl} debug -it checkout --image=busybox:1.36 --target=app -- sh"
+    with Session(env, cwd=tmp_path, tmp=tmp_path) as session:
+        out = session.run(command, timeout=120, stdin="ps", pty=True)
+    assert out.status == 0, out.output
+    rows = [line.split() for line in out.output.splitlines()]
+    assert ["1", "root", "/checkout"] in rows, out.output  # (busybox ps: PID USER COMMAND)
+    assert any(r[-1:] == ["sh"] for r in rows if r and r[0].isdigit()), out.output
+
+
+def test_port_forward_reaches_the_app_through_its_proxy_sidecar(pods, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "pf.log"
+    child = proc.spawn([pods.kubectl, "--kubeconfig", pods.kubeconfig, "port-forward", "pod/checkout",
+                        f"{port}:15001"], log=log)
+    try:
+        deadline = time.monotonic() + 60
+        while "Forwarding from" not in log.read_text():
+            assert child.poll() is None and time.monotonic() < deadline, log.read_text()
+            proc.wait_any([child], 0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as reply:
+            assert reply.read().decode() == "checkout ok (checkout)\n"
+    finally:
+        proc.kill_group(child)
+        child.wait()
+
+
+def test_host_reaches_the_pod_ip_over_the_bridge(pods):
+    ip = kubectl(pods, "get", "pod", "checkout", "-o", "jsonpath={.status.podIP}").stdout
+    assert ip.startswith("10.88.")
+    with urllib.request.urlopen(f"http://{ip}:8080/", timeout=30) as reply:
+        assert reply.read().decode().startswith("checkout ok")
+
+
+def test_cp_copies_out_of_the_container(pods, tmp_path):
+    kubectl(pods, "cp", "box:/etc/passwd", str(tmp_path / "passwd"))
+    assert (tmp_path / "passwd").read_text() == images.PASSWD
+
+
+def test_offline_images_are_imported(real_cluster):
+    from deckops.localcluster import build
+
+    names = images.listed(build.build_dir() / "bin" / "ctr", node.socket_path(real_cluster.name))
+    assert set(images.offline_names()) <= set(names)
