@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything deckops and the talk need on a fresh Debian machine; safe to run again.
 # venv + Python deps, npm ci (the pinned marp-cli), Chromium and its headless shell from apt when missing,
-# poppler-utils (pdftoppm, used to look at PDFs), bubblewrap (the render sandbox).
+# poppler-utils (pdftoppm, used to look at PDFs), bubblewrap (the render sandbox), the local control plane
+# (Go build, when Go is there).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,6 +18,9 @@ fi
 command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
 # bubblewrap: render and check run marp-cli and Chromium only inside its sandbox (docs/security.md)
 command -v bwrap >/dev/null || need_apt+=(bubblewrap)
+# hunspell dictionaries for the spelling rule (lint/spelling.py; en_US also ships with spylls)
+[ -f /usr/share/hunspell/en_US.dic ] || need_apt+=(hunspell-en-us)
+[ -f /usr/share/hunspell/en_GB.dic ] || need_apt+=(hunspell-en-gb)
 if [ ${#need_apt[@]} -gt 0 ] || [ -n "$want_shell" ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
@@ -57,5 +61,15 @@ if ! "$ACTIONLINT_BIN/actionlint" -version 2>/dev/null | grep -qx "$ACTIONLINT_V
   fi
 fi
 # --- end actionlint ---------------------------------------------------------------------------------
+
+# --- the local control plane: built here, with progress, never inside a test (tests/cluster_fixture.py) ----
+if [ "${DECKOPS_SKIP_CLUSTER_BUILD:-}" = 1 ]; then
+  say "local control plane: skipped (DECKOPS_SKIP_CLUSTER_BUILD=1); the cluster tests skip until 'deckops cluster build'"
+elif command -v go >/dev/null || [ -x /usr/local/go/bin/go ]; then
+  say "local control plane: deckops cluster build (cold: ~40 min on 2 cores, progress below; cached afterwards)"
+  PATH="$PATH:/usr/local/go/bin" .venv/bin/deckops cluster build
+else
+  say "no Go toolchain: the local control plane is not built; the cluster tests skip (install Go, then 'deckops cluster build')"
+fi
 
 say "ready: $(.venv/bin/deckops --version), marp-cli $(node_modules/.bin/marp --version 2>/dev/null | head -1)"

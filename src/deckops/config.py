@@ -30,6 +30,7 @@ class Config:
     kubectl: str = ""
     marp: str = ""  # a marp-cli executable (relative to the repo root); default: node_modules, then deckops'
     plugins: tuple[str, ...] = ()  # kubectl plugins the decks use (kubectl-usage)
+    words: tuple[str, ...] = ()  # the project's words for spelling (plus a words.txt beside the config)
     themes: tuple[str, ...] = ("themes",)
     html: bool = False
     online: bool = False
@@ -38,7 +39,7 @@ class Config:
     rehearse: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
 
-_LISTS = {"select", "ignore", "directives", "themes", "sandbox_contexts", "plugins"}
+_LISTS = {"select", "ignore", "directives", "themes", "sandbox_contexts", "plugins", "words"}
 _TABLES = {"severity", "glossary", "aliases", "rehearse"}
 _STRS = {"kubectl", "out", "marp"}
 _BOOLS = {"html", "online"}

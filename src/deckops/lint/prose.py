@@ -1,4 +1,5 @@
-"""D5xx: prose — glossary spellings and casings, and rare words one edit away from a common one."""
+"""D5xx: prose — what counts as prose on a line, glossary spellings and casings, and rare non-words one edit away
+from a known term."""
 from __future__ import annotations
 
 import bisect
@@ -75,14 +76,19 @@ def prose_lines(ctx: Context) -> list[tuple[int, str]]:
         for n, text in enumerate(ctx.deck.lines, 1):
             if n in skip or not text.strip():
                 continue
-            text = _mask_code_and_comments(text)
-            for pat in _MASKS:
-                text = pat.sub(_blank, text)
-            if _URLISH.search(text):
-                text = _CHUNK.sub(lambda m: _blank(m) if _URLISH.search(m.group(0)) else m.group(0), text)
-            out.append((n, text))
+            out.append((n, mask_prose(text)))
         ctx.cache[key] = out
     return ctx.cache[key]
+
+
+def mask_prose(text: str) -> str:
+    """One line with code spans, comments, link targets, HTML tags, URLs and file names blanked (same length)."""
+    text = _mask_code_and_comments(text)
+    for pat in _MASKS:
+        text = pat.sub(_blank, text)
+    if _URLISH.search(text):
+        text = _CHUNK.sub(lambda m: _blank(m) if _URLISH.search(m.group(0)) else m.group(0), text)
+    return text
 
 
 def _blank(m: re.Match) -> str:
@@ -153,19 +159,21 @@ def _vocabulary(ctx: Context):
 
 
 def near_duplicate_term(ctx: Context):
+    """A rare non-word one edit from a known term of the deck: never two real words, never two names."""
     words, seen, shown = _vocabulary(ctx)
     counts = Counter(seen)
     for term in glossary(ctx).values():
         if " " not in term:
             counts[term.lower()] += 3  # glossary terms count as well known
-    index = _deletion_index(w for w in counts if MIN_LEN - 1 <= len(w) <= MAX_WORD + 1)
+    known = _known_terms(ctx)
+    index = _deletion_index(w for w in counts if MIN_LEN - 1 <= len(w) <= MAX_WORD + 1 and known(w))
     reported: set[str] = set()
     for word, line, col in words:
         low = word.lower()
         if not MIN_LEN <= len(low) <= MAX_WORD or counts[low] > MAX_RARE or low in reported or not low.isalpha():
             continue
-        near = _neighbour(low, counts, index)
-        if near and not is_english(low):
+        near = _neighbour(low, counts, index, known)
+        if near and not known(low):
             reported.add(low)
             near = shown.get(near, near)
             where = f"appears {seen[near.lower()]}x" if seen[near.lower()] else "is in the glossary"
@@ -174,24 +182,20 @@ def near_duplicate_term(ctx: Context):
                           "<!-- deckops-disable-next-line near-duplicate-term -->")
 
 
-@lru_cache(maxsize=1)
-def _dictionary() -> frozenset[str]:
-    """An English word list (GCIDE via the english-words package); empty if it is not installed."""
-    try:
-        from english_words import get_english_words_set
-    except ImportError:
-        return frozenset()
-    return frozenset(get_english_words_set(["gcide"], lower=True))
+def _known_terms(ctx: Context):
+    """Whether a lowercase word is a known term: the glossary, deckops' vocabulary, the project's words, the
+    deck's code, and for a deck in a language with a dictionary (English), the dictionary."""
+    from . import spelling
 
-
-def is_english(word: str) -> bool:
-    """A dictionary word, also inflected (decks, lints, traced, tracing): two real words are not a typo."""
-    words = _dictionary()
-    stems = [word]
-    for suffix, cut in (("s", 1), ("es", 2), ("ed", 2), ("ed", 1), ("ing", 3), ("ly", 2), ("er", 2)):
-        if word.endswith(suffix) and len(word) - cut >= 3:
-            stems.append(word[: len(word) - cut])
-    return any(w in words for w in stems)
+    key = ("known-terms", ctx.deck.path)
+    if key not in ctx.cache:
+        tag, _ = spelling.language(ctx)
+        _, dicts = spelling.dictionaries(tag)
+        extra = spelling.vocabulary() | spelling.project_words(ctx) | spelling.code_words(ctx)
+        extra |= {p.lower() for t in glossary(ctx).values() for p in t.split()}
+        speller = spelling.Speller(dicts, extra)
+        ctx.cache[key] = lru_cache(maxsize=None)(speller.known)
+    return ctx.cache[key]
 
 
 def _deletion_index(words) -> dict[str, set[str]]:
@@ -203,16 +207,16 @@ def _deletion_index(words) -> dict[str, set[str]]:
     return index
 
 
-def _neighbour(word: str, counts: Counter, index) -> str | None:
+def _neighbour(word: str, counts: Counter, index, known) -> str | None:
     best = None
     candidates = set(index.get(word, ()))  # word + one letter
     for i in range(len(word) - 1):  # two neighbouring letters swapped
         swapped = word[:i] + word[i + 1] + word[i] + word[i + 2:]
-        if swapped in counts:
+        if swapped in counts and known(swapped):
             candidates.add(swapped)
     for i in range(len(word)):
         shorter = word[:i] + word[i + 1:]
-        if shorter in counts:
+        if shorter in counts and known(shorter):
             candidates.add(shorter)  # word - one letter
         candidates.update(index.get(shorter, ()))  # same length, one letter changed (or swapped)
     for other in sorted(candidates):

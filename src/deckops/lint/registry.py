@@ -2,7 +2,7 @@
 D3xx assets, D4xx snippets/kubectl, D5xx prose."""
 from __future__ import annotations
 
-from . import assets, audience, frontmatter, kubectl, manifests, parse, prose, snippets, structure
+from . import assets, audience, frontmatter, kubectl, manifests, parse, prose, snippets, spelling, structure
 from .engine import Rule
 
 RULES: dict[str, Rule] = {
@@ -46,7 +46,9 @@ RULES: dict[str, Rule] = {
                  "a Kubernetes manifest that fails its schema"),
     "D501": Rule("D501", "terminology", "warning", prose.terminology, "a wrong spelling or casing of a known term"),
     "D502": Rule("D502", "near-duplicate-term", "warning", prose.near_duplicate_term,
-                 "a rare word one edit away from a common one (a typo?)"),
+                 "a rare non-word one edit away from a known term of the deck (a typo?)"),
+    "D503": Rule("D503", "spelling", "warning", spelling.spelling,
+                 "a misspelt word in prose, headings, header/footer or notes (hunspell, by `lang`), with suggestions"),
     "D701": Rule("D701", "html-disabled", "warning", audience.html_disabled,
                  "HTML that Marp escapes (shown as text) or attributes it strips, because `html` is off"),
     "D702": Rule("D702", "unknown-image-keyword", "warning", audience.unknown_image_keyword,

@@ -1,0 +1,429 @@
+"""D503 spelling: the words of prose, headings, header/footer and speaker notes against hunspell dictionaries chosen
+by the deck's `lang`, deckops' technical vocabulary and the project's words; code, URLs, paths and identifiers are
+never words."""
+from __future__ import annotations
+
+import bisect
+import hashlib
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from .. import files
+from .engine import Context, Finding
+from .prose import mask_prose, prose_lines, glossary
+
+# hunspell dictionaries per language; English accepts both spellings (a deck that writes "greyscale" beside
+# "color" has no typo); Debian's hunspell-en-us / hunspell-en-gb, else the en_US copy spylls ships
+LANGUAGES = {"en": ("en_US", "en_GB")}
+DICT_DIRS = ("/usr/share/hunspell", "/usr/share/myspell", "/usr/share/myspell/dicts", "/usr/local/share/hunspell")
+FORMAT = "1"  # bump when the compiled word list changes shape
+VOCABULARY = Path(__file__).parent / "data" / "vocabulary.txt"
+MAX_SUGGESTIONS = 3
+MIN_NAME_LIKE = 6  # shorter capitalised unknown words are not checked (names)
+MIN_TWO_EDITS = 8  # words this long may be two edits from the word meant ("guarenteed")
+# more unknown words than this (of at least MIN_SAMPLE distinct ones) and the deck is not in the language it says
+FOREIGN_SHARE = 0.3
+MIN_SAMPLE = 25
+
+_WORD = re.compile(r"[^\W\d_][^\W_]*(?:['’-][^\W_]+)*")
+_CHUNK = re.compile(r"\S+")
+_EDGE = "*_~`'\"()[]{}.,;:!?<>«»“”‘’…"
+# whitespace-separated chunks that are code, paths, options, handles or file names, not words
+_NOT_PROSE = re.compile(
+    r"^(?:[-/~.]|--)|[_\\=@#$%{}<>|^]|::|\(\)|[^\W\d_]\.[^\W\d_]|^:[\w+-]+:$|&\w+;|/.*/"
+)
+_ALT = re.compile(r"!\[[^\]]*\]")  # image alt text: Marp keywords and file names, not what the audience reads
+_CODE_SPAN = re.compile(r"(`+)([^`]+)\1")
+_IDENT = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+# --- dictionaries -----------------------------------------------------------------------------------
+
+def _dictionary_path(name: str) -> Path | None:
+    for folder in DICT_DIRS:
+        if (Path(folder) / f"{name}.dic").is_file() and (Path(folder) / f"{name}.aff").is_file():
+            return Path(folder) / name
+    if name == "en_US":
+        try:
+            import spylls.hunspell as sh
+        except ImportError:
+            return None
+        shipped = Path(sh.__file__).parent / "data" / "en" / "en_US"
+        return shipped if shipped.with_suffix(".dic").is_file() else None
+    return None
+
+
+def _expand(base: Path) -> tuple[set[str], set[str]]:
+    """Every word form a hunspell .dic/.aff pair accepts (stems with their suffixes, prefixes and cross
+    products), lowercased: (common words, names that the dictionary only knows capitalised). Looking a word up is
+    then a bisection instead of hunspell's affix stripping; tests/test_spelling.py checks the forms against
+    spylls' own lookup."""
+    from spylls.hunspell import readers
+    from spylls.hunspell.readers.file_reader import FileReader
+
+    aff, context = readers.read_aff(FileReader(str(base) + ".aff"))
+    dic = readers.read_dic(FileReader(str(base) + ".dic", encoding=context.encoding), aff=aff, context=context)
+    skip = {f for f in (aff.ONLYINCOMPOUND, aff.NEEDAFFIX, aff.FORBIDDENWORD) if f}
+    common: set[str] = set()
+    names: set[str] = set()
+    for word in dic.words:
+        if not word.flags & skip:
+            forms = {f.lower().replace("’", "'") for f in _forms(word.stem, word.flags, aff)}
+            (common if word.stem[:1].islower() else names).update(forms)
+    return common, names - common
+
+
+def _forms(stem: str, flags, aff):
+    yield stem
+    suffixed = []
+    for flag in flags:
+        for sfx in aff.SFX.get(flag, ()):
+            if stem.endswith(sfx.strip) and sfx.cond_regexp.search(stem):
+                form = stem[:len(stem) - len(sfx.strip)] + sfx.add
+                suffixed.append((sfx, form))
+                yield form
+    for flag in flags:
+        for pfx in aff.PFX.get(flag, ()):
+            if stem.startswith(pfx.strip) and pfx.cond_regexp.search(stem):
+                yield pfx.add + stem[len(pfx.strip):]
+                for sfx, form in suffixed if pfx.crossproduct else ():
+                    if sfx.crossproduct and form.startswith(pfx.strip) and pfx.cond_regexp.search(form):
+                        yield pfx.add + form[len(pfx.strip):]
+
+
+class WordList:
+    """A sorted list of words, searched by bisection: building a set of 300,000 words costs more than
+    linting a 200-slide deck, splitting the cached file into a list a fifth of that."""
+
+    def __init__(self, words: list[str]):
+        self.words = words
+
+    def __contains__(self, word: str) -> bool:
+        i = bisect.bisect_left(self.words, word)
+        return i < len(self.words) and self.words[i] == word
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+@lru_cache(maxsize=8)
+def dictionary_words(primary: str) -> tuple[WordList, WordList] | None:
+    """(common words, names) of a language's dictionaries together (English: en_US and en_GB), compiled once
+    and cached under ~/.cache/deckops/spelling/ (compiling takes seconds, reading back tens of milliseconds);
+    None when none of them is installed."""
+    bases = [b for b in (_dictionary_path(n) for n in LANGUAGES.get(primary, ())) if b is not None]
+    if not bases:
+        return None
+    stats = [(b, os.stat(str(b) + ext)) for b in bases for ext in (".aff", ".dic")]
+    ident = FORMAT + "".join(f":{b}:{s.st_size}-{s.st_mtime_ns}" for b, s in stats)
+    cached = files.cache_home() / "spelling" / f"{primary}-{hashlib.sha256(ident.encode()).hexdigest()[:16]}.txt"
+    try:
+        common, _, names = cached.read_text(encoding="utf-8").partition("\n\n")
+        return WordList(common.split("\n")), WordList(names.split("\n"))
+    except OSError:
+        pass
+    common, names = set(), set()
+    for base in bases:
+        c, n = _expand(base)
+        common |= c
+        names |= n
+    names -= common
+    text = "\n".join(sorted(common - {""})) + "\n\n" + "\n".join(sorted(names - {""}))
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f".tmp-{os.getpid()}-{cached.name}")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, cached)
+    except OSError:
+        pass  # a read-only cache only costs the next run the compile time
+    c, _, n = text.partition("\n\n")
+    return WordList(c.split("\n")), WordList(n.split("\n"))
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> frozenset[str]:
+    lines = VOCABULARY.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def language(ctx: Context) -> tuple[str, object]:
+    """The deck's language tag (default en-US) and the directive that set it (None for the default)."""
+    for d in ctx.deck.directives:
+        if d.name == "lang" and d.source == "front-matter" and isinstance(d.value, str) and d.value.strip():
+            return d.value.strip(), d
+    value = ctx.deck.global_directives.get("lang")
+    return (value.strip(), None) if isinstance(value, str) and value.strip() else ("en-US", None)
+
+
+def dictionaries(tag: str) -> tuple[tuple[str, ...], tuple[WordList, WordList] | None]:
+    """(dictionary names, their word lists) for a language tag: `en`, `en-GB`, `en_US` -> English."""
+    primary = re.split(r"[-_]", tag.lower())[0]
+    names = LANGUAGES.get(primary, ())
+    return names, dictionary_words(primary) if names else None
+
+
+def project_words(ctx: Context) -> frozenset[str]:
+    """`words = [...]` from the config and the lines of a words.txt beside the config file."""
+    words = {w.lower() for w in ctx.config.words}
+    source = Path(ctx.config.source)
+    for path in (source.parent / "words.txt",) if source.name.endswith(".toml") else ():
+        try:
+            words.update(w.strip().lower() for w in path.read_text(encoding="utf-8").splitlines()
+                         if w.strip() and not w.lstrip().startswith("#"))
+        except (OSError, UnicodeDecodeError):
+            pass
+    return frozenset(words)
+
+
+# --- the deck's text --------------------------------------------------------------------------------
+
+def code_words(ctx: Context) -> frozenset[str]:
+    """Identifiers the deck itself uses in code (fences and code spans): an identifier is not a typo in prose."""
+    key = ("code-words", ctx.deck.path)
+    if key in ctx.cache:
+        return ctx.cache[key]
+    out: set[str] = set()
+    for slide in ctx.deck.slides:
+        for fence in slide.fences:  # a console block's output is not the deck's code
+            code = "\n".join(l.text for l in fence.commands) if fence.console else fence.content
+            out.update(w.lower() for w in _IDENT.findall(code))
+    skip = ctx.deck.block_lines()
+    for n, line in enumerate(ctx.deck.lines, 1):
+        if "`" in line and n not in skip:
+            for m in _CODE_SPAN.finditer(line):
+                out.update(w.lower() for w in _IDENT.findall(m.group(2)))
+    ctx.cache[key] = frozenset(out)
+    return ctx.cache[key]
+
+
+def spoken_lines(ctx: Context) -> list[tuple[int, int, str]]:
+    """(line, column offset, masked text) of prose, header/footer values and speaker notes."""
+    out = [(n, 0, _ALT.sub(_blank, text)) for n, text in prose_lines(ctx)]
+    out += list(_directive_text(ctx))
+    for slide in ctx.deck.slides:
+        for note in slide.notes:
+            out += list(_note_text(ctx, note))
+    return out
+
+
+def _directive_text(ctx: Context):
+    for d in ctx.deck.directives:
+        if d.name not in ("header", "footer") or not isinstance(d.value, str) or not d.value.strip():
+            continue
+        line = ctx.deck.lines[d.line - 1] if d.line <= len(ctx.deck.lines) else ""
+        start = line.find(d.value, d.col - 1 + len(d.key))
+        if start < 0:  # a quoted or multi-line YAML value: read the rest of its key's line
+            start = d.col - 1 + len(d.key) + 1
+        yield d.line, 0, " " * start + _ALT.sub(_blank, mask_prose(line[start:]))
+
+
+def _note_text(ctx: Context, note):
+    for n in range(note.line, min(note.end_line, len(ctx.deck.lines)) + 1):
+        text = ctx.deck.lines[n - 1]
+        if n == note.line:
+            text = " " * (note.col - 1) + text[note.col - 1:].replace("<!--", "    ", 1)
+        if n == note.end_line and "-->" in text:
+            end = text.rfind("-->")
+            text = text[:end]
+        yield n, 0, _ALT.sub(_blank, mask_prose(text))
+
+
+def _blank(m: re.Match) -> str:
+    return " " * len(m.group(0))
+
+
+def words_of(text: str):
+    """(word, column) of the words in one masked line: chunks that are code-like are skipped whole."""
+    for chunk in _CHUNK.finditer(text):
+        bare = chunk.group(0).strip(_EDGE)
+        if not bare or _NOT_PROSE.search(bare):
+            continue
+        offset = chunk.start() + chunk.group(0).find(bare)
+        for m in _WORD.finditer(bare):
+            yield m.group(0), offset + m.start()
+
+
+# --- judging words ----------------------------------------------------------------------------------
+
+class Speller:
+    """Known words (a dictionary's common words and names, plus vocabulary, glossary, project words and the
+    deck's code) and suggestions for the others."""
+
+    def __init__(self, words: tuple[WordList, WordList] | None, extra: frozenset[str]):
+        self.common, self.names = words or (WordList([]), WordList([]))
+        self.extra = extra
+
+    def known(self, word: str) -> bool:
+        low = word.lower().replace("’", "'")
+        if low in self.extra or low in self.common or low in self.names:
+            return True
+        if low.endswith("'s") or low.endswith("'"):  # possessives of names the dictionary lacks (Argo's)
+            return self.known(low[:-2] if low.endswith("'s") else low[:-1])
+        return False
+
+    def usual(self, low: str) -> bool:
+        """A common word or a vocabulary term: what a typo of a common word would be meant as."""
+        return low in self.extra or low in self.common
+
+    def suggest(self, word: str, max_distance: int) -> list[str]:
+        """The likeliest common words or vocabulary terms meant, by a weighted edit distance (a swap or a missing
+        letter is a likelier typo than a wrong one; the first letter is rarely wrong)."""
+        low = word.lower()
+        costs = {w: c for w, c in _edits(low).items() if self.known(w)}
+        if max_distance > 1 and not any(w[:1] == low[:1] and self.usual(w) for w in costs):
+            for e1, c1 in _edits(low).items():
+                for w, c2 in _edits(e1, _LOWER).items():
+                    if c1 + c2 < costs.get(w, 9) and self.known(w):
+                        costs[w] = c1 + c2
+        ranked = sorted((w for w in costs if self.usual(w)), key=lambda w: (costs[w], w))
+        return [_shape(w, word) for w in ranked[:MAX_SUGGESTIONS]]
+
+
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_LETTERS = _LOWER + "-'"
+_KEYS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEIGHBOURS = {c: {r[j] for j in (i - 1, i + 1) if 0 <= j < len(r)} for r in _KEYS for i, c in enumerate(r)}
+
+
+def _edits(w: str, letters: str = _LETTERS) -> dict[str, float]:
+    """Every string one edit from w, with the edit's cost."""
+    out: dict[str, float] = {}
+
+    def add(candidate: str, cost: float, at: int) -> None:
+        cost += 1.0 if at == 0 else 0.0
+        if cost < out.get(candidate, 9):
+            out[candidate] = cost
+
+    for i in range(len(w) + 1):
+        a, b = w[:i], w[i:]
+        if b:
+            add(a + b[1:], 0.5 if i and w[i - 1] == b[0] else 0.9, i)  # an extra letter (doubled: cheaper)
+        if len(b) > 1:
+            add(a + b[1] + b[0] + b[2:], 0.6, i)  # two letters swapped
+        for c in letters:
+            if b and c != b[0]:
+                add(a + c + b[1:], 0.8 if c in _NEIGHBOURS.get(b[0], ()) else 1.0, i)  # a wrong letter
+            add(a + c + b, 0.8, i)  # a missing letter
+    return out
+
+
+def _shape(suggestion: str, word: str) -> str:
+    """Write a suggestion the way the vocabulary does (Kubernetes), else in the word's own casing."""
+    shown = _vocabulary_shown().get(suggestion)
+    if shown:
+        return shown
+    if word[:1].isupper():
+        return suggestion[:1].upper() + suggestion[1:]
+    return suggestion
+
+
+@lru_cache(maxsize=1)
+def _vocabulary_shown() -> dict[str, str]:
+    lines = VOCABULARY.read_text(encoding="utf-8").splitlines()
+    return {w.strip().lower(): w.strip() for w in lines if w.strip() and not w.startswith("#")}
+
+
+def _kind(word: str) -> str:
+    """lower | title | caps | mixed (CamelCase, iPhone, eBPF: identifiers and brand names)."""
+    letters = [c for c in word if c.isalpha()]
+    if all(c.islower() for c in letters):
+        return "lower"
+    if all(c.isupper() for c in letters):
+        return "caps"
+    if letters[0].isupper() and all(c.islower() or not c.isalpha() for c in word[1:]):
+        return "title"
+    return "mixed"
+
+
+def _verdict(word: str, speller: Speller) -> list[str] | None:
+    """None: not reported; else the suggestions (never empty) for a misspelt word. Measured on the corpus
+    (docs/corpus.md): unknown capitalised words are mostly names, unknown words far from every known word are
+    jargon, so only an unknown word close to a common word or a vocabulary term is reported."""
+    if len(word) < 3 or any(c.isdigit() for c in word) or speller.known(word):
+        return None
+    kind = _kind(word)
+    if kind in ("mixed", "caps"):
+        return None  # identifiers (ConfigMap, iPhone, eBPF), brands and acronyms
+    if "-" in word:
+        parts = [p for p in word.split("-") if len(p) >= 3 and not speller.known(p)]
+        return _verdict(parts[0], speller) if len(parts) == 1 and parts[0] != word else None
+    if kind == "title" and len(word) < MIN_NAME_LIKE:
+        return None  # Koen, Tyk, Kemal: short capitalised unknown words are names
+    distance = 2 if kind == "lower" and len(word) >= MIN_TWO_EDITS else 1
+    # the word meant is a common word or a vocabulary term, with the same first letter (typos rarely change it;
+    # "imec" -> "mac", "Kemal" -> "Hemal" are names and jargon)
+    suggestions = [s for s in speller.suggest(word, distance) if s[:1].lower() == word[:1].lower()]
+    return suggestions or None
+
+
+# --- the rule ---------------------------------------------------------------------------------------
+
+def spelling(ctx: Context):
+    tag, directive = language(ctx)
+    names, dicts = dictionaries(tag)
+    where = (directive.line, directive.col) if directive else (1, 1)
+    if not names:
+        yield Finding(*where, f"no spelling dictionary for lang `{tag}`: spelling is not checked",
+                      "deckops checks English (en, en-US, en-GB); disable with ignore = [\"spelling\"]", "info")
+        return
+    if not dicts:
+        yield Finding(*where, f"the {'/'.join(names)} hunspell dictionary is not installed: spelling is not checked",
+                      "install hunspell-en-us (Debian/Ubuntu) or the spylls package (./setup.sh does both)", "info")
+        return
+    extra = vocabulary() | project_words(ctx) | code_words(ctx) | _glossary_words(ctx)
+    speller = Speller(dicts, extra)
+    lines = spoken_lines(ctx)
+    occurrences: list[tuple[str, int, int]] = []
+    for line, _, text in lines:
+        occurrences.extend((w, line, col + 1) for w, col in words_of(text))
+    verdicts: dict[str, list[str] | None] = {}
+    for word in {w for w, _, _ in occurrences}:
+        verdicts[word] = _verdict(word, speller)
+    if directive is None and _foreign(occurrences, speller):
+        yield Finding(1, 1, "most words are not English: is the deck in another language? spelling is not checked",
+                      "set `lang:` in the front matter (deckops checks en, en-US, en-GB)", "info")
+        return
+    skip = _reported_elsewhere(ctx)
+    reported: set[str] = set()
+    for word, line, col in sorted(occurrences, key=lambda o: (o[1], o[2])):
+        found = verdicts[word]
+        if not found or (line, col) in skip or word in reported:
+            continue
+        reported.add(word)
+        yield Finding(line, col, f"\"{word}\" is not in the {_names(names)} dictionary: did you mean "
+                      + " or ".join(f'"{s}"' for s in found) + "?",
+                      "fix the word, or add it to `words = [...]` in [tool.deckops] or to words.txt beside the "
+                      "config")
+
+
+def _names(names) -> str:
+    return "/".join(names)
+
+
+def _glossary_words(ctx: Context) -> set[str]:
+    return {p.lower() for term in glossary(ctx).values() for p in term.split()}
+
+
+def _foreign(occurrences, speller: Speller) -> bool:
+    """Most distinct lowercase words unknown to the dictionary: the deck is in another language."""
+    words = {w.lower() for w, _, _ in occurrences if len(w) >= 4 and w.islower() and "-" not in w}
+    if len(words) < MIN_SAMPLE:
+        return False
+    unknown = sum(1 for w in words if not speller.known(w))
+    return unknown > FOREIGN_SHARE * len(words)
+
+
+def _reported_elsewhere(ctx: Context) -> set[tuple[int, int]]:
+    """Positions that terminology (a glossary's wrong form) or near-duplicate-term already report:
+    one finding per cause."""
+    from .engine import is_active
+    from .prose import near_duplicate_term, terminology
+    from .registry import RULES
+
+    out: set[tuple[int, int]] = set()
+    for code, check in (("D501", terminology), ("D502", near_duplicate_term)):
+        if code in RULES and is_active(RULES[code], ctx.config):
+            out.update((f.line, f.col) for f in check(ctx))
+    return out
