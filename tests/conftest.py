@@ -21,11 +21,14 @@ if importlib.util.find_spec("cluster_fixture"):
 def golden(name: str, actual: str) -> None:
     """Compare with tests/golden/NAME; DECKOPS_UPDATE_GOLDEN=1 rewrites it (review the diff!)."""
     path = GOLDEN / name
-    if os.environ.get("DECKOPS_UPDATE_GOLDEN") == "1":
+    before = path.read_text(encoding="utf-8") if path.exists() else None
+    if os.environ.get("DECKOPS_UPDATE_GOLDEN") == "1" and actual != before:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual, encoding="utf-8")
-    assert path.exists(), f"golden file {path} missing: run with DECKOPS_UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8")
+        # an update is never a pass: the comparison would be with itself
+        pytest.fail(f"golden file {path} rewritten: review the diff, then run again without DECKOPS_UPDATE_GOLDEN")
+    assert before is not None, f"golden file {path} missing: run with DECKOPS_UPDATE_GOLDEN=1"
+    assert actual == before
 
 
 def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 300, env: dict | None = None):

@@ -9,7 +9,8 @@ import pytest
 from conftest import SEED, run_cli
 from deckops.config import Config
 from deckops.diagnostic import Diagnostic, Pos
-from deckops.findings import apply, catalogue, one_per_cause
+from deckops.findings import apply, one_per_cause
+from deckops.lint.catalogue import catalogue
 
 
 def diag(code, name, path="deck.md", line=3, severity="error"):

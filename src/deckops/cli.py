@@ -144,7 +144,7 @@ def load_config(args) -> Config:
 
 def _apply_rule_args(args, config: Config) -> Config:
     """Check the config's and the command line's rule names (exit 2 with a did-you-mean)."""
-    from .findings import validate, validate_args
+    from .lint.catalogue import validate, validate_args
 
     if config.select or config.ignore or config.severity:
         validate(config)
@@ -191,7 +191,7 @@ def cmd_inspect(args) -> int:
 
 
 def cmd_rules(args) -> int:
-    from .findings import catalogue
+    from .lint.catalogue import catalogue
 
     for e in catalogue().values():
         print(f"{e.code}  {e.name:<24} {e.severity:<8} {e.stage:<6} {e.family:<10} {e.summary}")

@@ -11,7 +11,6 @@ from types import MappingProxyType
 from typing import Mapping, Sequence
 from urllib.parse import unquote
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from . import directives as dirs

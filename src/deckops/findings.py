@@ -1,78 +1,11 @@
-"""The one finding pipeline: every stage's rules in one catalogue (lint, render, browser), and one filter for
-all of them: select/ignore (the more specific entry wins), severity, inline disables, one finding per cause."""
+"""The one finding pipeline: one filter for the findings of every stage (lint, render, browser checks):
+select/ignore (the more specific entry wins), severity, inline disables, one finding per cause. The catalogue
+of rules it filters by is lint/catalogue.py."""
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
-from typing import Literal
-
-from .config import Config, ConfigError
+from .config import Config
 from .diagnostic import Diagnostic
-from .errors import UsageError
-
-Stage = Literal["lint", "render", "check"]
-FAMILIES = {"D0": "parse", "D1": "directives", "D2": "structure", "D3": "assets", "D4": "snippets",
-            "D5": "prose", "D6": "rendered", "D7": "audience"}
-
-
-@dataclass(frozen=True)
-class Entry:
-    code: str
-    name: str
-    severity: str
-    summary: str
-    stage: Stage
-
-    @property
-    def family(self) -> str:
-        return FAMILIES.get(self.code[:2], "other")
-
-
-# findings made outside lint's rules: by marp-cli's run (render) and by the browser checks (check)
-STAGE_RULES = {
-    "D601": Entry("D601", "overflow", "error", "content past the slide's edge, measured in Chromium", "check"),
-    "D602": Entry("D602", "image-not-rendered", "error", "an image that failed to load in the rendered slide",
-                  "check"),
-    "D603": Entry("D603", "marp-warning", "warning", "a warning marp-cli printed while rendering", "render"),
-    "D604": Entry("D604", "html-enabled", "warning", "`html = true`: what the deck's HTML may now do", "render"),
-}
-
-
-def catalogue() -> dict[str, Entry]:
-    from .lint.registry import RULES
-
-    lint = {c: Entry(r.code, r.name, r.severity, r.summary, "lint") for c, r in RULES.items()}
-    return {**lint, **STAGE_RULES}
-
-
-def _known(ident: str, entries) -> bool:
-    from .lint.engine import is_code
-
-    return ident == "all" or any(ident in (e.name, e.code) or (is_code(ident) and e.code.startswith(ident))
-                                 for e in entries)
-
-
-def unknown_rules(idents, entries=None) -> list[tuple[str, str | None]]:
-    """(entry, did-you-mean) for each rule name or code that names no rule."""
-    entries = list((entries or catalogue()).values())
-    names = [e.name for e in entries] + [e.code for e in entries]
-    return [(i, next(iter(difflib.get_close_matches(i, names, n=1, cutoff=0.6)), None))
-            for i in idents if not _known(i, entries)]
-
-
-def validate(config: Config) -> None:
-    """A misspelt rule in the config file is an error naming its key (exit 2), not a silent no-op."""
-    for key, idents in (("select", config.select), ("ignore", config.ignore), ("severity", tuple(config.severity))):
-        for ident, guess in unknown_rules(idents):
-            raise ConfigError(config.source, key if key != "severity" else f"severity.{ident}",
-                              f"{ident!r} is no rule name or code" + (f"; did you mean {guess!r}?" if guess else
-                                                                      "; `deckops rules` lists them"))
-
-
-def validate_args(option: str, idents) -> None:
-    for ident, guess in unknown_rules(idents):
-        raise UsageError(f"{option} {ident}: no such rule" + (f"; did you mean {guess!r}?" if guess else
-                                                              "; `deckops rules` lists them"))
+from .lint.catalogue import catalogue
 
 
 def apply(diags: list[Diagnostic], config: Config) -> list[Diagnostic]:

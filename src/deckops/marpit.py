@@ -237,7 +237,6 @@ def _math_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     pos += 2
     first = src[pos:maximum]
     found = js_trim(first)[-2:] == "$$"
-    last = None
     nxt = start
     while not found:
         nxt += 1
@@ -248,8 +247,7 @@ def _math_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         if pos < maximum and state.tShift[nxt] < state.blkIndent:
             break
         if js_trim(src[pos:maximum])[-2:] == "$$":
-            found = True
-            last = src[pos:src.rfind("$$", 0, maximum)]
+            found = True  # (the math itself is not needed: deckops never renders it)
     state.line = nxt + 1
     token = state.push("marp_math_block", "math", 0)
     token.block = True

@@ -25,6 +25,6 @@ def check_config(config: Config) -> None:
     """A misspelt rule in select/ignore/severity would silently turn nothing off: report it (the one validator
     of rule names, shared by every stage: findings.validate)."""
     if config.select or config.ignore or config.severity:
-        from ..findings import validate
+        from .catalogue import validate
 
         validate(config)

@@ -183,7 +183,7 @@ def _keyword_problem(word: str, background: bool) -> tuple[str, str] | None:
         return None
     low = word.lower()
     if low in _WORDS and (background or low == "bg"):
-        return f" (Marp's keywords are lower case)", f"write `{low}`"
+        return " (Marp's keywords are lower case)", f"write `{low}`"
     if background and word.isalpha():
         guess = difflib.get_close_matches(low, _WORDS, n=1, cutoff=0.75)
         if guess and guess[0] != low:
