@@ -18,6 +18,10 @@ fi
 command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
 # bubblewrap: render and check run marp-cli and Chromium only inside its sandbox (docs/security.md)
 command -v bwrap >/dev/null || need_apt+=(bubblewrap)
+# the local cluster's real node (docs/local-cluster.md): runc, the CNI plugins, busybox-static for offline images
+{ command -v runc >/dev/null || [ -x /usr/sbin/runc ]; } || need_apt+=(runc)
+[ -x /usr/lib/cni/bridge ] || need_apt+=(containernetworking-plugins)
+dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
 # hunspell dictionaries for the spelling rule (lint/spelling.py; en_US also ships with spylls)
 [ -f /usr/share/hunspell/en_US.dic ] || need_apt+=(hunspell-en-us)
 [ -f /usr/share/hunspell/en_GB.dic ] || need_apt+=(hunspell-en-gb)
