@@ -42,7 +42,7 @@ KWOK_STAGES = (
 class Target:
     """One `go build` of one wrapper module; `out` is a file name (single package) or None (dir)."""
 
-    module: str  # directory under tools/ (k8s/etcd, containerd, ...)
+    module: str  # directory under tools/k8s
     packages: tuple[str, ...]
     out: str | None
     ldflags: Callable[[Path], list[str]]
@@ -88,9 +88,9 @@ def _containerd_ldflags(module_dir: Path) -> list[str]:
 
 
 TARGETS = (
-    Target("k8s/etcd", ("go.etcd.io/etcd/server/v3",), "etcd", lambda _d: []),
-    Target("k8s/kwok", ("sigs.k8s.io/kwok/cmd/kwok", "sigs.k8s.io/kwok/cmd/kwokctl"), None, _kwok_ldflags),
-    Target("k8s/kubernetes", tuple(f"k8s.io/kubernetes/cmd/{c}" for c in KUBE_CMDS), None, _kube_ldflags),
+    Target("etcd", ("go.etcd.io/etcd/server/v3",), "etcd", lambda _d: []),
+    Target("kwok", ("sigs.k8s.io/kwok/cmd/kwok", "sigs.k8s.io/kwok/cmd/kwokctl"), None, _kwok_ldflags),
+    Target("kubernetes", tuple(f"k8s.io/kubernetes/cmd/{c}" for c in KUBE_CMDS), None, _kube_ldflags),
     Target("containerd", tuple(f"github.com/containerd/containerd/v2/cmd/{c}" for c in CONTAINERD_CMDS), None,
            _containerd_ldflags, CONTAINERD_TAGS),
 )
@@ -104,8 +104,8 @@ def go_env() -> dict[str, str]:
 
 
 def pins_hash(tools: Path | None = None) -> str:
-    """sha256 over every go.mod/go.sum of the build's modules (tools/k8s/*, tools/containerd) plus the recipe."""
-    root = (tools or paths.tools_dir()).parent
+    """sha256 over every go.mod/go.sum of the build's modules (tools/k8s/*) plus the recipe."""
+    root = tools or paths.tools_dir()
     digest = hashlib.sha256(f"recipe {RECIPE}\n".encode())
     for target in TARGETS:
         for file in sorted((root / target.module).glob("go.[ms][ou][dm]")):
@@ -128,7 +128,7 @@ def is_built(where: Path | None = None) -> bool:
 def _go_build(target: Target, bin_dir: Path, log: Path) -> float:
     """`go build -v` with its output in `log`; a line every PROGRESS_EVERY seconds says how far it is. ^C or a
     failure kills go and its compilers (one process group): an interrupted build leaves no process."""
-    module_dir = paths.tools_dir().parent / target.module
+    module_dir = paths.tools_dir() / target.module
     out = bin_dir / target.out if target.out else bin_dir
     flags = " ".join(["-s", "-w", *target.ldflags(module_dir)])
     argv = [paths.go_binary(), "build", "-v", "-trimpath", *(["-tags", target.tags] if target.tags else []),
@@ -178,7 +178,7 @@ def _build_into(partial: Path) -> dict[str, float]:
     bin_dir.mkdir(parents=True)
     timings: dict[str, float] = {}
     for target in TARGETS:
-        log = partial / f"build-{target.module.replace('/', '-')}.log"
+        log = partial / f"build-{target.module}.log"
         _say(f"go build {' '.join(target.packages)} (log: {log})")
         timings[target.module] = round(_go_build(target, bin_dir, log), 1)
         _say(f"  {target.module}: {timings[target.module]:.1f}s")

@@ -40,7 +40,7 @@ class Layer:
 
 
 def _go_programs(out: Path) -> None:
-    src = paths.tools_dir().parent / "images"
+    src = paths.tools_dir() / "images"
     env = dict(os.environ, CGO_ENABLED="0", GOTOOLCHAIN="local", GOFLAGS="-mod=readonly -buildvcs=false")
     proc.run([paths.go_binary(), "build", "-trimpath", "-ldflags", "-s -w", "-o", f"{out}{os.sep}",
               "./pause", "./checkout"], cwd=src, env=env, timeout=GO_TIMEOUT)
@@ -108,7 +108,7 @@ def docker_archive(layer: Layer, tags: tuple[str, ...]) -> bytes:
 
 def sources_hash() -> str:
     digest = hashlib.sha256(f"recipe {RECIPE}\n{json.dumps(NAMES, sort_keys=True)}\n".encode())
-    for file in sorted((paths.tools_dir().parent / "images").rglob("*")):
+    for file in sorted((paths.tools_dir() / "images").rglob("*")):
         if file.is_file():
             digest.update(file.read_bytes())
     if BUSYBOX.is_file():
