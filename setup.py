@@ -17,8 +17,9 @@ class BuildPyWithShipped(build_py):
         for src, dst in SHIPPED.items():
             origin, target = HERE / src, package / dst
             target.parent.mkdir(parents=True, exist_ok=True)
-            if origin.is_dir():
-                shutil.copytree(origin, target, dirs_exist_ok=True)
+            if origin.is_dir():  # a fresh copy: a file removed from the checkout must not linger from a past build
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(origin, target)
             else:
                 shutil.copy2(origin, target)
 

@@ -53,6 +53,9 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_the_wheel_carries_the_go_modules_the_node_pin_and_the_templates(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
+    tracked = subprocess.run(["git", "ls-files", "tools"], cwd=ROOT, capture_output=True, text=True,
+                             check=True, timeout=60).stdout.split()
+    assert tracked and {f"deckops/{f}" for f in tracked} <= names  # every pinned module the cluster build uses
     for shipped in ("deckops/tools/k8s/kubernetes/go.mod", "deckops/tools/k8s/etcd/go.sum",
                     "deckops/node/package.json", "deckops/node/package-lock.json",
                     "deckops/templates/talk/slides/talk.md", "deckops/templates/talk/gitignore",

@@ -141,12 +141,17 @@ def test_rehearse_job_uses_the_kind_cluster_it_creates(workflow):
     assert f"deckops rehearse --context kind-{name} " in _runs(workflow, "rehearse")
 
 
-def test_marp_cli_pin_matches_the_repo(workflow):
-    """The talk repo gets the same marp-cli deckops is tested with (package.json)."""
-    import json
-
-    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["@marp-team/marp-cli"]
-    assert str(workflow["env"]["MARP_CLI_VERSION"]) == pinned
+def test_every_job_installs_the_wheel_and_render_gets_marp_and_bubblewrap(workflow):
+    """The talk repo installs deckops the way README says (its committed wheel): lint-only where no browser
+    runs, with [render], `deckops setup` (the pinned marp-cli) and bubblewrap (the render sandbox) for render."""
+    assert workflow["env"]["DECKOPS_WHEEL"].startswith("vendor/deckops-")
+    for job in ("lint", "rehearse"):
+        assert 'pip install --disable-pip-version-check "$DECKOPS_WHEEL"\n' in _runs(workflow, job) + "\n"
+    render = _runs(workflow, "render")
+    assert '"${DECKOPS_WHEEL}[render]"' in render and "\ndeckops setup\n" in f"\n{render}\n"
+    assert "apt-get install -y --no-install-recommends bubblewrap" in render
+    assert render.index("bubblewrap") < render.index("deckops render")
+    assert "git+https://" not in WORKFLOW.read_text(encoding="utf-8")  # no install line that does not exist
 
 
 def test_every_deckops_command_in_the_workflow_parses(workflow):

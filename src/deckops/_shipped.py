@@ -11,7 +11,7 @@ from pathlib import Path
 SHIPPED = {
     "package.json": "node/package.json",  # the pinned @marp-team/marp-cli (deckops setup)
     "package-lock.json": "node/package-lock.json",
-    "tools/k8s": "tools/k8s",  # the local control plane's Go modules (localcluster.paths finds deckops/tools/k8s)
+    "tools": "tools",  # the local cluster's Go modules (localcluster.paths finds deckops/tools/k8s)
     ".github/workflows/deck.yml": "templates/talk/.github/workflows/deck.yml",  # deckops init
 }
 
