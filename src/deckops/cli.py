@@ -27,6 +27,11 @@ def _rule_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ignore", action="append", default=[], help="skip these rules (name or code; repeatable)")
 
 
+def _shard_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--shard", metavar="I/N", help="only the decks of shard I of N (stable: a hash of each deck's "
+                   "path and content); join the shards' reports with deckops merge")
+
+
 def _report_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMAT_CHOICES, default="text", help="output format (default: text)")
     p.add_argument("--output", "-o", type=Path, help="write the report to FILE instead of stdout")
@@ -47,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--online", action="store_true", help="also check remote links (with a cache and timeouts)")
     p.add_argument("--no-hints", action="store_true", help="text format: omit the hint lines")
 
+    _shard_arg(p)
     p = sub.add_parser("inspect", help="show the deck model: slides, lines, directives and notes as Marp reads them",
                        description="The deck as Marp reads it: one line per slide, or the whole model as JSON.")
     _decks_arg(p), _common(p)
@@ -64,12 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="output directory (default: dist/)")
     p.add_argument("--force", action="store_true", help="rebuild even when outputs are current")
 
+    _shard_arg(p)
     p = sub.add_parser("check", help="lint + render HTML + check the slides in headless Chromium",
                        description="Browser checks: overflow, images that fail to load, contact sheets.")
     _decks_arg(p), _common(p), _report_args(p), _rule_args(p)
     p.add_argument("--out", type=Path, help="output directory (default: dist/)")
     p.add_argument("--force", action="store_true", help="re-render even when outputs are current")
 
+    _shard_arg(p)
     p = sub.add_parser("build", help="the default pipeline on slides/: lint, render (html, pdf), browser checks")
     _decks_arg(p), _common(p), _rule_args(p)
     p.add_argument("--out", type=Path, help="output directory (default: dist/)")
@@ -119,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
                                    "local cluster build, kind and Docker: found (version, path) or the command that "
                                    "fixes it. Exit 1 when something this repo's features need is missing.")
     _common(p)
+
+    p = sub.add_parser("merge", help="join the SARIF, JSON or JUnit reports of --shard runs into one",
+                       description="Merge reports of one kind (SARIF, deckops JSON or JUnit) into one; exit 1 when "
+                                   "the merged report has errors or failures, 2 on unreadable or mixed inputs.")
+    p.add_argument("reports", nargs="+", type=Path, metavar="REPORT")
+    p.add_argument("--output", "-o", type=Path, help="write the merged report to FILE instead of stdout")
 
     p = sub.add_parser("cluster", help="a local Kubernetes cluster built from Go modules (no Docker): control "
                        "plane, a real node where it can run, kwok nodes")
@@ -171,7 +185,7 @@ def cmd_lint(args) -> int:
     config = _with_rule_args(args, load_config(args))
     if args.online:
         config = dataclasses.replace(config, online=True)
-    decks = collect_decks(args.decks, config)
+    decks = collect_decks(args.decks, config, getattr(args, "shard", None))
     diags = lint_decks(decks, config)
     emit(report(diags, len(decks), args), args.output)
     return exit_code(diags)
@@ -271,6 +285,22 @@ def cmd_doctor(args) -> int:
     return 1 if missing else 0
 
 
+def cmd_merge(args) -> int:
+    from . import merge
+    from .files import FileError, read_checked
+
+    named = []
+    for path in args.reports:
+        try:
+            named.append((str(path), read_checked(path, "report").decode("utf-8", errors="replace")))
+        except FileError as exc:
+            raise UsageError(str(exc)) from None
+    kind, text, failed = merge.merge(named)
+    emit(text, args.output)
+    print(f"deckops merge: {len(named)} {kind} reports{f' -> {args.output}' if args.output else ''}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 COMMANDS = {
     "lint": cmd_lint,
     "inspect": cmd_inspect,
@@ -284,6 +314,7 @@ COMMANDS = {
     "setup": cmd_setup,
     "init": cmd_init,
     "doctor": cmd_doctor,
+    "merge": cmd_merge,
 }
 
 

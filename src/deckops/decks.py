@@ -9,8 +9,9 @@ from .config import Config
 from .errors import UsageError
 
 
-def collect_decks(paths: list[str], config: Config) -> list[Path]:
-    """Expand folders to their *.md decks, in name order; a missing path is a usage error."""
+def collect_decks(paths: list[str], config: Config, shard: str | None = None) -> list[Path]:
+    """Expand folders to their *.md decks, in name order; a missing path is a usage error. `shard` ('I/N'):
+    only the decks of that shard (see shard.py), which may be none."""
     if not paths:
         paths = [str(config.root / "slides")]
     decks: list[Path] = []
@@ -25,6 +26,10 @@ def collect_decks(paths: list[str], config: Config) -> list[Path]:
             decks.append(p)
         else:
             raise UsageError(f"{raw}: no such file or folder")
+    if shard:
+        from .shard import select
+
+        return select(decks, config.root, shard)
     return decks
 
 

@@ -194,7 +194,7 @@ def run(args, config: Config) -> int:
     """`deckops check`: lint + render HTML + browser checks, reported like lint."""
     from ..decks import collect_decks, emit, exit_code, lint_decks, report
 
-    decks = collect_decks(args.decks, config)
+    decks = collect_decks(args.decks, config, getattr(args, "shard", None))
     out = out_dir(args, config)
     with prelaunched(decks, out, args.force, config.online) as early:  # Chromium starts while lint runs
         diags = lint_decks(decks, config)

@@ -73,7 +73,7 @@ def run(args, config: Config) -> int:
     from ..report.text import render as text_report
 
     formats = parse_formats(args.to)
-    decks = collect_decks(args.decks, config)
+    decks = collect_decks(args.decks, config, getattr(args, "shard", None))
     out = out_dir(args, config)
     outcome = render(decks, config, out, formats, force=args.force)
     from ..findings import apply
