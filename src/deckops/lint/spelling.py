@@ -200,12 +200,21 @@ def code_words(ctx: Context) -> frozenset[str]:
 
 def spoken_lines(ctx: Context) -> list[tuple[int, int, str]]:
     """(line, column offset, masked text) of prose, header/footer values and speaker notes."""
-    out = [(n, 0, _ALT.sub(_blank, text)) for n, text in prose_lines(ctx)]
+    out = [(n, 0, _without_alt(ctx.deck.lines[n - 1], text)) for n, text in prose_lines(ctx)]
     out += list(_directive_text(ctx))
     for slide in ctx.deck.slides:
         for note in slide.notes:
             out += list(_note_text(ctx, note))
     return out
+
+
+def _without_alt(raw: str, text: str) -> str:
+    """The masked line with image alt text blanked too (found on the raw line: the mask took the `](`)."""
+    if "![" not in raw:
+        return text
+    for m in _ALT.finditer(raw):
+        text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+    return text
 
 
 def _directive_text(ctx: Context):
