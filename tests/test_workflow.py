@@ -34,6 +34,11 @@ ACTION_INPUTS = {
     "actions/upload-artifact@v7.0.0": {
         "archive", "compression-level", "if-no-files-found", "include-hidden-files", "name", "overwrite", "path",
         "retention-days"},
+    "actions/cache@v5.0.5": {
+        "enableCrossOsArchive", "fail-on-cache-miss", "key", "lookup-only", "path", "restore-keys", "save-always",
+        "upload-chunk-size"},
+    "actions/download-artifact@v8.0.1": {
+        "artifact-ids", "github-token", "merge-multiple", "name", "path", "pattern", "repository", "run-id"},
     "github/codeql-action/upload-sarif@v4.36.2": {
         "category", "checkout_path", "matrix", "ref", "sarif_file", "sha", "token", "wait-for-processing"},
     "helm/kind-action@v1.14.0": {
@@ -169,3 +174,41 @@ def test_every_deckops_command_in_the_workflow_parses(workflow):
             parser.parse_args(shlex.split(call)[1:])
         except SystemExit:
             pytest.fail(f"deckops rejects: {call}")
+
+
+CONFERENCE = ROOT / ".github" / "workflows" / "conference.yml"
+
+
+@pytest.fixture(scope="module")
+def conference() -> dict:
+    return yaml.safe_load(CONFERENCE.read_text(encoding="utf-8"))
+
+
+def test_conference_matrix_passes_actionlint_and_pins_its_actions(conference):
+    res = _run_actionlint(CONFERENCE)
+    assert (res.returncode, res.stdout) == (0, ""), res.stdout + res.stderr
+    for step in (s for job in conference["jobs"].values() for s in job["steps"] if "uses" in s):
+        assert PINNED.match(step["uses"]) and step["uses"] in ACTION_INPUTS, step["uses"]
+        assert not set(step.get("with", {})) - ACTION_INPUTS[step["uses"]], step
+
+
+def test_conference_shards_cover_every_shard_and_merge_what_they_report(conference):
+    """Shards 1..SHARDS each render and check their part with the render cache keyed on the decks' content;
+    the merge job joins exactly the reports the shards upload."""
+    import shlex
+
+    from deckops.cli import build_parser
+
+    shards = int(conference["env"]["SHARDS"])
+    assert conference["jobs"]["render"]["strategy"]["matrix"]["shard"] == list(range(1, shards + 1))
+    runs = _runs(conference, "render")
+    assert runs.count('--shard "${{ matrix.shard }}/$SHARDS"') == 2
+    cache = [s for s in _steps(conference, "render") if s.get("uses", "").startswith("actions/cache@")]
+    assert cache and "dist/" in cache[0]["with"]["path"] and "hashFiles('slides/**'" in cache[0]["with"]["key"]
+    assert runs.index("deckops setup") > runs.index("[render]")
+    assert "check-${{ matrix.shard }}.json" in runs
+    assert "deckops merge --output check.json shards/check-*.json" in _runs(conference, "merge")
+    parser = build_parser()
+    for call in re.finditer(r"\bdeckops (?!@)[^|&;\n]+", "\n".join(_runs(conference, j) for j in conference["jobs"])):
+        words = shlex.split(call.group(0).replace("${{ matrix.shard }}", "1").replace("$SHARDS", "4"))
+        parser.parse_args(words[1:])
