@@ -22,7 +22,8 @@ FORMAT = "1"  # bump when the compiled word list changes shape
 VOCABULARY = Path(__file__).parent / "data" / "vocabulary.txt"
 MAX_SUGGESTIONS = 3
 MIN_NAME_LIKE = 6  # shorter capitalised unknown words are not checked (names)
-MIN_TWO_EDITS = 8  # words this long may be two edits from the word meant ("guarenteed")
+MIN_TWO_EDITS = 8
+MAX_TWO_EDIT_SEARCHES = 20  # words this long may be two edits from the word meant ("guarenteed")
 # more unknown words than this (of at least MIN_SAMPLE distinct ones) and the deck is not in the language it says
 FOREIGN_SHARE = 0.3
 MIN_SAMPLE = 25
@@ -263,6 +264,10 @@ class Speller:
     def __init__(self, words: tuple[WordList, WordList] | None, extra: frozenset[str]):
         self.common, self.names = words or (WordList([]), WordList([]))
         self.extra = extra
+        self._pools: dict[str, frozenset[str]] = {}
+        # two-edit searches cost ~0.1 s each: a deck gets this many (typos are few; many unknown long
+        # words mean jargon or another language)
+        self.two_edit_budget = MAX_TWO_EDIT_SEARCHES
 
     def known(self, word: str) -> bool:
         low = word.lower().replace("’", "'")
@@ -280,14 +285,37 @@ class Speller:
         """The likeliest common words or vocabulary terms meant, by a weighted edit distance (a swap or a missing
         letter is a likelier typo than a wrong one; the first letter is rarely wrong)."""
         low = word.lower()
-        costs = {w: c for w, c in _edits(low).items() if self.known(w)}
-        if max_distance > 1 and not any(w[:1] == low[:1] and self.usual(w) for w in costs):
-            for e1, c1 in _edits(low).items():
-                for w, c2 in _edits(e1, _LOWER).items():
-                    if c1 + c2 < costs.get(w, 9) and self.known(w):
-                        costs[w] = c1 + c2
+        edits = _edits(low)
+        costs = {w: c for w, c in edits.items() if self.known(w)}
+        if max_distance > 1 and self.two_edit_budget > 0 and not any(
+                w[:1] == low[:1] and self.usual(w) for w in costs):
+            self.two_edit_budget -= 1
+            pool = self._pool(low[:1])
+            for e1, c1 in edits.items():
+                if e1[:1] == low[:1] and abs(len(e1) - len(low)) <= 1:
+                    for w in _one_edit(e1) & pool:
+                        costs[w] = min(costs.get(w, 9), c1 + 1.0)
         ranked = sorted((w for w in costs if self.usual(w)), key=lambda w: (costs[w], w))
         return [_shape(w, word) for w in ranked[:MAX_SUGGESTIONS]]
+
+    def _pool(self, first: str) -> frozenset[str]:
+        """Common words and vocabulary terms that start with one letter, as a set (two-edit search)."""
+        if first not in self._pools:
+            words = self.common.words
+            lo = bisect.bisect_left(words, first)
+            hi = bisect.bisect_left(words, first + "\uffff")
+            self._pools[first] = frozenset(words[lo:hi]) | {w for w in self.extra if w[:1] == first}
+        return self._pools[first]
+
+
+def _one_edit(w: str) -> set[str]:
+    """Strings one edit from w, without costs (the inner loop of the two-edit search)."""
+    splits = [(w[:i], w[i:]) for i in range(1, len(w) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in _LOWER}
+    out |= {a + c + b for a, b in splits for c in _LOWER}
+    return out
 
 
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
@@ -387,13 +415,11 @@ def spelling(ctx: Context):
     occurrences: list[tuple[str, int, int]] = []
     for line, _, text in lines:
         occurrences.extend((w, line, col + 1) for w, col in words_of(text))
-    verdicts: dict[str, list[str] | None] = {}
-    for word in {w for w, _, _ in occurrences}:
-        verdicts[word] = _verdict(word, speller)
     if directive is None and _foreign(occurrences, speller):
         yield Finding(1, 1, "most words are not English: is the deck in another language? spelling is not checked",
                       "set `lang:` in the front matter (deckops checks en, en-US, en-GB)", "info")
         return
+    verdicts = {word: _verdict(word, speller) for word in sorted({w for w, _, _ in occurrences})}
     skip = _reported_elsewhere(ctx)
     reported: set[str] = set()
     for word, line, col in sorted(occurrences, key=lambda o: (o[1], o[2])):
