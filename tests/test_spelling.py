@@ -55,6 +55,7 @@ def test_kubernets_is_found_by_spelling_alone():
     "Thanks to Koen Ongena and Zhantong Grcevski.",
     "![bg right:40% sepiaa](x.png) beside the text.",
     "IMPORTANTT acronyms in capitals are not checked.",
+    "The deploymnet tool, from https://github.com/acme/deploymnet, is a name.",
 ])
 def test_near_misses_do_not_fire(line):
     assert words(run_text(f"# Title\n\n{line}\n")) == []

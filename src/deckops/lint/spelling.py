@@ -38,6 +38,7 @@ _NOT_PROSE = re.compile(
 _ALT = re.compile(r"!\[[^\]]*\]")  # image alt text: Marp keywords and file names, not what the audience reads
 _CODE_SPAN = re.compile(r"(`+)([^`]+)\1")
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_URL = re.compile(r"\w+://[^\s)>\]]+")
 
 
 # --- dictionaries -----------------------------------------------------------------------------------
@@ -181,12 +182,15 @@ def project_words(ctx: Context) -> frozenset[str]:
 # --- the deck's text --------------------------------------------------------------------------------
 
 def code_words(ctx: Context) -> frozenset[str]:
-    """Identifiers the deck itself uses in code (fences and code spans): an identifier is not a typo in prose."""
+    """Identifiers the deck itself uses in code (fences, code spans) and in its links, image paths and URLs:
+    an identifier is not a typo in prose (measured on the corpus: "imec", "multisim")."""
     key = ("code-words", ctx.deck.path)
     if key in ctx.cache:
         return ctx.cache[key]
     out: set[str] = set()
     for slide in ctx.deck.slides:
+        for target in [*(l.href for l in slide.links), *(i.src for i in slide.images)]:
+            out.update(w.lower() for w in _IDENT.findall(target))  # repository, file and host names
         for fence in slide.fences:  # a console block's output is not the deck's code
             code = "\n".join(l.text for l in fence.commands) if fence.console else fence.content
             out.update(w.lower() for w in _IDENT.findall(code))
@@ -195,6 +199,9 @@ def code_words(ctx: Context) -> frozenset[str]:
         if "`" in line and n not in skip:
             for m in _CODE_SPAN.finditer(line):
                 out.update(w.lower() for w in _IDENT.findall(m.group(2)))
+        if "://" in line and n not in skip:
+            for m in _URL.finditer(line):
+                out.update(w.lower() for w in _IDENT.findall(m.group(0)))
     ctx.cache[key] = frozenset(out)
     return ctx.cache[key]
 
