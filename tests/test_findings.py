@@ -61,6 +61,23 @@ def test_one_finding_per_cause():
     assert len(one_per_cause([missing, diag("D602", "image-not-rendered", line=9)])) == 2
 
 
+@pytest.mark.parametrize("codes, kept", [
+    (["D301", "D602", "D603"], ["D301"]),  # lint found it: neither the browser nor marp-cli's warning again
+    (["D304", "D603"], ["D304"]),
+    (["D602", "D603"], ["D602"]),  # lint could not see it (a file it cannot decode): the browser's finding
+    (["D603"], ["D603"]),
+    (["D301", "D302", "D601"], ["D301", "D302", "D601"]),  # other causes at the line stay
+])
+def test_one_finding_per_image_across_lint_render_and_check(codes, kept):
+    names = {"D301": "missing-image", "D302": "image-alt", "D304": "path-outside-repo", "D601": "overflow",
+             "D602": "image-not-rendered", "D603": "marp-warning"}
+    found = one_per_cause([diag(c, names[c], line=7) for c in reversed(codes)] + [diag("D603", "marp-warning", line=1)])
+    assert sorted(d.code for d in found if d.line == 7) == kept
+    assert [d.code for d in found if d.line == 1] == ["D603"]  # another line, another cause
+    assert [d.code for d in one_per_cause([diag(c, names[c], path="b.md", line=7) for c in ("D602",)] +
+                                          [diag("D301", "missing-image", line=7)])] == ["D602", "D301"]
+
+
 @pytest.mark.parametrize("toml, message", [
     ('ignore = ["overflw"]', "ignore: 'overflw' is no rule name or code; did you mean 'overflow'?"),
     ('select = ["D9"]', "select: 'D9' is no rule name or code; `deckops rules` lists them"),

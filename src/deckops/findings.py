@@ -38,7 +38,18 @@ def apply(diags: list[Diagnostic], config: Config) -> list[Diagnostic]:
     return one_per_cause(out)
 
 
+# the codes that report one broken image reference, most precise stage first: lint (the file is missing or
+# outside the repo), the browser (it did not load), marp-cli (its warning, placed at the references it may mean)
+_IMAGE_CAUSE = {"D301": 0, "D304": 0, "D602": 1, "D603": 2}
+
+
 def one_per_cause(diags: list[Diagnostic]) -> list[Diagnostic]:
-    """An image lint already reported (missing, outside the repo) is not reported again by the browser."""
-    image_causes = {(d.path, d.line) for d in diags if d.code in ("D301", "D304")}
-    return [d for d in diags if not (d.code == "D602" and (d.path, d.line) in image_causes)]
+    """One finding per broken image reference across lint, render and check: at a line where an earlier stage
+    reported the image (lint's missing-image or path-outside-repo, else the browser's image-not-rendered), the
+    later stages' findings (image-not-rendered, marp-warning) are dropped."""
+    best: dict[tuple[str, int], int] = {}
+    for d in diags:
+        if d.code in _IMAGE_CAUSE:
+            key = (d.path, d.line)
+            best[key] = min(best.get(key, 9), _IMAGE_CAUSE[d.code])
+    return [d for d in diags if d.code not in _IMAGE_CAUSE or _IMAGE_CAUSE[d.code] == best[(d.path, d.line)]]

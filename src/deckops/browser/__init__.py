@@ -17,7 +17,7 @@ from .sheet import contact_path, thumbnail_path
 
 __all__ = ["build", "check_targets", "contact_path", "prelaunch", "prelaunched", "run", "thumbnail_path"]
 
-CHECK_VERSION = "check-4"  # bump when the measuring script or the diagnostics change
+CHECK_VERSION = "check-5"  # bump when the measuring script or the diagnostics change
 
 
 def prelaunch(decks: list[Path], out: Path, force: bool = False, network: bool = False):
@@ -77,9 +77,9 @@ def check_targets(targets, renderer: Renderer, out: Path, html: Pending, early=N
         early = None  # its sandbox lets in more (or less) network than the config allows: its starter closes it
     with early or Browser(renderer.chrome(), base=out, network=online).start() as browser:  # while marp renders
         diags += renderer.finish(html)
-        todo = _measure(browser, _bare_pages(renderer, browser, todo, out), out, slides, outputs)
+        todo = _measure(browser, _bare_pages(renderer, browser, todo, out), out, slides, outputs, online)
         if todo:  # a joined page that did not split into its decks: those decks alone
-            _measure(browser, _bare_pages(renderer, browser, todo, out, joined=False), out, slides, outputs)
+            _measure(browser, _bare_pages(renderer, browser, todo, out, joined=False), out, slides, outputs, online)
     for t, h in stale:
         found = checks.diagnostics(t.deck, str(t.path), slides.get(t, []), network=online)
         renderer.cache.put(t, "check", h, outputs.get(t, []), diags=[d.as_dict() for d in found])
@@ -87,7 +87,8 @@ def check_targets(targets, renderer: Renderer, out: Path, html: Pending, early=N
     return diags
 
 
-def _measure(browser, pages: list[tuple[Path, list]], out: Path, slides: dict, outputs: dict) -> list:
+def _measure(browser, pages: list[tuple[Path, list]], out: Path, slides: dict, outputs: dict,
+             network: bool = True) -> list:
     """Measure the pages; fills slides and outputs (thumbnails, contact sheet) per deck. Returns the decks of
     pages that did not split into their decks."""
 
@@ -100,7 +101,7 @@ def _measure(browser, pages: list[tuple[Path, list]], out: Path, slides: dict, o
             thumbs += sheet.crops(picture, measured[start:stop], top)
             if stop == len(measured):
                 t = pages[i][1][k]
-                outputs[t] = sheet.save(cut.pop((i, k)), out, t.path, checks.flagged(measured))
+                outputs[t] = sheet.save(cut.pop((i, k)), out, t.path, checks.flagged(measured, network))
 
     results = browser.measure_many([(html, len(ts), True) for html, ts in pages], SCRIPT, after=pictures)
     retry = []

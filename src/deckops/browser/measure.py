@@ -1,4 +1,4 @@
-"""The JavaScript that measures rendered slides in Chromium (overflow, failed images, slide frames)."""
+"""The JavaScript that measures rendered slides in Chromium (overflow, failed images, emoji, slide frames)."""
 
 SCRIPT = r"""
 // Measures every slide of a deck rendered with marp's bare template (all slides laid out and shown,
@@ -31,6 +31,36 @@ async () => {
     img.onerror = () => resolve(false);
     img.src = url;
   });
+  // the classes the page's CSS (theme, inline styles) gives slides: `section.x`, `section:where(.x)`, ...
+  const themeClasses = () => {
+    const found = new Set();
+    const walk = (rules) => {
+      for (const r of rules) {
+        if (r.cssRules) walk(r.cssRules);
+        for (const m of (r.selectorText || '').matchAll(/section((?:[.:\[(][^\s>+~,]*)+)/g)) {
+          for (const c of m[1].matchAll(/\.(-?[A-Za-z_][\w-]*)/g)) found.add(c[1]);
+        }
+      }
+    };
+    for (const sheet of document.styleSheets) {
+      try { walk(sheet.cssRules); } catch (e) { /* a cross-origin sheet: not readable, not the theme */ }
+    }
+    return [...found].sort();
+  };
+  let classes = null;
+  // the last top-level block of the slide past the edge, and in it the first, deepest element past the edge
+  const culprit = (sec, overEls) => {
+    const blocks = [...sec.children].filter((c) => !['header', 'footer'].includes(c.tagName.toLowerCase()));
+    const over = [];
+    blocks.forEach((b, i) => { if (overEls.some((e) => b.contains(e))) over.push(i); });
+    const within = over.length ? blocks[over[over.length - 1]] : sec;
+    let leaf = null;
+    for (const el of overEls) {
+      if (!within.contains(el)) continue;
+      if (!leaf || leaf.contains(el)) leaf = el;
+    }
+    return { blocks: blocks.map((b) => b.tagName.toLowerCase()), over, leaf: leaf ? describe(leaf) : null };
+  };
   const slides = [];
   // a page may hold several decks (browser/combine.py): each deck's slides sit in its own top-level element
   let deck = -1, container = null;
@@ -45,7 +75,8 @@ async () => {
     }) || layers[0];
     const box = sec.getBoundingClientRect();
     const scale = sec.offsetWidth ? box.width / sec.offsetWidth : 1;
-    let bottom = box.bottom, right = box.right, first = null;
+    let bottom = box.bottom, right = box.right;
+    const overEls = [];
     for (const el of sec.querySelectorAll('*')) {
       const r = el.getBoundingClientRect();
       if (r.width === 0 && r.height === 0) continue;
@@ -53,12 +84,23 @@ async () => {
       if (!over || clipped(el, sec)) continue;
       bottom = Math.max(bottom, r.bottom);
       right = Math.max(right, r.right);
-      // the deepest first overflowing element (no overflowing child) names the line best
-      if (!first || first.contains(el)) first = el;
+      overEls.push(el);
     }
+    const overflowY = Math.round((bottom - box.bottom) / scale);
+    const overflowX = Math.round((right - box.right) / scale);
     const failed = [];
-    for (const img of sec.querySelectorAll('img')) {
-      if (!img.complete || img.naturalWidth === 0) failed.push(img.getAttribute('src') || '');
+    let emoji = 0, emojiFailed = 0, emojiAlt = '';
+    for (const layer of layers) {
+      for (const img of layer.querySelectorAll('img')) {
+        const ok = img.complete && img.naturalWidth > 0;
+        if (img.hasAttribute('data-marp-twemoji')) {  // marp-core's twemoji: a CDN image per emoji
+          emoji += 1;
+          emojiFailed += ok ? 0 : 1;
+          emojiAlt = emojiAlt || img.getAttribute('alt') || '';
+        } else if (!ok) {
+          failed.push(img.getAttribute('src') || '');
+        }
+      }
     }
     const bgs = [];
     for (const layer of layers) {
@@ -67,15 +109,18 @@ async () => {
     for (const url of [...new Set(bgs)]) {
       if (!(await loads(url))) failed.push(url);
     }
-    const frame = sec.getBoundingClientRect();
-    slides.push({
-      overflowY: Math.round((bottom - box.bottom) / scale),
-      overflowX: Math.round((right - box.right) / scale),
-      first: first ? describe(first) : null,
-      failed,
-      rect: [frame.left + window.scrollX, frame.top + window.scrollY, frame.width, frame.height],
-      deck,
-    });
+    const slide = { overflowY, overflowX, failed, emoji, emojiFailed, emojiAlt, deck };
+    if (overflowY > 0 || overflowX > 0) {
+      Object.assign(slide, culprit(sec, overEls));
+      slide.classes = classes = classes || themeClasses();
+    }
+    // the slide as shown: every layer (a split background's content layer is narrower than the slide), and
+    // not the svg's box, which is wider than a 4:3 slide in the bare layout
+    const boxes = [...svg.querySelectorAll(':scope > foreignObject')].map((f) => f.getBoundingClientRect());
+    const x0 = Math.min(...boxes.map((b) => b.left)), y0 = Math.min(...boxes.map((b) => b.top));
+    const x1 = Math.max(...boxes.map((b) => b.right)), y1 = Math.max(...boxes.map((b) => b.bottom));
+    slide.rect = [x0 + window.scrollX, y0 + window.scrollY, x1 - x0, y1 - y0];
+    slides.push(slide);
   }
   return slides;
 }

@@ -31,8 +31,15 @@ def decode(jpeg: bytes):
 
 
 def crops(page, slides: list[dict], top: float = 0.0) -> list:
-    """The slides cut from a decoded capture whose top is `top` in the slides' frame coordinates (page px)."""
-    return [_crop(page, s["rect"], top) for s in slides]
+    """The slides cut from a decoded capture whose top is `top` in the slides' frame coordinates (page px),
+    all at the size of the first: Marp gives every slide of a deck one size (320x180 for 16:9, 240x180 for 4:3)."""
+    size = thumb_size(slides[0]["rect"]) if slides else (1, 1)
+    return [_crop(page, s["rect"], top, size) for s in slides]
+
+
+def thumb_size(rect) -> tuple[int, int]:
+    """A slide frame's thumbnail size: its whole picture (every layer) at THUMB_SCALE."""
+    return max(1, round(rect[2] * THUMB_SCALE)), max(1, round(rect[3] * THUMB_SCALE))
 
 
 def save(thumbs: list, out_dir: Path, deck_path: Path, flagged: dict[int, str]) -> list[str]:
@@ -48,9 +55,11 @@ def save(thumbs: list, out_dir: Path, deck_path: Path, flagged: dict[int, str]) 
     return outputs + [sheet.name]
 
 
-def _crop(page, rect, top: float = 0.0):
-    x, y, w, h = (round(v * THUMB_SCALE) for v in (rect[0], rect[1] - top, rect[2], rect[3]))
-    return page.crop((x, y, x + max(w, 1), y + max(h, 1))).convert("RGB")
+def _crop(page, rect, top: float, size: tuple[int, int]):
+    x, y = round(rect[0] * THUMB_SCALE), round((rect[1] - top) * THUMB_SCALE)
+    w, h = thumb_size(rect)
+    thumb = page.crop((x, y, x + w, y + h)).convert("RGB")
+    return thumb if thumb.size == size else thumb.resize(size)
 
 
 def _grid(thumbs, flagged: dict[int, str]):
