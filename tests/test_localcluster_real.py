@@ -121,3 +121,23 @@ def test_offline_images_are_imported(real_cluster):
 
     names = images.listed(build.build_dir() / "bin" / "ctr", node.socket_path(real_cluster.name))
     assert set(images.offline_names()) <= set(names)
+
+
+@pytest.mark.parametrize("args, what", [
+    (["--privileged"], "privileged containers"),
+    (["--overrides", json.dumps({"spec": {"hostPID": True}})], "host namespaces"),
+    (["--overrides", json.dumps({"spec": {"volumes": [{"name": "h", "hostPath": {"path": "/"}}],
+                                          "containers": [{"name": "x", "image": "busybox:1.36",
+                                                          "volumeMounts": [{"name": "h", "mountPath": "/h"}]}]}})],
+     "hostPath volumes"),
+    (["--overrides", json.dumps({"spec": {"containers": [{"name": "x", "image": "busybox:1.36", "securityContext":
+                                                          {"capabilities": {"add": ["SYS_ADMIN"]}}}]}})],
+     "capabilities"),
+])
+def test_pods_never_get_the_host(real_cluster, args, what):
+    """A deck's snippet cannot become root on this machine through the real node."""
+    res = kubectl(real_cluster, "run", "escape", "--image=busybox:1.36", "--restart=Never", *args, check=False)
+    assert res.returncode != 0 and what in res.stderr, res.stderr
+    res = kubectl(real_cluster, "debug", f"node/{node.node_name(real_cluster.name)}", "--image=busybox:1.36",
+                  "--profile=sysadmin", "--", "true", check=False)
+    assert res.returncode != 0 and "deckops-no-host-access" in res.stderr, res.stderr

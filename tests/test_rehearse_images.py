@@ -73,3 +73,18 @@ def test_docker_archive_is_reproducible_and_complete():
     assert members["bin/sh"].issym() and members["bin/sh"].linkname == "/bin/x"
     assert members["bin/x"].mode == 0o755 and members["etc/passwd"].mode == 0o644
     assert config["rootfs"]["diff_ids"][0].startswith("sha256:") and config["config"] == {"Cmd": ["sh"]}
+
+
+@pytest.mark.parametrize("text, needs", [
+    ("kubectl exec web -- nginx -v", True),
+    ("kubectl -n x exec -it web -- sh", True),
+    ("kubectl debug -it checkout --image=busybox:1.36 --target=app -- sh", True),
+    ("kubectl port-forward pod/web 8080:80", True),
+    ("kubectl cp web:/etc/passwd ./passwd", True),
+    ("kubectl debug checkout --image=busybox:1.36 -- true", False),  # kwok gives it a status
+    ("kubectl logs web", False),  # kwok serves a log file
+    ("kubectl get pods -o wide | grep exec", False),
+])
+def test_commands_that_need_a_running_container(text, needs):
+    snippet = Snippet("d.md", 3, "t", 9, 12, (_command(text),), True)
+    assert (rehearse_images.needs_containers(snippet) is not None) == needs

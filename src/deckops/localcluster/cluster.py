@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from .. import proc
-from . import build, kwokconfig, node, paths
+from . import build, hostguard, kwokconfig, node, paths
 
 NODES = 2  # fake ones
 Nodes = Literal["real", "fake"]
@@ -136,6 +136,7 @@ def up(name: str, nodes: str | None = None) -> Path:
         kwokctl(name, bin_dir, "scale", "node", "--replicas", str(NODES),
                 *(["--param", ".nodeIPs=[]"] if mode == "real" else []))
         if mode == "real":
+            hostguard.install(lambda *a, **kw: kubectl(name, *a, **kw), lambda: _refused(name))
             kubectl(name, "taint", "nodes", "--all", node.FAKE_TAINT)
             node.start(name, bin_dir, paths.kubeconfig_path(name), pki / "ca.crt",
                        lambda: _node_ready(name, node.node_name(name)))
@@ -148,6 +149,11 @@ def up(name: str, nodes: str | None = None) -> Path:
         raise
     _say(f"{name} is up in {time.monotonic() - start:.1f}s")
     return paths.kubeconfig_path(name)
+
+
+def _refused(name: str) -> bool:
+    res = kubectl(name, *hostguard.PROBE, check=False)
+    return res.returncode != 0 and hostguard.NAME in res.stderr
 
 
 def _node_ready(name: str, node_name: str) -> bool:

@@ -38,9 +38,9 @@ def run(args, config) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="deckops-rehearse-") as tmp, ExitStack() as stack:
         needed = any(s.skip is None for p in plans for s in p.snippets)
-        env, available = stack.enter_context(_sandbox(choice if needed else Choice("none"), Path(tmp), args))
+        env, nodes = stack.enter_context(_sandbox(choice if needed else Choice("none"), Path(tmp), args))
         for n, plan in enumerate(plans):
-            _rehearse(plan, _session_env(env, Path(tmp), n), Path(tmp), args, progress, available)
+            _rehearse(plan, _session_env(env, Path(tmp), n), Path(tmp), args, progress, nodes)
             if args.fail_fast and _failed(plan.results):
                 break
     progress.summary([r for p in plans for r in p.results], time.monotonic() - started)
@@ -134,8 +134,14 @@ def _choose(args, sets: settings_mod.Settings, config, trusted: tuple[str, ...] 
 Available = Callable[[str], bool] | None  # can the cluster run this image? None: it can get any
 
 
+class Nodes(NamedTuple):
+    """What the target's nodes can do, as far as snippets care."""
+    available: Available = None  # images (None: any)
+    fake: str = ""  # why no container runs (kwok's fake nodes), or "" when they do
+
+
 @contextmanager
-def _sandbox(choice: Choice, tmp: Path, args) -> Iterator[tuple[dict, Available]]:
+def _sandbox(choice: Choice, tmp: Path, args) -> Iterator[tuple[dict, Nodes]]:
     """Yield the environment snippets need: KUBECONFIG (a temp copy, namespace set) and kubectl on PATH, and
     which images the cluster can run (a real local node: only those built offline). Without a cluster,
     KUBECONFIG is an empty file: the caller's $KUBECONFIG and ~/.kube/config are not seen."""
@@ -143,7 +149,7 @@ def _sandbox(choice: Choice, tmp: Path, args) -> Iterator[tuple[dict, Available]
         empty = tmp / "kubeconfig"
         empty.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n"
                          "current-context: \"\"\n", encoding="utf-8")
-        yield {"KUBECONFIG": str(empty)}, None
+        yield {"KUBECONFIG": str(empty)}, Nodes()
         return
     from . import cluster
 
@@ -160,8 +166,10 @@ def _sandbox(choice: Choice, tmp: Path, args) -> Iterator[tuple[dict, Available]
             print(f"deckops rehearse: the local cluster runs {target.nodes} nodes"
                   + (" (pods run: exec, logs, debug -it, port-forward, cp are real)" if target.nodes == "real"
                      else " (kwok: pods do not run)"), file=sys.stderr, flush=True)
+        fake = ("the local cluster's nodes are kwok's: no container runs (deckops cluster up --nodes real "
+                "where its prerequisites are present)") if target.nodes == "fake" else ""
         yield ({"KUBECONFIG": str(kubeconfig), "PATH": _path_with(target.kubectl, tmp), "DECKOPS_NAMESPACE": ns},
-               target.image_available)
+               Nodes(target.image_available, fake))
 
 
 def _path_with(kubectl: str, tmp: Path) -> str:
@@ -179,18 +187,30 @@ def _path_with(kubectl: str, tmp: Path) -> str:
 
 # --- running ----------------------------------------------------------------------------------------
 
-def _rehearse(plan: Plan, extra_env: dict, tmp: Path, args, progress: Progress, available: Available = None) -> None:
+def _rehearse(plan: Plan, extra_env: dict, tmp: Path, args, progress: Progress, nodes: Nodes = Nodes()) -> None:
     sets = plan.settings
     masks = Masks.build(sets.k8s_masks, dict(sets.masks))
     env = {"TERM": "dumb", "NO_COLOR": "1", **sets.env, **extra_env}  # (sets.env cannot name deckops' keys)
     limit = getattr(args, "output_limit", None) or sets.output_limit
     progress.deck(plan.path, len(plan.snippets))
     with Session(env, cwd=plan.path.resolve().parent, tmp=tmp, output_limit=limit) as session:
-        for result in _results(session, plan.snippets, masks, sets.timeout or DEFAULT_TIMEOUT, args.fail_fast,
-                               available):
+        for result in _results(session, _unrunnable(plan.snippets, nodes), masks, sets.timeout or DEFAULT_TIMEOUT,
+                               args.fail_fast, nodes.available):
             plan.results.append(result)
             progress.add(result)
     progress.flush()
+
+
+def _unrunnable(snippets: list, nodes: Nodes) -> list:
+    """On fake nodes, a snippet that needs a running container (exec, debug -it, port-forward, cp) is skipped
+    with the reason, instead of failing for the cluster's sake."""
+    if not nodes.fake:
+        return snippets
+    out = []
+    for s in snippets:
+        shown = images_mod.needs_containers(s) if s.skip is None and s.role == "main" else None
+        out.append(s._replace(skip=f"`{shown}` needs a running container; {nodes.fake}") if shown else s)
+    return out
 
 
 def _results(session: Session, snippets: list, masks: Masks, default_timeout: float,

@@ -1,4 +1,5 @@
-"""Which container images a snippet names, and the one failure for those a local node cannot get (pure)."""
+"""What a snippet needs from the cluster's nodes: the images it names (a local real node has only those built
+offline) and running containers (kwok's fake nodes run none) (pure)."""
 from __future__ import annotations
 
 import re
@@ -34,3 +35,16 @@ def named(command: Command) -> Iterator[tuple[int, str]]:
 
 def missing(snippet: Snippet, available: Callable[[str], bool]) -> list[Missing]:
     return [Missing(c, line, image) for c in snippet.commands for line, image in named(c) if not available(image)]
+
+
+# kubectl commands that need a container to run: exec, attach, port-forward, cp, and debug -it (attaches to it)
+_RUNS = re.compile(r"\bkubectl\s+(?:[^|;&]*\s)?(?:exec|attach|port-forward|cp)\s")
+_DEBUG_IT = re.compile(r"\bkubectl\s+debug\b[^|;&]*\s(?:-it|-ti|--tty|-i)\b")
+
+
+def needs_containers(snippet: Snippet) -> str | None:
+    """The first command that needs a running container, as shown on the slide, or None."""
+    for command in snippet.commands:
+        if _RUNS.search(command.text + " ") or _DEBUG_IT.search(command.text):
+            return command.shown
+    return None

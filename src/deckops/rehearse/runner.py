@@ -19,6 +19,8 @@ GRACE = 3.0  # seconds the shell gets to report after what it ran was killed
 OUTPUT_LIMIT = 1_000_000  # bytes of one command's output kept; the rest is counted, not kept
 _TAIL = 4096  # bytes kept past the limit while reading, so a marker split across reads is still found
 QUIET = 0.2  # seconds without pty output before the next line of scripted input is typed
+PROMPT_WAIT = 2.0  # ... or this long when the screen shows no prompt (a program that prompts for nothing)
+_PROMPT = re.compile(rb"[#$>%?:] ?\Z")
 BASH = ("bash", "--noprofile", "--norc")
 _NOTICE = re.compile(r"bash: (?:line \d+: )?\s*(\d+) Killed\b")  # bash's report of a job that died of SIGKILL
 
@@ -203,7 +205,11 @@ class Session:
         self._quiet_since = time.monotonic()
 
     def _type(self) -> None:
-        if self._typing and time.monotonic() - self._quiet_since >= QUIET:
+        """The next line once the screen is quiet and shows a prompt (`/ # `, `$ `, `name? `), or has been quiet
+        for PROMPT_WAIT: `kubectl debug -it` attaches a second after its notices, and a ^D typed before the
+        remote shell's prompt could end the session before the typed command's output came back."""
+        quiet = time.monotonic() - self._quiet_since
+        if self._typing and quiet >= QUIET and (quiet >= PROMPT_WAIT or _at_prompt(self._screen)):
             os.set_blocking(self.master, True)
             try:
                 os.write(self.master, self._typing.pop(0).encode())
@@ -339,6 +345,11 @@ class Session:
 # Terminal control a pty session prints besides text: busybox sh's line editor clears the line (ESC [J) and asks
 # for the cursor position (ESC [6n) at every prompt, even with TERM=dumb. A slide shows the text only.
 _CONTROL = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>]")
+
+
+def _at_prompt(screen: bytes) -> bool:
+    tail = screen[-512:]
+    return bool(_PROMPT.search(_CONTROL.sub(b"", tail) if b"\x1b" in tail else tail))
 
 
 def _text(data: bytes) -> str:
