@@ -101,3 +101,17 @@ def test_cluster_local_is_brought_up_and_down_when_not_running(local_cluster, tm
         assert localcluster.is_running(local_cluster.name)
     finally:
         localcluster.down(name)
+
+
+def test_the_flagship_gives_the_same_verdicts_three_times(local_cluster):
+    """Racy output (rollouts, PIDs, generated names, pty timing) must not make verdicts flicker."""
+    verdicts = []
+    for _ in range(3):
+        res = run_cli("rehearse", "--cluster", "local", "--cluster-name", local_cluster.name,
+                      "slides/advanced-kubernetes-debugging.md")
+        assert res.returncode == 0, res.stdout + res.stderr
+        verdicts.append([re.sub(r"\s+\d+\.\d\ds\s+", " ", l) for l in res.stdout.splitlines()
+                         if re.match(r"  (slide|setup|teardown)", l)])
+    assert verdicts[0] == verdicts[1] == verdicts[2]
+    if local_cluster.nodes == "real":  # the debug -it slide ran for real; only offline and host-access skips
+        assert sum("SKIP" in l for l in verdicts[0]) == 4 and not any("FAIL" in l for l in verdicts[0])

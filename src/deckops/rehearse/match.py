@@ -20,20 +20,34 @@ K8S_MASKS = {
     "pod-hash": r"(?<=[a-z0-9])-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}\b",
     "suffix": r"(?<=[a-z0-9])-[bcdfghjklmnpqrstvwxz2456789]{5}\b",
     "namespace": r"\bdeckops-rehearse-[a-z0-9]{6}\b",
+    # the RESTARTS column of `kubectl get pods` (NAME READY STATUS RESTARTS AGE), with its "(5s ago)"
+    "restarts": r"^(?P<keep>\S+\s+\d+/\d+\s+\S+\s+)\d+(?: \([^)]*\))?(?=\s|$)",
     "duration": r"(?<![\w.:/-])(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|y))+(?![\w.:/-])|<unknown>|<invalid>",
 }
 
 
+# Lines whose presence and count depend on timing, not on the deck: kubectl's rollout progress (`rollout
+# status`, `apply --wait`), and pods on their way out (a rollout's old or surge pods, a deleted pod). They are
+# left out on both sides before comparing, and --update never writes them (docs/rehearse.md, "Racy output").
+VOLATILE = re.compile(
+    r"^Waiting for (?:deployment|daemon set|statefulset|partitioned roll out|rollout)\b.*"
+    r"|^\S+\s+\d+/\d+\s+Terminating\s")
+
+
 class Masks:
     """Masks: each match becomes `<name>` in both lines before they are compared (compiled on first use:
-    lines that match exactly never need them)."""
+    lines that match exactly never need them). With the Kubernetes masks, VOLATILE lines are not compared."""
 
-    def __init__(self, table: tuple[tuple[str, str], ...]):
+    def __init__(self, table: tuple[tuple[str, str], ...], volatile: bool = False):
         self.table = tuple(table)
+        self.volatile = volatile
 
     @classmethod
     def build(cls, k8s: bool = True, extra: dict[str, str] | None = None) -> "Masks":
-        return cls(tuple({**(K8S_MASKS if k8s else {}), **(extra or {})}.items()))
+        return cls(tuple({**(K8S_MASKS if k8s else {}), **(extra or {})}.items()), volatile=k8s)
+
+    def steady(self, lines: list[str]) -> list[str]:
+        return [l for l in lines if not VOLATILE.match(l)] if self.volatile else lines
 
     @cached_property
     def patterns(self) -> tuple[tuple[str, re.Pattern], ...]:
@@ -90,7 +104,7 @@ class Comparison(NamedTuple):
 def compare(expected: Sequence[str], actual: Sequence[str], masks: Masks = NO_MASKS,
             first_line: int = 1, label: str = "") -> Comparison:
     """Align expected with actual (`...` swallows any lines); the merged text is what --update writes."""
-    expected, actual = list(expected), list(actual)
+    expected, actual = masks.steady(list(expected)), masks.steady(list(actual))
     if expected == actual:  # the common case needs no alignment table
         return Comparison(True, tuple(expected), ())
     cost = _costs(expected, actual, masks)
