@@ -88,3 +88,18 @@ def test_emoji_with_network_are_never_image_errors(tmp_path: Path):
     if found:
         [d] = json.loads(r.stdout)["diagnostics"]
         assert "3 emoji on slides 1, 2" in d["message"] and "could not be reached" in d["message"]
+
+
+def test_build_reports_a_missing_image_once_not_again_as_marps_warning(tmp_path: Path):
+    """marp-cli's PDF run warns about the missing file (D603, placed at the image); the browser's D602 at the
+    same line is the one finding left. Lint's D301 is deselected so that the build goes on to render."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "m.md").write_text("---\nmarp: true\n---\n\n# M\n\n![A diagram](nothere.png)\n")
+
+    def build(*select: str) -> list[str]:
+        r = run_cli("build", "m.md", *[a for s in select for a in ("--select", s)], "--out", "dist", "--force",
+                    cwd=tmp_path)
+        return [ln.split(" ", 2)[0] + " " + ln.split(" ", 2)[1] for ln in r.stdout.splitlines() if ": D6" in ln]
+
+    assert build("D603") == ["m.md:7:1: D603"]  # marp-cli does warn: the next assertion means something
+    assert build("D602", "D603") == ["m.md:7:1: D602"]
