@@ -67,3 +67,66 @@ def test_serve_previews_relints_and_rerenders_on_change(tmp_path: Path):
     finally:
         p.send_signal(signal.SIGINT)
         p.wait(timeout=30)
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    """pid -> command line of every process below pid."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+    found, todo = {}, [pid]
+    while todo:
+        cur = todo.pop()
+        for child, parent in parents.items():
+            if parent == cur and child not in found:
+                try:
+                    found[child] = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+                except OSError:
+                    continue
+                todo.append(child)
+    return found
+
+
+def test_serve_keeps_one_marp_and_rerenders_only_the_changed_deck(tmp_path: Path):
+    repo = tmp_path / "talk"
+    shutil.copytree(DATA / "render" / "talk", repo)
+    (repo / ".git").mkdir()
+    (repo / "slides" / "broken.md").unlink()
+    (repo / "slides" / "other.md").write_text("---\nmarp: true\n---\n\n# Other deck\n")
+    log = tmp_path / "serve.log"
+    with open(log, "w") as fh:
+        p = subprocess.Popen([sys.executable, "-m", "deckops", "serve", "--port", "0", "--out", str(repo / "dist")],
+                             cwd=repo, stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT,
+                             env={**os.environ, "NO_COLOR": "1"})
+    try:
+        _wait(lambda: "127.0.0.1:" in log.read_text())
+        marps = {pid for pid, cmd in _descendants(p.pid).items() if "--watch" in cmd and "marp" in cmd}
+        assert marps, "no marp-cli --watch below deckops serve"
+        other = repo / "dist" / "other.html"
+        other_stat = other.stat().st_mtime_ns
+        deck = repo / "slides" / "good.md"
+        for n in (1, 2):
+            deck.write_text(deck.read_text() + f"\n---\n\n## Save {n}\n")
+            _wait(lambda n=n: len(re.findall(r"reload #\d+: slides/good\.md changed", log.read_text())) == n)
+            assert f"Save {n}".encode() in (repo / "dist" / "good.html").read_bytes()
+        lines = [line for line in log.read_text().splitlines() if "reload #" in line]
+        assert len(lines) == 2 and all(re.search(r"changed, \d+\.\d\d s; 0 errors, 0 warnings in it; "
+                                                 r"0 errors, 0 warnings in 2 decks$", line) for line in lines), lines
+        still = {pid for pid, cmd in _descendants(p.pid).items() if "--watch" in cmd and "marp" in cmd}
+        assert still == marps  # the same marp-cli process served both saves
+        assert other.stat().st_mtime_ns == other_stat  # the deck that did not change was not re-rendered
+    finally:
+        p.send_signal(signal.SIGINT)
+        p.wait(timeout=60)
+    assert p.returncode == 0
+    _wait(lambda: not [pid for pid in marps if _running(pid)], timeout=30)  # marp-cli does not outlive serve
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import re
 import sys
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,28 +23,75 @@ const n=(await r.json()).version;if(v!==null&&n!==v)location.reload();v=n}catch(
 
 
 class State:
-    """The decks being served, their last rebuild and a version number the pages poll."""
+    """The decks being served, their findings, the live marp-cli and a version number the pages poll."""
 
     def __init__(self, decks: list[Path], config: Config, out: Path):
         self.decks, self.config, self.out = decks, config, out
         self.version = 0
         self.lock = threading.Lock()
+        self.findings: dict[Path, list] = {}  # deck -> its lint and render findings
+        self.live = None
 
-    def rebuild(self) -> None:
-        """Lint (results to the terminal) and re-render HTML; a failure is shown, the server keeps going."""
-        from .decks import lint_decks
-        from .render import render
+    def start(self, tmp: Path) -> str:
+        """Lint every deck and start the live renderer; the full text report."""
+        from .render.live import LiveHtml
         from .report.text import render as text_report
 
-        diags = lint_decks(self.decks, self.config)
+        self.live = LiveHtml(self.config, self.out, tmp)
+        self._lint(self.decks)
+        self._render(lambda: self.live.start(self.decks))
+        self._bump()
+        return text_report(self.all_findings(), len(self.decks))
+
+    def changed(self, paths: set[Path]) -> tuple[str, str]:
+        """Handle one batch of saved files: (new findings as text, the one-line summary)."""
+        start = time.monotonic()
+        decks = [d for d in self.decks if d.resolve() in paths]
+        before = {d: self.findings.get(d, []) for d in self.decks}
+        if any(p.suffix.lower() == ".css" for p in paths):  # a theme: marp-cli restarts with the new set
+            what = "theme"
+            self._lint(self.decks)
+            self._render(lambda: self.live.start(self.decks))
+        elif decks:
+            what = ", ".join(_rel(d, self.config.root) for d in decks)
+            self._lint(decks)
+            for d in decks:
+                self._render(lambda d=d: self.live.update(d))
+        else:  # an image: nothing to re-render (pages load it from the repo); its decks' findings may change
+            what = ", ".join(sorted(_rel(p, self.config.root) for p in paths))
+            self._lint(self.decks)
+        self._bump()
+        new = [f for d in self.decks for f in self.findings.get(d, []) if f not in before.get(d, [])]
+        return _lines(new), self._summary(what, time.monotonic() - start, decks)
+
+    def _lint(self, decks: list[Path]) -> None:
+        from .decks import lint_decks
+
+        for d in decks:
+            self.findings[d] = [f for f in lint_decks([d], self.config)]
+
+    def _render(self, call) -> None:
+        """Run one render step; its D304 findings join their deck's; a failure is shown, serving goes on."""
         try:
-            diags += render(self.decks, self.config, self.out, ["html"], label="re-rendering").diags
+            for diag in call() or []:
+                deck = next((d for d in self.decks if str(d) == diag.pos.path), None)
+                if deck is not None and diag not in self.findings.setdefault(deck, []):
+                    self.findings[deck].append(diag)
         except (ToolError, UsageError) as exc:
-            print(f"deckops serve: render failed: {exc}", file=sys.stderr)
-        sys.stdout.write(text_report(diags, len(self.decks)))
-        sys.stdout.flush()
+            print(f"deckops serve: render failed: {exc}", file=sys.stderr, flush=True)
+
+    def _bump(self) -> None:
         with self.lock:
             self.version += 1
+
+    def all_findings(self) -> list:
+        return [f for d in self.decks for f in self.findings.get(d, [])]
+
+    def _summary(self, what: str, seconds: float, decks: list[Path]) -> str:
+        mine = [f for d in decks for f in self.findings.get(d, [])]
+        scope = f"{_counts(mine)} in it; " if decks else ""
+        return (f"{time.strftime('%H:%M:%S')} reload #{self.version}: {what} changed, {seconds:.2f} s; "
+                f"{scope}{_counts(self.all_findings())} in {len(self.decks)} deck{'s' * (len(self.decks) != 1)}")
 
     def page_for(self, url_path: str) -> Path | None:
         """The rendered HTML served at the deck's own place (/slides/talk.html), so relative images resolve."""
@@ -51,6 +100,27 @@ class State:
             if url_path == "/" + rel.as_posix():
                 return self.out / (deck.stem + ".html")
         return None
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _counts(diags) -> str:
+    n = {s: sum(d.severity == s for d in diags) for s in ("error", "warning")}
+    return f"{n['error']} error{'s' * (n['error'] != 1)}, {n['warning']} warning{'s' * (n['warning'] != 1)}"
+
+
+def _lines(diags) -> str:
+    from .report.text import render as text_report
+
+    if not diags:
+        return ""
+    text = text_report(diags, 1, hints=False)
+    return "".join(line + "\n" for line in text.splitlines() if not re.match(r"^\d+ files? checked", line))
 
 
 def make_handler(state: State):
@@ -113,26 +183,50 @@ def run(args, config: Config) -> int:
 
     from .decks import collect_decks
     from .render import out_dir
+    from .files import make_dir
+    from .render.workdir import temp_dir
 
     decks = collect_decks(args.decks, config)
     outside = [d for d in decks if not d.resolve().is_relative_to(config.root.resolve())]
     if outside:
         raise UsageError(f"{outside[0]}: deckops serve previews decks inside the repository ({config.root}) only")
     state = State(decks, config, out_dir(args, config))
-    state.rebuild()
+    make_dir(state.out)
+    with temp_dir(state.out) as tmp:
+        try:
+            _say(state.start(tmp))
+            _serve(state, args.port, watchfiles)
+        finally:
+            if state.live is not None:
+                state.live.stop()
+    return 0
+
+
+def _serve(state: State, port: int, watchfiles) -> None:
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(state))
+        server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(state))
     except OSError as exc:
-        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}; try --port") from None
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}; try --port") from None
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    print(f"deckops serve: http://127.0.0.1:{server.server_address[1]}/ (^C to stop)", file=sys.stderr, flush=True)
+    # yield_on_timeout: the first (empty) batch comes once the watches are in place, so a save made right after
+    # the URL is shown is seen
+    changes = watchfiles.watch(*watch_dirs(state), watch_filter=_not_output(state.out), debounce=50, step=20,
+                               rust_timeout=1000, yield_on_timeout=True, raise_interrupt=False)
     try:
-        for _changes in watchfiles.watch(*watch_dirs(state), watch_filter=_not_output(state.out),
-                                         debounce=300, raise_interrupt=False):
-            state.rebuild()
+        next(changes)
+        print(f"deckops serve: http://127.0.0.1:{server.server_address[1]}/ (^C to stop)", file=sys.stderr,
+              flush=True)
+        for batch in changes:
+            if batch:
+                new, line = state.changed({Path(p).resolve() for _c, p in batch})
+                _say(new + line + "\n")
     finally:
         server.shutdown()
-    return 0
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def _not_output(out: Path):
