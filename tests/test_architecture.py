@@ -9,11 +9,11 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "deckops"
 
 LAYERS = {
     0: {"deckops", "__version__", "errors", "_shipped", "files", "proc", "config", "diagnostic", "marpit", "_failsafe",
-        "directives", "annotations", "filerefs", "setup_node"},
+        "directives", "annotations", "filerefs", "setup_node", "shard"},
     1: {"deck"},
     2: {"lint", "kubectl_help", "marp", "render", "browser", "rehearse", "localcluster"},
     3: {"findings", "report"},
-    4: {"cli", "__main__", "decks", "pipeline", "serve", "init", "doctor"},
+    4: {"cli", "__main__", "decks", "pipeline", "serve", "init", "doctor", "merge"},
 }
 LAYER = {name: n for n, names in LAYERS.items() for name in names}
 

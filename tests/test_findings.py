@@ -20,6 +20,7 @@ def diag(code, name, path="deck.md", line=3, severity="error"):
 def test_every_stage_is_in_the_catalogue():
     stages = {e.code: e.stage for e in catalogue().values()}
     assert stages["D601"] == "check" and stages["D603"] == "render" and stages["D301"] == "lint"
+    assert stages["D605"] == "check"
     out = run_cli("rules").stdout
     assert "D601  overflow" in out and " check " in out and "D604  html-enabled" in out
 

@@ -35,6 +35,8 @@ STAGE_RULES = {
                   "check"),
     "D603": Entry("D603", "marp-warning", "warning", "a warning marp-cli printed while rendering", "render"),
     "D604": Entry("D604", "html-enabled", "warning", "`html = true`: what the deck's HTML may now do", "render"),
+    "D605": Entry("D605", "emoji-offline", "info", "emoji are twemoji images from a CDN the check could not reach",
+                  "check"),
 }
 
 
