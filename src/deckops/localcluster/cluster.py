@@ -1,6 +1,7 @@
 """Starts and stops one cluster: the kwokctl control plane and fake nodes, plus the real node (node.py)."""
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import shutil
 import signal
@@ -129,6 +130,8 @@ def up(name: str, nodes: str | None = None) -> Path:
     pki = paths.kwok_cluster_dir(name) / "pki"
     kwokconfig.write(paths.state_dir(name), bin_dir, build.kube_version(), pki if mode == "real" else None)
     (paths.state_dir(name) / "nodes").write_text(mode + "\n")
+    # containerd and the images need no API server: they start while kwokctl brings the control plane up
+    prepared = proc.background(node.prepare, name, bin_dir, pki / "ca.crt") if mode == "real" else None
     try:
         kwokctl(name, bin_dir, "create", "cluster", "--kubeconfig", _contexts(name), "--wait", f"{UP_TIMEOUT}s")
         # with a real node the API server reaches kubelets by InternalIP (the real node's name is not in DNS);
@@ -138,10 +141,13 @@ def up(name: str, nodes: str | None = None) -> Path:
         if mode == "real":
             hostguard.install(lambda *a, **kw: kubectl(name, *a, **kw), lambda: _refused(name))
             kubectl(name, "taint", "nodes", "--all", node.FAKE_TAINT)
-            node.start(name, bin_dir, paths.kubeconfig_path(name), pki / "ca.crt",
-                       lambda: _node_ready(name, node.node_name(name)))
+            prepared.result()
+            node.start_kubelet(name, bin_dir, paths.kubeconfig_path(name),
+                               lambda: _node_ready(name, node.node_name(name)))
         _wait_ready(name, NODES + (mode == "real"))
     except BaseException:
+        if prepared is not None:
+            concurrent.futures.wait([prepared])  # (its own errors are reported through .result() above)
         kept = keep_logs(name)
         down(name)
         if kept:

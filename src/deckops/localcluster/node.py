@@ -205,25 +205,28 @@ def _ctr(name: str, bin_dir: Path, *args: str, check: bool = True, timeout: floa
                     env=_env(bin_dir))
 
 
-def start(name: str, bin_dir: Path, kubeconfig: Path, ca: Path, node_ready: Callable[[], bool]) -> None:
-    """containerd, the local images, then the kubelet; returns once the node is Ready. The host's state is
-    recorded first (hoststate.snapshot) so `stop` can put back what they change."""
+def prepare(name: str, bin_dir: Path, ca: Path) -> None:
+    """Everything before the kubelet, none of which needs the API server (so `up` runs it meanwhile): the
+    host's state recorded (hoststate.snapshot, for `stop`), the configs, containerd, the offline images."""
     d = node_dir(name)
     d.mkdir(parents=True, exist_ok=True)
     LOCK.write_text(name + "\n")
     (d / "host-before.json").write_text(json.dumps(hoststate.snapshot(), indent=1) + "\n")
     files = _write(name, bin_dir, ca)
-    logs = log_dir(name)
-    containerd = proc.spawn([bin_dir / "containerd", "--config", files["containerd"]], env=_env(bin_dir),
-                            log=logs / "containerd.log")
-    _wait("containerd", lambda: _ctr(name, bin_dir, "version", check=False).returncode == 0, START_TIMEOUT,
-          logs / "containerd.log", containerd)
-    tars = images.ensure_built()
-    images.import_all(bin_dir / "ctr", socket_path(name), tars)
-    kubelet = proc.spawn([bin_dir / "kubelet", "--config", files["kubelet"], "--kubeconfig", kubeconfig,
+    log = log_dir(name) / "containerd.log"
+    containerd = proc.spawn([bin_dir / "containerd", "--config", files["containerd"]], env=_env(bin_dir), log=log)
+    _wait("containerd", lambda: _ctr(name, bin_dir, "version", check=False).returncode == 0, START_TIMEOUT, log,
+          containerd)
+    images.import_all(bin_dir / "ctr", socket_path(name), images.ensure_built())
+
+
+def start_kubelet(name: str, bin_dir: Path, kubeconfig: Path, node_ready: Callable[[], bool]) -> None:
+    """The kubelet (after `prepare`); returns once the node is Ready."""
+    d, log = node_dir(name), log_dir(name) / "kubelet.log"
+    kubelet = proc.spawn([bin_dir / "kubelet", "--config", d / "kubelet.yaml", "--kubeconfig", kubeconfig,
                           "--root-dir", d / "kubelet", "--cert-dir", d / "kubelet-pki", "--node-ip", host_ip(),
-                          "--hostname-override", node_name(name)], env=_env(bin_dir), log=logs / "kubelet.log")
-    _wait(f"kubelet of node {node_name(name)}", node_ready, START_TIMEOUT, logs / "kubelet.log", kubelet)
+                          "--hostname-override", node_name(name)], env=_env(bin_dir), log=log)
+    _wait(f"kubelet of node {node_name(name)}", node_ready, START_TIMEOUT, log, kubelet)
 
 
 def _pids(marker: str, argv0: str) -> list[int]:
