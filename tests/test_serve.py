@@ -52,7 +52,7 @@ def test_serve_previews_relints_and_rerenders_on_change(tmp_path: Path):
         port = _wait(lambda: (m := re.search(r"127\.0\.0\.1:(\d+)/", log.read_text())) and m.group(1))
         base = f"http://127.0.0.1:{port}"
         status, body = _get(f"{base}/slides/good.html")
-        assert status == 200 and b"data-marpit-svg" in body and b"/__deckops__/version" in body
+        assert status == 200 and b"data-marpit-svg" in body and b"/__deckops__/wait" in body
         assert _get(f"{base}/images/logo.svg")[0] == 200  # the deck's relative images resolve
         assert _get(f"{base}/.git/config")[0] == 404
         assert _get(f"{base}/%2e%2e/%2e%2e/etc/passwd")[0] == 404
@@ -63,7 +63,8 @@ def test_serve_previews_relints_and_rerenders_on_change(tmp_path: Path):
         deck.write_text(deck.read_text() + "\n---\n\n## Added live\n\n![gone](../images/gone.png)\n")
         _wait(lambda: json.loads(_get(f"{base}/__deckops__/version")[1])["version"] > version)
         assert b"Added live" in _get(f"{base}/slides/good.html")[1]
-        assert re.search(r"good\.md:\d+:1: D301 missing-image", log.read_text())  # re-linted, in the terminal
+        # re-linted, in the terminal (the page reloads as soon as the HTML is out; the findings follow)
+        _wait(lambda: re.search(r"good\.md:\d+:1: D301 missing-image", log.read_text()))
     finally:
         p.send_signal(signal.SIGINT)
         p.wait(timeout=30)
@@ -108,10 +109,18 @@ def test_serve_keeps_one_marp_and_rerenders_only_the_changed_deck(tmp_path: Path
         other = repo / "dist" / "other.html"
         other_stat = other.stat().st_mtime_ns
         deck = repo / "slides" / "good.md"
+        port = re.search(r"127\.0\.0\.1:(\d+)/", log.read_text()).group(1)
+        seen = json.loads(_get(f"http://127.0.0.1:{port}/__deckops__/version")[1])["version"]
+        import concurrent.futures
+
+        pool = concurrent.futures.ThreadPoolExecutor(1)  # a page waiting for the next version (long poll)
+        waiting = pool.submit(_get, f"http://127.0.0.1:{port}/__deckops__/wait?v={seen}")
         for n in (1, 2):
             deck.write_text(deck.read_text() + f"\n---\n\n## Save {n}\n")
             _wait(lambda n=n: len(re.findall(r"reload #\d+: slides/good\.md changed", log.read_text())) == n)
             assert f"Save {n}".encode() in (repo / "dist" / "good.html").read_bytes()
+        assert json.loads(waiting.result(timeout=60)[1])["version"] > seen  # answered by the first save
+        pool.shutdown()
         lines = [line for line in log.read_text().splitlines() if "reload #" in line]
         assert len(lines) == 2 and all(re.search(r"changed, \d+\.\d\d s; 0 errors, 0 warnings in it; "
                                                  r"0 errors, 0 warnings in 2 decks$", line) for line in lines), lines

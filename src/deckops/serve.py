@@ -10,16 +10,18 @@ import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from .config import Config
 from .errors import UsageError
 from .proc import ToolError
 
 WATCHED = ("slides", "images", "themes")
-# polls the version and reloads the page (keeping the #slide) when a rebuild finished
-RELOAD = b"""<script>(()=>{let v=null;setInterval(async()=>{try{const r=await fetch('/__deckops__/version');
-const n=(await r.json()).version;if(v!==null&&n!==v)location.reload();v=n}catch(e){}},700)})()</script>"""
+# waits (long poll) for the next version and reloads the page, keeping the #slide: reload at once after a rebuild
+RELOAD = b"""<script>(async()=>{let v=null;for(;;){try{const r=await fetch('/__deckops__/wait?v='+(v??''));
+const n=(await r.json()).version;if(v!==null&&n!==v){location.reload();return}v=n}catch(e){
+await new Promise(f=>setTimeout(f,1000))}}})()</script>"""
+LONG_POLL = 25.0  # seconds a /__deckops__/wait request is held when nothing changes
 
 
 class State:
@@ -28,7 +30,7 @@ class State:
     def __init__(self, decks: list[Path], config: Config, out: Path):
         self.decks, self.config, self.out = decks, config, out
         self.version = 0
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self.findings: dict[Path, list] = {}  # deck -> its lint and render findings
         self.live = None
 
@@ -39,28 +41,34 @@ class State:
 
         self.live = LiveHtml(self.config, self.out, tmp)
         self._lint(self.decks)
-        self._render(lambda: self.live.start(self.decks))
+        self._add(self._render(lambda: self.live.start(self.decks)))
         self._bump()
         return text_report(self.all_findings(), len(self.decks))
 
     def changed(self, paths: set[Path]) -> tuple[str, str]:
-        """Handle one batch of saved files: (new findings as text, the one-line summary)."""
+        """Handle one batch of saved files: (new findings as text, the one-line summary). The page is told to
+        reload as soon as the HTML is out; lint runs meanwhile (a deck) or after (an image)."""
         start = time.monotonic()
         decks = [d for d in self.decks if d.resolve() in paths]
         before = {d: self.findings.get(d, []) for d in self.decks}
         if any(p.suffix.lower() == ".css" for p in paths):  # a theme: marp-cli restarts with the new set
-            what = "theme"
-            self._lint(self.decks)
-            self._render(lambda: self.live.start(self.decks))
+            what, linted = "theme", self.decks
+            refused = self._render(lambda: self.live.start(self.decks))
         elif decks:
-            what = ", ".join(_rel(d, self.config.root) for d in decks)
-            self._lint(decks)
-            for d in decks:
-                self._render(lambda d=d: self.live.update(d))
+            what, linted = ", ".join(_rel(d, self.config.root) for d in decks), decks
+            waits = [self.live.begin(d) for d in decks]  # marp-cli renders them while they are linted
+            linting = threading.Thread(target=self._lint, args=(decks,))
+            linting.start()
+            refused = [d for finish in waits for d in self._render(finish)]
+            self._bump()
+            linting.join()
+            linted = []
         else:  # an image: nothing to re-render (pages load it from the repo); its decks' findings may change
-            what = ", ".join(sorted(_rel(p, self.config.root) for p in paths))
-            self._lint(self.decks)
-        self._bump()
+            what, linted, refused = ", ".join(sorted(_rel(p, self.config.root) for p in paths)), self.decks, []
+        if linted:
+            self._lint(linted)
+            self._bump()
+        self._add(refused)
         new = [f for d in self.decks for f in self.findings.get(d, []) if f not in before.get(d, [])]
         return _lines(new), self._summary(what, time.monotonic() - start, decks)
 
@@ -68,21 +76,32 @@ class State:
         from .decks import lint_decks
 
         for d in decks:
-            self.findings[d] = [f for f in lint_decks([d], self.config)]
+            self.findings[d] = list(lint_decks([d], self.config))
 
-    def _render(self, call) -> None:
-        """Run one render step; its D304 findings join their deck's; a failure is shown, serving goes on."""
+    def _render(self, call) -> list:
+        """Run one render step and return its D304 findings; a failure is shown, serving goes on."""
         try:
-            for diag in call() or []:
-                deck = next((d for d in self.decks if str(d) == diag.pos.path), None)
-                if deck is not None and diag not in self.findings.setdefault(deck, []):
-                    self.findings[deck].append(diag)
+            return list(call() or [])
         except (ToolError, UsageError) as exc:
             print(f"deckops serve: render failed: {exc}", file=sys.stderr, flush=True)
+            return []
+
+    def _add(self, diags: list) -> None:
+        for diag in diags:
+            deck = next((d for d in self.decks if str(d) == diag.pos.path), None)
+            if deck is not None and diag not in self.findings.setdefault(deck, []):
+                self.findings[deck].append(diag)
 
     def _bump(self) -> None:
         with self.lock:
             self.version += 1
+            self.lock.notify_all()
+
+    def wait_version(self, seen: str) -> int:
+        """The version once it differs from `seen` (what a page has), or after LONG_POLL seconds."""
+        with self.lock:
+            self.lock.wait_for(lambda: str(self.version) != seen, timeout=LONG_POLL)
+            return self.version
 
     def all_findings(self) -> list:
         return [f for d in self.decks for f in self.findings.get(d, [])]
@@ -128,7 +147,11 @@ def make_handler(state: State):
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (http.server's naming)
-            path = unquote(urlsplit(self.path).path)
+            url = urlsplit(self.path)
+            path = unquote(url.path)
+            if path == "/__deckops__/wait":
+                seen = parse_qs(url.query).get("v", [""])[0]
+                return self._send(json.dumps({"version": state.wait_version(seen)}).encode(), "application/json")
             if path == "/__deckops__/version":
                 return self._send(json.dumps({"version": state.version}).encode(), "application/json")
             if path == "/":

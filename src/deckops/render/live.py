@@ -17,7 +17,7 @@ from ..diagnostic import Diagnostic
 from ..files import write_atomic
 from ..proc import ToolError
 from .job import MAX_PARALLEL, Renderer
-from .plan import Target, plan
+from .plan import plan
 from .workdir import stage, stage_themes
 
 WAIT = 120.0  # seconds for one conversion (generous: 2 loaded cores)
@@ -55,18 +55,26 @@ class LiveHtml:
 
     def update(self, deck: Path) -> list[Diagnostic]:
         """Re-render one changed deck; its D304 refusals when it now points outside the repo."""
+        return self.begin(deck)()
+
+    def begin(self, deck: Path):
+        """Swap the changed deck into the staged copy (marp-cli starts on it at once) and return the call that
+        waits for its HTML and returns the deck's D304 refusals; lint can run in between."""
         key = deck.resolve()
-        (target,), diags = _plan_one(deck, self.config.root)
-        if target is None or key not in self.staged:
-            return diags
+        targets, diags = plan([deck], self.config.root)
+        if not targets or key not in self.staged:
+            return lambda: diags
         before = self._done(key)
-        stage([target], self.work / "probe")  # the assets it references now, laid out as in the copy
+        stage(targets, self.work / "probe")  # the assets it references now, laid out as in the copy
         _move_new_assets(self.work / "probe", self.src)
         tmp = self.work / f".{os.getpid()}.swap"
-        tmp.write_bytes(target.data)
+        tmp.write_bytes(targets[0].data)
         os.replace(tmp, self.staged[key])  # one rename: marp sees the whole new deck at once
-        self._await(key, before)
-        return diags
+
+        def finish() -> list[Diagnostic]:
+            self._await(key, before)
+            return diags
+        return finish
 
     def _done(self, key: Path) -> int:
         rel = self.staged[key].relative_to(self.src).as_posix()
@@ -89,11 +97,6 @@ class LiveHtml:
         if self.batch is not None:
             self.batch.kill()
             self.batch = None
-
-
-def _plan_one(deck: Path, root: Path) -> tuple[tuple[Target | None], list[Diagnostic]]:
-    targets, diags = plan([deck], root)
-    return (targets[0] if targets else None,), diags
 
 
 def _move_new_assets(probe: Path, src: Path) -> None:
