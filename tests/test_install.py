@@ -3,6 +3,7 @@ init, lint, render, check and rehearse in an unrelated talk repo; the lint-only 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -99,3 +100,7 @@ def test_lint_only_install_lints_without_browser_packages(wheel, tmp_path):
     res = _run([venv / "bin" / "deckops", "lint", deck], cwd=tmp_path, env=env)
     assert res.returncode == 1, res.stderr
     assert "missing.png" in res.stdout and "Traceback" not in res.stderr
+    check = _run([venv / "bin" / "deckops", "check", deck], cwd=tmp_path, env=env)
+    assert check.returncode == 2  # one line naming the extra, not an ImportError traceback
+    assert re.fullmatch(r"deckops: error: deckops check needs Playwright.* \(the render extra\): "
+                        r"pip install 'deckops\[render\]'\n", check.stderr), check.stderr

@@ -219,12 +219,18 @@ def cmd_render(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from .extras import require_render
+
+    require_render("check")
     from . import browser
 
     return browser.run(args, _with_rule_args(args, load_config(args)))
 
 
 def cmd_build(args) -> int:
+    from .extras import require_render
+
+    require_render("build")
     from . import pipeline
 
     return pipeline.run(args, _with_rule_args(args, load_config(args)))

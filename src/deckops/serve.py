@@ -202,6 +202,9 @@ def watch_dirs(state: State) -> list[Path]:
 
 
 def run(args, config: Config) -> int:
+    from .extras import require_render
+
+    require_render("serve", ("watchfiles",))
     import watchfiles
 
     from .decks import collect_decks
