@@ -115,3 +115,17 @@ def test_the_flagship_gives_the_same_verdicts_three_times(local_cluster):
     assert verdicts[0] == verdicts[1] == verdicts[2]
     if local_cluster.nodes == "real":  # the debug -it slide ran for real; only offline and host-access skips
         assert sum("SKIP" in l for l in verdicts[0]) == 4 and not any("FAIL" in l for l in verdicts[0])
+
+
+def test_an_image_the_real_node_cannot_get_fails_at_its_line(real_cluster, tmp_path):
+    """One clear failure at the slide line, at once, instead of waiting out an ImagePullBackOff."""
+    deck = tmp_path / "talk.md"
+    deck.write_text("# Start a pod\n\n```console\n$ kubectl run web --image=nginx:1.27 --restart=Never\n"
+                    "pod/web created\n```\n\n---\n\n# Nothing ran\n\n```console\n$ kubectl get pods -o name\n```\n")
+    start = time.monotonic()
+    res = run_cli("rehearse", "--cluster", "local", "--cluster-name", real_cluster.name, str(deck))
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert f"{deck}:4: image-unavailable: image nginx:1.27 is not available offline" in res.stdout, res.stdout
+    assert "deckops cluster images" in res.stdout
+    assert re.search(r"slide 1 +FAIL +0\.00s", res.stdout) and "1 passed, 1 failed" in res.stdout, res.stdout
+    assert time.monotonic() - start < 60
