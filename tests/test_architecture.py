@@ -9,7 +9,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "deckops"
 
 LAYERS = {
     0: {"deckops", "__version__", "errors", "_shipped", "files", "proc", "config", "diagnostic", "marpit", "_failsafe",
-        "directives", "annotations", "filerefs", "setup_node", "shard"},
+        "directives", "annotations", "filerefs", "setup_node", "shard", "extras"},
     1: {"deck"},
     2: {"lint", "kubectl_help", "marp", "render", "browser", "rehearse", "localcluster"},
     3: {"findings", "report"},
