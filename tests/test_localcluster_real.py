@@ -141,3 +141,13 @@ def test_pods_never_get_the_host(real_cluster, args, what):
     res = kubectl(real_cluster, "debug", f"node/{node.node_name(real_cluster.name)}", "--image=busybox:1.36",
                   "--profile=sysadmin", "--", "true", check=False)
     assert res.returncode != 0 and "deckops-no-host-access" in res.stderr, res.stderr
+
+
+def test_a_second_real_node_is_one_line_exit_2(real_cluster):
+    """One real node per machine: asking for another names the cluster that holds it (bad input: exit 2)."""
+    from conftest import run_cli
+
+    res = run_cli("cluster", "up", "--name", "deckops-second", "--nodes", "real")
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert res.stderr.count("\n") == 1 and f"belongs to cluster {real_cluster.name}" in res.stderr, res.stderr
+    assert not (node.node_dir("deckops-second")).exists()
