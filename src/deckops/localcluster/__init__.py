@@ -62,7 +62,8 @@ def _images(name: str, _nodes: str | None) -> int:
     """Build the offline images (cached) and import them into the running real node, if any."""
     start = time.monotonic()
     tars = images.ensure_built()
-    print(f"images built in {time.monotonic() - start:.1f}s: {tars['busybox'].parent}")
+    print(f"images built in {time.monotonic() - start:.1f}s: {tars['busybox'].parent} "
+          "(docker archives: `kind load image-archive FILE` loads one into kind)")
     if is_running(name) and cluster.nodes_of(name) == "real":
         bin_dir = build.build_dir() / "bin"
         names = images.import_all(bin_dir / "ctr", node.socket_path(name), tars)
@@ -86,7 +87,8 @@ def _status(name: str, _nodes: str | None) -> int:
     print(f"binaries: {'built' if built else 'not built'} ({build.build_dir()})")
     running = built and is_running(name)
     print(f"cluster {name}: {'running' if running else 'not running'}"
-          + (f" ({cluster.nodes_of(name)} nodes)" if running else ""))
+          + ((" (a real node and kwok nodes)" if cluster.nodes_of(name) == "real" else " (kwok nodes only)")
+             if running else ""))
     if running:
         print(cluster.kubectl(name, "get", "nodes", "-o", "wide").stdout.rstrip())
         print(f"kubeconfig: {paths.kubeconfig_path(name)}")
