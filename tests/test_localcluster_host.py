@@ -3,7 +3,7 @@ after `down`, after ^C during `up`, and after an `up` that failed (whose logs ar
 from __future__ import annotations
 
 import json
-import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -96,7 +96,9 @@ def test_interrupt_during_up_restores_the_host(free_node, tmp_path):
             child.kill()
             child.wait()
     assert hoststate.diff(before, snapshot()) == {}
-    assert "logs are kept in" in err.read_text()
+    text = err.read_text()
+    assert "logs are kept in" in text
+    shutil.rmtree(text.split("logs are kept in ", 1)[1].split()[0])
 
 
 def test_failed_up_keeps_its_logs_and_restores_the_host(free_node, tmp_path):
@@ -116,5 +118,8 @@ def test_failed_up_keeps_its_logs_and_restores_the_host(free_node, tmp_path):
     text = err.read_text()
     assert status == 1, text
     kept = Path(text.split("logs are kept in ", 1)[1].split()[0])
-    assert "10250" in (kept / "node" / "kubelet.log").read_text()
+    try:
+        assert "10250" in (kept / "node" / "kubelet.log").read_text()
+    finally:
+        shutil.rmtree(kept, ignore_errors=True)
     assert hoststate.diff(before, snapshot()) == {}
