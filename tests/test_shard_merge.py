@@ -25,15 +25,24 @@ def _lint(tmp: Path, fmt: str, shard: str | None) -> Path:
 
 
 def test_every_deck_is_on_exactly_one_shard_and_the_same_from_any_folder(tmp_path):
-    decks = sorted(LINT.glob("*.md"))
-    shards = {d: shard_of(d, ROOT, N) for d in decks}
-    assert set(shards.values()) == {1, 2, 3}  # this fixture set spreads over all three
+    repo = tmp_path / "talks"
+    (repo / "slides").mkdir(parents=True)
+    (repo / ".git").mkdir()
+    for k in range(12):  # fixed contents: a fixed assignment, spread over the three shards
+        (repo / "slides" / f"talk{k:02d}.md").write_text(f"---\nmarp: true\n---\n\n# Talk {k}\n")
+    decks = sorted((repo / "slides").glob("*.md"))
+    shards = {d: shard_of(d, repo, N) for d in decks}
+    assert set(shards.values()) == {1, 2, 3}
     for i in range(1, N + 1):
-        res = run_cli("lint", "--format", "json", "--shard", f"{i}/{N}", str(LINT))
+        res = run_cli("lint", "--format", "json", "--shard", f"{i}/{N}", "slides", cwd=repo)
         doc = json.loads(res.stdout)
         assert doc["summary"]["files"] == sum(1 for s in shards.values() if s == i)
-        elsewhere = run_cli("lint", "--format", "json", "--shard", f"{i}/{N}", str(LINT), cwd=LINT)
-        assert json.loads(elsewhere.stdout) == doc  # the repo root, not the cwd, names a deck
+        elsewhere = run_cli("lint", "--format", "json", "--shard", f"{i}/{N}", str(repo / "slides"),
+                            cwd=repo / "slides")
+        assert json.loads(elsewhere.stdout)["summary"] == doc["summary"]  # the repo root names a deck, not the cwd
+    (repo / "slides" / "talk00.md").write_text("changed\n")
+    moved = [shard_of(d, repo, N) for d in decks]
+    assert moved[1:] == [shards[d] for d in decks[1:]]  # one deck's edit moves no other deck
 
 
 def test_merged_json_and_sarif_equal_one_unsharded_run(tmp_path):
