@@ -2,7 +2,6 @@
 after `down`, after ^C during `up`, and after an `up` that failed (whose logs are kept)."""
 from __future__ import annotations
 
-import json
 import shutil
 import signal
 import socket
@@ -12,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from cluster_fixture import CLUSTER_NAME
+
 from deckops import localcluster, proc
 from deckops.localcluster import build, cluster, hoststate, node, paths
 
@@ -70,8 +69,9 @@ def test_down_restores_the_host(free_node):
 
 def _up_process(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
     err = tmp_path / "up.err"
-    child = subprocess.Popen([sys.executable, "-m", "deckops", "cluster", "up", "--name", NAME, "--nodes", "real"],
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(err, "wb"))
+    with open(err, "wb") as sink:
+        child = subprocess.Popen([sys.executable, "-m", "deckops", "cluster", "up", "--name", NAME, "--nodes",
+                                  "real"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=sink)
     return child, err
 
 

@@ -68,8 +68,8 @@ def test_docker_archive_is_reproducible_and_complete():
         manifest = json.load(outer.extractfile("manifest.json"))
         assert manifest[0]["RepoTags"] == ["docker.io/library/x:1"]
         config = json.load(outer.extractfile(manifest[0]["Config"]))
-        inner = tarfile.open(fileobj=outer.extractfile(manifest[0]["Layers"][0]))
-    members = {m.name: m for m in inner.getmembers()}
+        with tarfile.open(fileobj=outer.extractfile(manifest[0]["Layers"][0])) as inner:
+            members = {m.name: m for m in inner.getmembers()}
     assert members["bin/sh"].issym() and members["bin/sh"].linkname == "/bin/x"
     assert members["bin/x"].mode == 0o755 and members["etc/passwd"].mode == 0o644
     assert config["rootfs"]["diff_ids"][0].startswith("sha256:") and config["config"] == {"Cmd": ["sh"]}

@@ -187,7 +187,8 @@ def _path_with(kubectl: str, tmp: Path) -> str:
 
 # --- running ----------------------------------------------------------------------------------------
 
-def _rehearse(plan: Plan, extra_env: dict, tmp: Path, args, progress: Progress, nodes: Nodes = Nodes()) -> None:
+def _rehearse(plan: Plan, extra_env: dict, tmp: Path, args, progress: Progress, nodes: Nodes | None = None) -> None:
+    nodes = nodes or Nodes()
     sets = plan.settings
     masks = Masks.build(sets.k8s_masks, dict(sets.masks))
     env = {"TERM": "dumb", "NO_COLOR": "1", **sets.env, **extra_env}  # (sets.env cannot name deckops' keys)
