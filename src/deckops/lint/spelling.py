@@ -35,7 +35,9 @@ _EDGE = "*_~`'\"()[]{}.,;:!?<>«»“”‘’…"
 _NOT_PROSE = re.compile(
     r"^(?:[-/~.]|--)|[_\\=@#$%{}<>|^]|::|\(\)|[^\W\d_]\.[^\W\d_]|^:[\w+-]+:$|&\w+;|/.*/"
 )
-_ALT = re.compile(r"!\[[^\]]*\]")  # image alt text: Marp keywords and file names, not what the audience reads
+# image alt text: Marp keywords and file names, not what the audience reads; a scan stops at the next `[` so a
+# line of thousands of unclosed `![` is read once
+_ALT = re.compile(r"!\[[^\]\[]*\]")
 _CODE_SPAN = re.compile(r"(`+)([^`]+)\1")
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _URL = re.compile(r"\w+://[^\s)>\]]+")
@@ -220,9 +222,13 @@ def _without_alt(raw: str, text: str) -> str:
     """The masked line with image alt text blanked too (found on the raw line: the mask took the `](`)."""
     if "![" not in raw:
         return text
-    for m in _ALT.finditer(raw):
-        text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
-    return text
+    spans = [m.span() for m in _ALT.finditer(raw)]
+    if not spans:
+        return text
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
 
 
 def _directive_text(ctx: Context):
