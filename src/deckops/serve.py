@@ -87,9 +87,11 @@ class State:
             return []
 
     def _add(self, diags: list) -> None:
+        """Render's refusals join their deck's findings, unless lint named the same cause (code and position)."""
         for diag in diags:
             deck = next((d for d in self.decks if str(d) == diag.pos.path), None)
-            if deck is not None and diag not in self.findings.setdefault(deck, []):
+            known = {(f.code, f.pos) for f in self.findings.get(deck, [])}
+            if deck is not None and (diag.code, diag.pos) not in known:
                 self.findings[deck].append(diag)
 
     def _bump(self) -> None:
@@ -237,7 +239,7 @@ def _serve(state: State, port: int, watchfiles) -> None:
     # yield_on_timeout: the first (empty) batch comes once the watches are in place, so a save made right after
     # the URL is shown is seen
     changes = watchfiles.watch(*watch_dirs(state), watch_filter=_not_output(state.out), debounce=50, step=20,
-                               rust_timeout=1000, yield_on_timeout=True, raise_interrupt=False)
+                               rust_timeout=1000, yield_on_timeout=True, raise_interrupt=True)
     try:
         next(changes)
         print(f"deckops serve: http://127.0.0.1:{server.server_address[1]}/ (^C to stop)", file=sys.stderr,
