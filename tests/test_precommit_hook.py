@@ -46,3 +46,23 @@ def test_hook_installs_lint_only_deckops_and_blocks_errors(tmp_path):
                            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert "No module named 'playwright'" in probe.stderr  # the hook's env is the lint-only install
     shutil.rmtree(tmp_path / "pre-commit-home", ignore_errors=True)
+
+
+@pytest.mark.skipif(not PRE_COMMIT.is_file(), reason="pre-commit is not installed: pip install -e '.[test]'")
+def test_the_config_deckops_init_writes_runs_the_installed_deckops(tmp_path):
+    talk = tmp_path / "talk"
+    res = subprocess.run([sys.executable, "-m", "deckops", "init", str(talk)], capture_output=True, text=True,
+                         timeout=120, stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert res.returncode == 0, res.stderr
+    _git("init", "-q", cwd=talk)
+    _git("add", ".", cwd=talk)
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    run = lambda: subprocess.run([str(PRE_COMMIT), "run", "--all-files"], cwd=talk, env=env,  # noqa: E731
+                                 capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
+    clean = run()
+    assert clean.returncode == 0 and "deckops lint (Marp decks)" in clean.stdout, clean.stdout + clean.stderr
+    deck = talk / "slides" / "talk.md"
+    deck.write_text(deck.read_text() + "\n---\n\n![Diagram](../images/none.svg)\n")
+    broken = run()
+    assert broken.returncode == 1 and "slides/talk.md" in broken.stdout and "D301" in broken.stdout, broken.stdout
