@@ -6,7 +6,7 @@
 2. Render them (HTML) sharded 4 ways, one shard after another as 4 CI machines would each run theirs:
    each shard's time, the slowest shard against one unsharded render of everything measured in the same run
    (ideal: 0.25x), and the shards' lint SARIF merged with `deckops merge` against one unsharded SARIF.
-Usage: .venv/bin/python bench/conference.py [--decks 500] [--shards 4] [--to html]
+Usage: .venv/bin/python bench/conference.py [--decks 500] [--shards 4] [--to html] [--lint-only]
 """
 from __future__ import annotations
 
@@ -74,6 +74,7 @@ def main() -> int:
     ap.add_argument("--decks", type=int, default=500)
     ap.add_argument("--shards", type=int, default=4)
     ap.add_argument("--to", default="html")
+    ap.add_argument("--lint-only", action="store_true", help="stop after the lint comparison")
     opts = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="deckops-conference-") as tmp:
         base = Path(tmp)
@@ -94,6 +95,8 @@ def main() -> int:
         print(f"lint, one machine:     {lint_s:6.1f} s  (goal <= 60 s: {'met' if lint_s <= 60 else 'MISSED'}); "
               f"{ratio}")
 
+        if opts.lint_only:
+            return 0
         whole_s, whole = timed(deckops("render", "--to", opts.to, "--out", str(base / "whole"), "slides"), repo, env)
         assert whole.returncode in (0, 1), whole.stderr
         shard_times = []
