@@ -52,10 +52,13 @@ def test_marp_precedence_config_then_repo_then_cache(tmp_path, monkeypatch):
     assert marp.find_marp(repo) == cached
     own = _exe(repo / "node_modules" / ".bin" / "marp")
     assert marp.find_marp(repo) == own
-    configured = _exe(repo / "tools" / "marp")
-    assert marp.find_marp(repo, "tools/marp") == configured
+    configured = _exe(repo / "tools" / "node_modules" / ".bin" / "marp")
+    assert marp.find_marp(repo, "tools/node_modules/.bin/marp") == configured
     with pytest.raises(UsageError, match="marp = 'nope'"):
         marp.find_marp(repo, "nope")
+    _exe(repo / "evil.sh")  # its folder (the repo's parent) would be mounted into the render sandbox
+    with pytest.raises(UsageError, match="must be a node_modules/.bin/marp"):
+        marp.find_marp(repo, "evil.sh")
 
 
 @pytest.mark.parametrize("missing", ["node", "npm"])

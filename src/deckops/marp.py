@@ -62,6 +62,10 @@ def find_marp(root: Path, configured: str = "", *, install=None) -> Path:
         exe = (Path(root) / configured).resolve() if not Path(configured).is_absolute() else Path(configured)
         if not (exe.is_file() and os.access(exe, os.X_OK)):
             raise UsageError(f"marp = {configured!r} in the config: not an executable file ({exe})")
+        if exe.parent.name != ".bin" or exe.parent.parent.name != "node_modules":
+            # the sandbox mounts the marp's node_modules (sandbox()); anything else would expose its folder
+            raise UsageError(f"marp = {configured!r} in the config: must be a node_modules/.bin/marp (the render "
+                             "sandbox lets marp-cli see its node_modules folder only)")
         return exe
     from . import setup_node
 
