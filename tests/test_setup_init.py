@@ -52,8 +52,10 @@ def test_marp_precedence_config_then_repo_then_cache(tmp_path, monkeypatch):
     assert marp.find_marp(repo) == cached
     own = _exe(repo / "node_modules" / ".bin" / "marp")
     assert marp.find_marp(repo) == own
-    configured = _exe(repo / "tools" / "node_modules" / ".bin" / "marp")
-    assert marp.find_marp(repo, "tools/node_modules/.bin/marp") == configured
+    real = _exe(repo / "tools" / "node_modules" / "@marp-team" / "marp-cli" / "marp-cli.js")
+    (repo / "tools" / "node_modules" / ".bin").mkdir()
+    (repo / "tools" / "node_modules" / ".bin" / "marp").symlink_to(real)  # how npm lays it out
+    assert marp.find_marp(repo, "tools/node_modules/.bin/marp") == repo / "tools" / "node_modules" / ".bin" / "marp"
     with pytest.raises(UsageError, match="marp = 'nope'"):
         marp.find_marp(repo, "nope")
     _exe(repo / "evil.sh")  # its folder (the repo's parent) would be mounted into the render sandbox

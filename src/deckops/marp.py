@@ -59,7 +59,7 @@ def find_marp(root: Path, configured: str = "", *, install=None) -> Path:
     (its checkout's node_modules in a development install, else the pinned one in deckops' cache). None found:
     `install()` (deckops setup) when given, else exit 2 naming `deckops setup`. Never a global marp."""
     if configured:
-        exe = (Path(root) / configured).resolve() if not Path(configured).is_absolute() else Path(configured)
+        exe = Path(os.path.abspath(Path(root) / configured))  # not resolved: .bin/marp is a link into the package
         if not (exe.is_file() and os.access(exe, os.X_OK)):
             raise UsageError(f"marp = {configured!r} in the config: not an executable file ({exe})")
         if exe.parent.name != ".bin" or exe.parent.parent.name != "node_modules":
