@@ -89,6 +89,10 @@ def _error_of(exc) -> YamlError:
 
 
 
+# a line that starts a sequence, a comment or a document marker (`- a`, `# x`, `...`): YAML may read a structure
+_BLOCK_START = re.compile(r"(?:^|\n)[ \t]*[-#.?%]")
+
+
 def _cannot_be_mapping(text: str) -> bool:
     """Most speaker notes have no `:`, `{` or `?`: YAML would read them as one string, so skip the parser."""
     return not any(c in text for c in ":{?&*!%@`|>[\"'")
@@ -115,7 +119,7 @@ def _simple_mapping(text: str) -> dict | None:
 def parse_loose(text: str, keys=MARPIT_KEYS) -> tuple[object, YamlError | None]:
     """Parse text as Marp does: marpit's loose quoting of `keys`, then js-yaml's FAILSAFE schema (every scalar a
     string; duplicate keys and tags other than !!str/!!seq/!!map are errors). Returns (data, error)."""
-    if _cannot_be_mapping(text) and not text.lstrip().startswith(("#", "-")):
+    if _cannot_be_mapping(text) and not _BLOCK_START.search(text):
         return (text.strip() or None), None
     if len(text) > MAX_YAML_CHARS:
         return None, YamlError(f"YAML block is larger than {MAX_YAML_CHARS:,} characters", 0, 0, limit=True)
