@@ -79,10 +79,17 @@ def plan(paths: list[Path], config_root: Path, memo: dict | None = None) -> tupl
     return targets, diags
 
 
-def _target(path: Path, config_root: Path, memo: dict) -> tuple[Target, list[Diagnostic]]:
+def _target(path: Path, config_root: Path, memo: dict) -> tuple[Target | None, list[Diagnostic]]:
+    from ..deck import MAX_DECK_BYTES
+
     try:
         if not path.is_file():  # a pipe would block the read forever
             raise UsageError(f"{path}: not a regular file")
+        size = path.stat().st_size
+        if size > MAX_DECK_BYTES:  # lint's limit holds for render and check too (a 1.86 GB deck took 287 s)
+            return None, [Diagnostic("D001", "parse-error", "error", Pos(str(path), 1, 1),
+                                     f"deck is {size:,} bytes; the limit is {MAX_DECK_BYTES:,}: not rendered",
+                                     "split the deck; images belong in files, not in the Markdown")]
         data = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
