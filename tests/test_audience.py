@@ -69,3 +69,20 @@ def test_clean_and_flagship_decks_stay_quiet():
     for path in (DATA / "clean" / "every-feature.md", ROOT / "slides" / "advanced-kubernetes-debugging.md"):
         found = [d for d in lint(deck.load(path), Config(root=ROOT), {}) if d.code.startswith("D7")]
         assert found == [], found
+
+
+@pytest.mark.parametrize("where, name, content", [
+    ("package.json", "package.json", '{"scripts": {"build": "marp --html slides/"}}'),
+    (".marprc.yml", ".marprc.yml", "html: true\n"),
+    (".github/workflows/deck.yml", ".github/workflows/deck.yml", "steps:\n  - run: npx marp --html --pdf x.md\n"),
+])
+def test_a_repo_rendering_with_html_gets_one_finding_not_one_per_tag(tmp_path, where, name, content):
+    (tmp_path / where).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / where).write_text(content)
+    found = run("# T\n\n<font size=6>x</font> <div style='a'>y</div>\n", tmp_path)
+    assert found == [("D701", 3, "warning")]  # at the first element deckops would render differently
+
+
+def test_html_off_in_the_repo_keeps_the_per_tag_findings(tmp_path):
+    (tmp_path / "package.json").write_text('{"scripts": {"build": "marp --pdf slides/"}, "marp": {"html": false}}')
+    assert [c for c, _, _ in run("# T\n\n<font size=6>x</font>\n", tmp_path)] == ["D701"]

@@ -29,6 +29,19 @@ def allow_list() -> dict[str, dict[str, str]]:
 def html_disabled(ctx: Context):
     if ctx.config.html:
         return  # marp --html: every element is kept (D604 says what that allows)
+    found = list(_html_findings(ctx))
+    where = _renders_with_html(ctx) if found else None
+    if where:
+        # the author's own marp-cli set-up keeps the HTML: one finding about the difference, not one per tag
+        yield Finding(found[0].line, found[0].col, f"this repository renders with marp's `--html` ({where}), "
+                      f"deckops without it: {len(found)} HTML element(s) or attribute(s) of this deck would be "
+                      "escaped or stripped in deckops' output",
+                      "set `html = true` in deckops.toml so that deckops renders as the repository does")
+        return
+    yield from found
+
+
+def _html_findings(ctx: Context):
     allowed = allow_list()
     for line, col, tag in _html_tags(ctx):
         closing, name, rest = tag.group(1), tag.group(2).lower(), tag.group(3)
@@ -52,6 +65,50 @@ def html_disabled(ctx: Context):
                               "by Marp without `html`: only http(s)"
                               + (" and data:image" if kind == "image-url" else "") + " URLs and relative paths stay",
                               "use a relative path or an https:// URL")
+
+
+_MARPRC = (".marprc", ".marprc.yml", ".marprc.yaml", ".marprc.json", "marp.config.js", "marp.config.mjs",
+           "marp.config.cjs", ".marprc.js", ".marprc.cjs")
+_HTML_ON = re.compile(r"""["']?html["']?\s*:\s*true""")
+_README_COMMAND = re.compile(r"(?m)^\s*(?:\$\s*)?(?:npx\s+)?(?:@marp-team/)?marp(?:-cli)?\s[^\n]*--html(?![\w-])")
+_SCRIPT_COMMAND = re.compile(r'"[^"\n]*\bmarp\b[^"\n]*--html(?![\w-])[^"\n]*"')
+
+
+def _renders_with_html(ctx: Context) -> str | None:
+    """Where the repository's own marp-cli set-up turns `html` on (a .marprc / marp.config file, package.json's
+    `marp` key or a script, a GitHub workflow running marp with --html); None when it does not. Read once."""
+    key = ("marp-html", str(ctx.root))
+    if key not in ctx.cache:
+        ctx.cache[key] = _find_html_setting(ctx.root)
+    return ctx.cache[key]
+
+
+def _find_html_setting(root) -> str | None:
+    candidates = [root / name for name in _MARPRC] + [root / "package.json"] + sorted(root.glob("README*.md"))[:3]
+    workflows = root / ".github" / "workflows"
+    if workflows.is_dir():
+        candidates += sorted(workflows.glob("*.y*ml"))[:50]
+    for path in candidates:
+        try:
+            if not path.is_file() or path.stat().st_size > 1_000_000:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        name = path.relative_to(root).as_posix()
+        if "workflows" in name:  # marp-cli-action takes `args: --html ...` on a line of its own
+            if re.search(r"marp", text, re.I) and re.search(r"--html(?![\w-])", text):
+                return name
+        elif path.name.startswith("README"):  # a command the author runs: `marp deck.md --html`
+            if _README_COMMAND.search(text):
+                return name
+        elif path.name == "package.json":  # a script running marp with --html, or "marp": {"html": true}
+            if _SCRIPT_COMMAND.search(text) or _HTML_ON.search(
+                    text.split('"marp"', 1)[1][:2000] if '"marp"' in text else ""):
+                return name
+        elif _HTML_ON.search(text):
+            return name
+    return None
 
 
 def _attr_hint(attr: str) -> str:
