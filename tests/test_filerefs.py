@@ -48,19 +48,25 @@ def test_remote_data_fragments_prose_and_code_are_not_files():
 
 @pytest.mark.parametrize("unit", ["url(", "`", "<a src=", "image-set(", "\\75 ", "url(\"x\" url('"])
 def test_linear_in_hostile_input(unit):
-    """Doubling the input at most about doubles the time (goal <= 2.5x; best of 5 against a loaded machine)."""
+    """Four times the input costs at most about four times the CPU (quadratic would be 16x): best of 5, CPU time
+    of this process with the collector paused, which other tenants of a loaded machine sway far less than wall
+    time (the n-to-2n wall-clock figure is bench/hostile.py's)."""
     def best(n: int) -> float:
         text = unit * n
         times = []
-        for _ in range(5):
-            gc.collect()
-            start = time.perf_counter()
-            scan_deck([text], set())
-            times.append(time.perf_counter() - start)
-        return min(times)
+        gc.collect()
+        gc.disable()
+        try:
+            for _ in range(5):
+                start = time.process_time()
+                scan_deck([text], set())
+                times.append(time.process_time() - start)
+        finally:
+            gc.enable()
+        return max(min(times), 0.005)
 
-    small, large = best(50_000), best(100_000)
-    assert large / small <= 2.5, (unit, small, large)
+    small, large = best(25_000), best(100_000)
+    assert large / small <= 6.0, (unit, small, large)
 
 
 def test_lint_reports_each_form_as_d304_at_its_position(tmp_path: Path):
