@@ -14,4 +14,5 @@ GROWTH = {
     "backticks": (lambda n: "`a ``b " * n, 100_000),
     "brackets-then-one-close": (lambda n: "[" * n + "]", 200_000),
     "inline-comment-openers": (lambda n: "x <!" * n, 200_000),
+    "one-long-word": (lambda n: "# T\n\n" + "x" * n + "\n", 1_000_000),
 }

@@ -21,6 +21,7 @@ DICT_DIRS = ("/usr/share/hunspell", "/usr/share/myspell", "/usr/share/myspell/di
 FORMAT = "1"  # bump when the compiled word list changes shape
 VOCABULARY = Path(__file__).parent / "data" / "vocabulary.txt"
 MAX_SUGGESTIONS = 3
+MAX_WORD = 40
 MIN_NAME_LIKE = 6  # shorter capitalised unknown words are not checked (names)
 MIN_TWO_EDITS = 8
 MAX_TWO_EDIT_SEARCHES = 20  # words this long may be two edits from the word meant ("guarenteed")
@@ -391,8 +392,8 @@ def _verdict(word: str, speller: Speller) -> list[str] | None:
     """None: not reported; else the suggestions (never empty) for a misspelt word. Measured on the corpus
     (docs/corpus.md): unknown capitalised words are mostly names, unknown words far from every known word are
     jargon, so only an unknown word close to a common word or a vocabulary term is reported."""
-    if len(word) < 3 or any(c.isdigit() for c in word) or speller.known(word):
-        return None
+    if len(word) < 3 or len(word) > MAX_WORD or any(c.isdigit() for c in word) or speller.known(word):
+        return None  # (no dictionary word is 40 letters; edits of a megabyte "word" would take minutes)
     kind = _kind(word)
     if kind in ("mixed", "caps"):
         return None  # identifiers (ConfigMap, iPhone, eBPF), brands and acronyms
