@@ -68,6 +68,23 @@ def comment_content(markup: str) -> str | None:
     return found[2] if found else None
 
 
+def _block_end(state: StateBlock, start: int, end: int, closes) -> int:
+    """The line after a Marpit block (comment or <style>) opened on `start`: the first line from `start` on for
+    which closes(text) holds, else where the indentation ends or the document does (Marpit's shared loop)."""
+    first = state.src[state.bMarks[start] + state.tShift[start]:state.eMarks[start]]
+    nxt = start + 1
+    if closes(first):
+        return nxt
+    while nxt < end:
+        if state.sCount[nxt] < state.blkIndent:
+            break
+        text = state.src[state.bMarks[nxt] + state.tShift[nxt]:state.eMarks[nxt]]
+        nxt += 1
+        if closes(text):
+            break
+    return nxt
+
+
 def _comment_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     pos = state.bMarks[start] + state.tShift[start]
     if pos >= len(state.src) or state.src[pos] != "<":
@@ -77,15 +94,7 @@ def _comment_block(state: StateBlock, start: int, end: int, silent: bool) -> boo
         return False
     if silent:
         return True
-    nxt = start + 1
-    if "-->" not in line:
-        while nxt < end:
-            if state.sCount[nxt] < state.blkIndent:
-                break
-            text = state.src[state.bMarks[nxt] + state.tShift[nxt]:state.eMarks[nxt]]
-            nxt += 1
-            if "-->" in text:
-                break
+    nxt = _block_end(state, start, end, lambda text: "-->" in text)
     state.line = nxt
     token = state.push("marpit_comment", "", 0)
     token.map = [start, nxt]
@@ -148,15 +157,7 @@ def _style_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         return False
     if silent:
         return True
-    nxt = start + 1
-    if not _STYLE_CLOSE.search(line):
-        while nxt < end:
-            if state.sCount[nxt] < state.blkIndent:
-                break
-            text = state.src[state.bMarks[nxt] + state.tShift[nxt]:state.eMarks[nxt]]
-            nxt += 1
-            if _STYLE_CLOSE.search(text):
-                break
+    nxt = _block_end(state, start, end, lambda text: bool(_STYLE_CLOSE.search(text)))
     state.line = nxt
     token = state.push("marpit_style", "", 0)
     token.map = [start, nxt]

@@ -295,20 +295,7 @@ def group_members(pgid: int) -> list[int]:
 def kill_group_except(pgid: int, keep: int, timeout: float = 5.0) -> set[int]:
     """Kill every process of group pgid but `keep` (the group's shell stays; what it ran dies) and wait
     until they are gone; returns their pids."""
-    killed: set[int] = set()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:  # a dying pipeline may still fork: sweep until the group is quiet
-        victims = [p for p in group_members(pgid) if p != keep]
-        if not victims:
-            break
-        killed.update(victims)
-        for pid in victims:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        time.sleep(0.005)
-    return killed
+    return kill_group_sparing(pgid, {keep}, timeout)
 
 
 def reap_group(pgid: int, timeout: float = 5.0) -> bool:
@@ -403,10 +390,11 @@ def kill_namespace_except(ns: str, keep: int, timeout: float = 5.0) -> dict[int,
 
 
 def kill_group_sparing(pgid: int, keep: frozenset[int] | set[int], timeout: float = 5.0) -> set[int]:
-    """kill_group_except for a group with more than one process to keep (unshare and the shell it runs)."""
+    """Kill every process of group pgid but those in `keep` (unshare and the shell it runs) and wait until they
+    are gone; returns their pids."""
     killed: set[int] = set()
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline:  # a dying pipeline may still fork: sweep until the group is quiet
         victims = [p for p in group_members(pgid) if p not in keep]
         if not victims:
             break
