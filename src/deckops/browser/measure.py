@@ -5,6 +5,22 @@ SCRIPT = r"""
 // so auto-scaled code blocks size the same on every load). Returns plain data for Python.
 async () => {
   await document.fonts.ready;
+  // marp-core scales code blocks and fitted headings from ResizeObserver callbacks, after `load`: wait until
+  // every auto-scaling element's svg keeps its viewBox for two frames (a load measured before that reads the
+  // unscaled block, and two loads of one deck differ)
+  const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+  const scaling = () => [...document.querySelectorAll('[data-auto-scaling]')].map((el) => {
+    const inner = el.shadowRoot && el.shadowRoot.querySelector('marp-auto-scaling');
+    const svg = inner && inner.shadowRoot && inner.shadowRoot.querySelector('svg');
+    return svg ? `${svg.getAttribute('viewBox')}/${svg.style.height}/${svg.style.display}` : '';
+  }).join(';');
+  for (let i = 0, last = null; i < 120; i += 1) {
+    await frame();
+    await frame();
+    const now = scaling();
+    if (now === last) break;
+    last = now;
+  }
   const CLIPS = new Set(['hidden', 'clip', 'auto', 'scroll']);
   const describe = (el) => ({
     tag: el.tagName.toLowerCase(),
