@@ -113,3 +113,78 @@ def test_check_obeys_ignore_for_overflow(tmp_path):
                     cwd=tmp_path)
     codes_quiet = [d["code"] for d in json.loads(quiet.stdout)["diagnostics"]]
     assert "D601" not in codes_quiet and sorted(c for c in codes if c != "D601") == sorted(codes_quiet)
+
+
+REHEARSED = """---
+marp: true
+---
+
+# Stale
+
+```console
+$ echo one
+two
+```
+
+---
+
+# Exit
+
+<!-- deckops-disable-next-line exit-status -->
+```console
+$ false
+```
+
+---
+
+# Exit again
+
+```console
+$ false
+```
+"""
+
+
+@pytest.fixture
+def rehearsed(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "deck.md").write_text(REHEARSED)
+    return tmp_path
+
+
+def _verdicts(result) -> list[str]:
+    return [l.split()[2] for l in result.stdout.splitlines() if l.startswith("  slide")]
+
+
+def test_rehearse_failures_obey_inline_disables(rehearsed):
+    """Slide 2's failing `false` sits under a disable-next-line above its fence: it passes; slide 3's fails."""
+    r = run_cli("rehearse", "--no-cluster", "deck.md", cwd=rehearsed)
+    assert r.returncode == 1 and _verdicts(r) == ["FAIL", "PASS", "FAIL"]
+    assert "deck.md:8: stale-output:" in r.stdout and "deck.md:26: exit-status:" in r.stdout
+    assert "deck.md:19" not in r.stdout
+
+
+@pytest.mark.parametrize("how, verdicts, code", [
+    (["--ignore", "stale-output"], ["PASS", "PASS", "FAIL"], 1),
+    (["--ignore", "D80"], ["PASS", "PASS", "PASS"], 0),
+    (["--select", "D802"], ["PASS", "PASS", "FAIL"], 1),
+])
+def test_rehearse_failures_obey_select_and_ignore(rehearsed, how, verdicts, code):
+    r = run_cli("rehearse", "--no-cluster", *how, "deck.md", cwd=rehearsed)
+    assert (r.returncode, _verdicts(r)) == (code, verdicts), r.stdout + r.stderr
+
+
+def test_rehearse_failures_obey_config_severity(rehearsed):
+    (rehearsed / "deckops.toml").write_text('[severity]\nexit-status = "warning"\nstale-output = "off"\n')
+    r = run_cli("rehearse", "--no-cluster", "deck.md", cwd=rehearsed)
+    assert (r.returncode, _verdicts(r)) == (0, ["PASS", "PASS", "PASS"]), r.stdout + r.stderr
+    assert "deck.md:26: warning: exit-status: `false` exited 1, expected 0" in r.stdout
+    assert "stale-output" not in r.stdout
+
+
+def test_rehearse_failure_kinds_are_the_catalogues_rules():
+    from deckops.rehearse.verdict import FAILURE_RULES
+
+    entries = catalogue()
+    assert {code: name for code, name in FAILURE_RULES.values()} == \
+        {c: e.name for c, e in entries.items() if e.stage == "rehearse"}

@@ -1,7 +1,9 @@
-"""The one finding pipeline: one filter for the findings of every stage (lint, render, browser checks):
+"""The one finding pipeline: one filter for the findings of every stage (lint, render, browser checks, rehearse):
 select/ignore (the more specific entry wins), severity, inline disables, one finding per cause. The catalogue
 of rules it filters by is lint/catalogue.py."""
 from __future__ import annotations
+
+from dataclasses import replace
 
 from .config import Config
 from .diagnostic import Diagnostic
@@ -26,16 +28,30 @@ def apply(diags: list[Diagnostic], config: Config) -> list[Diagnostic]:
         sev = severity_of(d.code, d.name, d.severity if entry.stage == "lint" else entry.severity, config)
         if sev == "off":
             continue
-        kept.append(d if sev == d.severity else d.with_severity(sev))
+        kept.append(d if sev == d.severity else replace(d, severity=sev))
     by_path: dict[str, list[Diagnostic]] = {}
     for d in kept:
         by_path.setdefault(d.path, []).append(d)
     out = []
     for path, group in by_path.items():
-        if any(d.code[:2] == "D6" for d in group) and path.endswith(".md"):
-            group = filter_disabled(group, deck_mod.load(path))
+        later = [d for d in group if d.code in entries and entries[d.code].stage != "lint"]
+        if later and path.endswith(".md"):  # (lint's passed the deck's disables in its engine)
+            deck = deck_mod.load(path)
+            at = {d: _at_fence(d, deck) for d in later}
+            open_here, open_at_fence = set(filter_disabled(later, deck)), set(filter_disabled([*at.values()], deck))
+            group = [d for d in group if d not in at or (d in open_here and at[d] in open_at_fence)]
         out.extend(group)
     return one_per_cause(out)
+
+
+def _at_fence(d: Diagnostic, deck) -> Diagnostic:
+    """A finding inside a code fence (a rehearsed command, an overflowing block) moved to the fence's opening
+    line: `<!-- deckops-disable-next-line ... -->` above a fence covers what is found inside it."""
+    for slide in deck.slides:
+        for f in slide.fences:
+            if f.line < d.line <= f.end_line:
+                return replace(d, pos=replace(d.pos, line=f.line))
+    return d
 
 
 # the codes that report one broken image reference, most precise stage first: lint (the file is missing or

@@ -1,6 +1,6 @@
 """The rule catalogue of every stage: lint's rules (registry.py) and the findings made outside lint's engine by
-marp-cli's run (render) and the browser checks (check); and the one validator of rule names in config and on the
-command line. The finding filter that uses it is findings.py."""
+marp-cli's run (render), the browser checks (check) and the snippets' verdicts (rehearse); and the one validator
+of rule names in config and on the command line. The finding filter that uses it is findings.py."""
 from __future__ import annotations
 
 import difflib
@@ -10,9 +10,9 @@ from typing import Literal
 from ..config import Config, ConfigError
 from ..errors import UsageError
 
-Stage = Literal["lint", "render", "check"]
+Stage = Literal["lint", "render", "check", "rehearse"]
 FAMILIES = {"D0": "parse", "D1": "directives", "D2": "structure", "D3": "assets", "D4": "snippets",
-            "D5": "prose", "D6": "rendered", "D7": "audience"}
+            "D5": "prose", "D6": "rendered", "D7": "audience", "D8": "rehearse"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,14 @@ STAGE_RULES = {
     "D604": Entry("D604", "html-enabled", "warning", "`html = true`: what the deck's HTML may now do", "render"),
     "D605": Entry("D605", "emoji-offline", "info", "emoji are twemoji images from a CDN the check could not reach",
                   "check"),
+    # a snippet's verdict (rehearse/verdict.py FAILURE_CODES), at the line of the command on the slide
+    "D801": Entry("D801", "stale-output", "error", "a command printed something else than the slide shows",
+                  "rehearse"),
+    "D802": Entry("D802", "exit-status", "error", "a command exited with another status than expected", "rehearse"),
+    "D803": Entry("D803", "snippet-timeout", "error", "a command ran past its timeout and was killed", "rehearse"),
+    "D804": Entry("D804", "shell-exited", "error", "a command ended the deck's shell", "rehearse"),
+    "D805": Entry("D805", "image-unavailable", "error", "a snippet names an image the cluster cannot get",
+                  "rehearse"),
 }
 
 

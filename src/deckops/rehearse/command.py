@@ -10,15 +10,18 @@ from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
 from .. import deck as deck_mod
-from ..decks import collect_decks
+from ..diagnostic import Diagnostic
+from ..commands.deck_files import collect_decks
 from ..errors import UsageError
 from . import images as images_mod, settings as settings_mod, snippets as snip_mod
 from .match import Masks
 from .progress import Progress
 from .runner import Outcome, Session, Step
+from . import verdict as verdict_mod
 from .verdict import CommandResult, SnippetResult, judge
 
 DEFAULT_TIMEOUT = 60.0
+Keep = Callable[[list[Diagnostic]], list[Diagnostic]] | None  # the finding filter (commands pass findings.apply)
 
 
 class Plan(NamedTuple):
@@ -29,7 +32,9 @@ class Plan(NamedTuple):
     results: list[SnippetResult]
 
 
-def run(args, config) -> int:
+def run(args, config, keep: Keep = None) -> int:
+    """keep: the finding filter (config and command-line select/ignore/severity, inline disables) that each
+    snippet's failures pass through; None keeps them all."""
     base = settings_mod.from_config(config)
     plans = [_plan(p, base) for p in _decks(args.decks, config)]
     trusted = _trusted_sandboxes(config)
@@ -40,7 +45,7 @@ def run(args, config) -> int:
         needed = any(s.skip is None for p in plans for s in p.snippets)
         env, nodes = stack.enter_context(_sandbox(choice if needed else Choice("none"), Path(tmp), args))
         for n, plan in enumerate(plans):
-            _rehearse(plan, _session_env(env, Path(tmp), n), Path(tmp), args, progress, nodes)
+            _rehearse(plan, _session_env(env, Path(tmp), n), Path(tmp), args, progress, nodes, keep)
             if args.fail_fast and _failed(plan.results):
                 break
     progress.summary([r for p in plans for r in p.results], time.monotonic() - started)
@@ -187,7 +192,8 @@ def _path_with(kubectl: str, tmp: Path) -> str:
 
 # --- running ----------------------------------------------------------------------------------------
 
-def _rehearse(plan: Plan, extra_env: dict, tmp: Path, args, progress: Progress, nodes: Nodes | None = None) -> None:
+def _rehearse(plan: Plan, extra_env: dict, tmp: Path, args, progress: Progress, nodes: Nodes | None = None,
+              keep: Keep = None) -> None:
     nodes = nodes or Nodes()
     sets = plan.settings
     masks = Masks.build(sets.k8s_masks, dict(sets.masks))
@@ -196,7 +202,7 @@ def _rehearse(plan: Plan, extra_env: dict, tmp: Path, args, progress: Progress, 
     progress.deck(plan.path, len(plan.snippets))
     with Session(env, cwd=plan.path.resolve().parent, tmp=tmp, output_limit=limit) as session:
         for result in _results(session, _unrunnable(plan.snippets, nodes), masks, sets.timeout or DEFAULT_TIMEOUT,
-                               args.fail_fast, nodes.available):
+                               args.fail_fast, nodes.available, keep):
             plan.results.append(result)
             progress.add(result)
     progress.flush()
@@ -215,7 +221,7 @@ def _unrunnable(snippets: list, nodes: Nodes) -> list:
 
 
 def _results(session: Session, snippets: list, masks: Masks, default_timeout: float,
-             fail_fast: bool, available: Available = None) -> Iterator[SnippetResult]:
+             fail_fast: bool, available: Available = None, keep: Keep = None) -> Iterator[SnippetResult]:
     """Results in snippet order. Without --fail-fast every snippet is queued in the shell at once;
     with it, one at a time, so nothing runs after a failure (but teardown). A snippet naming an image the
     cluster cannot get fails at once at that line (instead of waiting out an ImagePullBackOff)."""
@@ -230,8 +236,9 @@ def _results(session: Session, snippets: list, masks: Masks, default_timeout: fl
             yield SnippetResult(snippet, "skip", reason=snippet.skip or "skip")
             continue
         if id(snippet) in blocked:
-            yield _image_failure(snippet, blocked[id(snippet)])
-            stopped = stopped or fail_fast
+            result = _kept(_image_failure(snippet, blocked[id(snippet)]), keep)
+            stopped = stopped or (fail_fast and result.status == "fail")
+            yield result
             continue
         k += 1
         steps, timeout = batches[k]
@@ -239,9 +246,16 @@ def _results(session: Session, snippets: list, masks: Masks, default_timeout: fl
             yield SnippetResult(snippet, "skip", reason="not run (--fail-fast)")
             continue
         got = session.run_steps(steps, timeout) if fail_fast else next(outcomes)
-        result = _verdict(snippet, got, masks, timeout)
+        result = _kept(_verdict(snippet, got, masks, timeout), keep)
         stopped = stopped or (fail_fast and result.status == "fail")
         yield result
+
+
+def _kept(result: SnippetResult, keep: Keep) -> SnippetResult:
+    """The result after the one finding filter (its failures are findings D801-D805 at their lines)."""
+    if keep is None or not result.failures:
+        return result
+    return verdict_mod.filtered(result, keep(verdict_mod.diagnostics(result)))
 
 
 def _image_failure(snippet: snip_mod.Snippet, missing: list[images_mod.Missing]) -> SnippetResult:

@@ -47,7 +47,7 @@ class Progress:
         for r in results:
             if r.status == "skip":
                 lines.append(f"      skipped: {r.reason}")
-            elif r.status == "fail":
+            elif r.failures:  # a pass may carry failures the config lowered to warning or info
                 lines.extend("      " + l for l in r.failure_text().splitlines())
         self.out.write("\n".join(lines) + "\n")
         self.out.flush()

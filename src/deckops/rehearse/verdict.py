@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..diagnostic import Diagnostic, Pos
 from .match import Comparison, Masks, compare
 from .runner import Outcome
 from .snippets import Command, Snippet
@@ -12,12 +13,23 @@ class CommandResult(NamedTuple):
     command: Command
     outcome: Outcome
     comparison: Comparison | None  # console commands only
-    failure: str = ""  # "" | "stale-output" | "exit-status" | "timeout" | "shell-exited" | "image-unavailable"
+    failure: str = ""  # "" or a key of FAILURE_RULES
     message: str = ""
+    severity: str = "error"  # the rule's, after the config and inline disables (findings.apply)
 
     @property
     def actual_lines(self) -> list[str]:
         return output_lines(self.outcome.output)
+
+
+# failure kind -> the catalogue's rule (lint/catalogue.py STAGE_RULES; a test keeps the two equal)
+FAILURE_RULES = {
+    "stale-output": ("D801", "stale-output"),
+    "exit-status": ("D802", "exit-status"),
+    "timeout": ("D803", "snippet-timeout"),
+    "shell-exited": ("D804", "shell-exited"),
+    "image-unavailable": ("D805", "image-unavailable"),
+}
 
 
 class SnippetResult(NamedTuple):
@@ -35,12 +47,33 @@ class SnippetResult(NamedTuple):
         """What a speaker needs: where, what kind, the diff."""
         parts = []
         for c in self.failures:
-            parts.append(f"{self.snippet.deck}:{c.command.line}: {c.failure}: {c.message}")
+            level = "" if c.severity == "error" else f"{c.severity}: "
+            parts.append(f"{self.snippet.deck}:{c.command.line}: {level}{c.failure}: {c.message}")
             if c.comparison and c.comparison.diff:
                 parts.extend(_shortened(c.comparison.diff))
             elif c.failure != "stale-output" and c.outcome.output:
                 parts.extend(_shortened(["  | " + l for l in output_lines(c.outcome.output)[-20:]]))
         return "\n".join(parts)
+
+
+def diagnostics(result: SnippetResult) -> list[Diagnostic]:
+    """A result's failures as findings at their commands' lines, for the one finding filter."""
+    return [Diagnostic(*FAILURE_RULES[c.failure], "error", Pos(result.snippet.deck, c.command.line, 1), c.message)
+            for c in result.failures]
+
+
+def filtered(result: SnippetResult, kept: list[Diagnostic]) -> SnippetResult:
+    """The result after the filter: a failure it dropped (ignored, severity off, disabled inline) is no failure;
+    one it lowered to warning or info is shown but does not fail the snippet."""
+    if result.status == "skip" or not result.failures:
+        return result
+    left = {(d.code, d.line): d.severity for d in kept}
+    commands = []
+    for c in result.commands:
+        sev = left.get((FAILURE_RULES[c.failure][0], c.command.line)) if c.failure else "error"
+        commands.append(c._replace(severity=sev) if sev else c._replace(failure="", message=""))
+    failed = any(c.failure and c.severity == "error" for c in commands)
+    return result._replace(status="fail" if failed else "pass", commands=tuple(commands))
 
 
 TERMINAL_LINES, TERMINAL_WIDTH = 200, 500  # a terminal shows this much of a diff; reports keep the rest
