@@ -41,6 +41,9 @@ ACTION_INPUTS = {
         "artifact-ids", "github-token", "merge-multiple", "name", "path", "pattern", "repository", "run-id"},
     "github/codeql-action/upload-sarif@v4.36.2": {
         "category", "checkout_path", "matrix", "ref", "sarif_file", "sha", "token", "wait-for-processing"},
+    "actions/setup-go@v7.0.0": {
+        "architecture", "cache", "cache-dependency-path", "check-latest", "go-download-base-url", "go-version",
+        "go-version-file", "token"},
     "helm/kind-action@v1.14.0": {
         "cloud_provider", "cluster_name", "config", "ignore_failed_clean", "install_only", "kubeconfig",
         "kubectl_version", "node_image", "registry", "registry_enable_delete", "registry_image", "registry_name",
@@ -146,6 +149,77 @@ def test_rehearse_job_uses_the_kind_cluster_it_creates(workflow):
     assert f"deckops rehearse --context kind-{name} " in _runs(workflow, "rehearse")
 
 
+def _named_step(workflow: dict, job: str, start: str) -> dict:
+    found = [s for s in _steps(workflow, job) if s.get("name", "").startswith(start)]
+    assert len(found) == 1, f"{job}: one step named {start!r}"
+    return found[0]
+
+
+def test_rehearse_job_loads_the_offline_images_into_kind_before_rehearsing(workflow):
+    """kind pulls from registries, but the demo app (deckops.local/checkout) is in none: the job builds the images
+    the local real node runs (`deckops cluster images`) and loads them into the cluster it created, before rehearse."""
+    steps = _steps(workflow, "rehearse")
+    build = _named_step(workflow, "rehearse", "Build the offline images")
+    load = _named_step(workflow, "rehearse", "Load the offline images")
+    kind = next(s for s in steps if s.get("uses", "").startswith("helm/kind-action@"))
+    go = next(s for s in steps if s.get("uses", "").startswith("actions/setup-go@"))
+    rehearse = next(i for i, s in enumerate(steps) if "deckops rehearse" in s.get("run", ""))
+    assert steps.index(go) < steps.index(build) < rehearse
+    assert steps.index(kind) < steps.index(load) < rehearse
+    assert "deckops cluster images" in build["run"] and "busybox-static" in build["run"]
+    assert f"--name {kind['with']['cluster_name']} " in load["run"]
+    assert build["env"]["DECKOPS_CACHE"] == "${{ runner.temp }}/deckops"
+    assert '"$RUNNER_TEMP"/deckops/images/' in load["run"]
+    # the images module's go directive is what setup-go installs (GOTOOLCHAIN=local: an older Go fails)
+    from deckops.localcluster import paths
+
+    gomod = (paths.tools_dir() / "images" / "go.mod").read_text(encoding="utf-8")
+    wanted = re.search(r"^go (\d+\.\d+)", gomod, re.M).group(1)
+    assert str(go["with"]["go-version"]) == wanted
+
+
+FAKE_KIND_LOAD = """#!/bin/bash
+# stands in for kind (no Docker here): logs its arguments and checks the archive it is given exists
+echo "$*" >> "$KIND_LOG"
+[ "$1 $2" = "load image-archive" ] && [ -f "${@: -1}" ] || { echo "kind double: no such archive: $*" >&2; exit 1; }
+"""
+
+
+@pytest.mark.skipif(not Path("/bin/busybox").is_file(), reason="needs /bin/busybox (Debian busybox-static)")
+def test_rehearse_job_image_steps_run_and_load_real_archives(workflow, tmp_path: Path):
+    """The two image steps' scripts, run by bash as the runner would (sudo and kind are doubles: no root package
+    installs, no Docker here): `deckops cluster images` builds real docker archives and each is handed to kind."""
+    import json
+    import tarfile
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kind").write_text(FAKE_KIND_LOAD)
+    (bin_dir / "sudo").write_text("#!/bin/sh\necho \"$*\" >> \"$SUDO_LOG\"\n")
+    for f in bin_dir.iterdir():
+        f.chmod(0o755)
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    deckops_bin = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{deckops_bin}{os.pathsep}{os.environ['PATH']}",
+           "RUNNER_TEMP": str(runner_temp), "KIND_LOG": str(tmp_path / "kind.log"),
+           "SUDO_LOG": str(tmp_path / "sudo.log"), "DECKOPS_CACHE": str(runner_temp / "deckops")}
+    for start in ("Build the offline images", "Load the offline images"):
+        script = _named_step(workflow, "rehearse", start)["run"]
+        res = subprocess.run(["bash", "-eo", "pipefail", "-c", script], env=env, capture_output=True, text=True,
+                             timeout=900, cwd=tmp_path, stdin=subprocess.DEVNULL)
+        assert res.returncode == 0, f"{start}: {res.stdout}{res.stderr}"
+    assert "apt-get install -y --no-install-recommends busybox-static" in (tmp_path / "sudo.log").read_text()
+    calls = (tmp_path / "kind.log").read_text().splitlines()
+    assert len(calls) == 2 and all(c.startswith("load image-archive --name deckops ") for c in calls)
+    tags = []
+    for call in calls:
+        with tarfile.open(call.split()[-1]) as tar:
+            tags += json.loads(tar.extractfile("manifest.json").read())[0]["RepoTags"]
+    assert tags == ["docker.io/library/busybox:1.36", "docker.io/library/busybox:latest",
+                    "deckops.local/checkout:1.0"]
+
+
 def test_every_job_installs_the_wheel_and_render_gets_marp_and_bubblewrap(workflow):
     """The talk repo installs deckops the way README says (its committed wheel): lint-only where no browser
     runs, with [render], `deckops setup` (the pinned marp-cli) and bubblewrap (the render sandbox) for render."""
@@ -165,8 +239,8 @@ def test_every_deckops_command_in_the_workflow_parses(workflow):
 
     from deckops.cli import build_parser
 
-    calls = [m.group(0) for job in workflow["jobs"] for m in
-             re.finditer(r"\bdeckops (?!@)[^|&;\n]+", _runs(workflow, job))]
+    calls = [m.group(1) for job in workflow["jobs"] for m in  # commands, not `kind ... --name deckops`
+             re.finditer(r"(?m)(?:^|[|&;(]|\|\||&&)\s*(deckops (?!@)[^|&;\n]+)", _runs(workflow, job))]
     assert len(calls) >= 5, calls
     parser = build_parser()
     for call in calls:
