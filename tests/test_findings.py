@@ -188,3 +188,22 @@ def test_rehearse_failure_kinds_are_the_catalogues_rules():
     entries = catalogue()
     assert {code: name for code, name in FAILURE_RULES.values()} == \
         {c: e.name for c, e in entries.items() if e.stage == "rehearse"}
+
+
+def test_docs_rules_md_lists_the_catalogue():
+    """docs/rules.md's tables name every rule of every stage with its code, name and default severity, and no
+    other (D000, a crashed rule, is documented and not a rule)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "rules.md").read_text(encoding="utf-8")
+    documented = {m[0]: (m[1], m[2]) for m in re.findall(r"^\| (D\d{3}) \| ([a-z0-9-]+) \| (\w+) \|", text, re.M)}
+    documented.pop("D000", None)
+    assert documented == {c: (e.name, e.severity) for c, e in catalogue().items()}
+
+
+def test_rules_command_lists_every_rule_with_family_and_stage():
+    rows = [l.split() for l in run_cli("rules").stdout.splitlines()]
+    listed = {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+    assert listed == {c: (e.name, e.severity, e.stage, e.family) for c, e in catalogue().items()}
+    assert listed["D801"] == ("stale-output", "error", "rehearse", "rehearse")
