@@ -96,10 +96,10 @@ def test_the_early_scan_guesses_every_top_level_shell_block_the_parse_finds():
 
 
 def test_early_start_gives_the_same_findings_with_one_shellcheck_call(calls, monkeypatch, tmp_path):
-    from deckops.decks import lint_decks
+    from deckops.lint import lint_files
 
     config = Config(root=ROOT, select=("shell-syntax", "shellcheck"))
-    early = lint_decks([SNIPPETS], config)
+    early = lint_files([SNIPPETS], config)
     assert _tools(calls) == ["shellcheck", "bash", "bash"]  # shellcheck started before the parse, only once
     monkeypatch.setattr(files, "CACHE_HOME", tmp_path / "other-cache")
     assert early == _lint(SNIPPETS) and any(d.code == "D402" for d in early)

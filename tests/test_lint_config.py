@@ -17,7 +17,7 @@ def run(path, **cfg):
 
 def test_inline_disable_enable_and_next_line_golden():
     diags = run(DATA / "lint" / "disable.md", select=("terminology", "image-alt"))
-    golden("lint-disable.txt", text.render(diags, 1).replace(str(ROOT) + "/", ""))
+    golden("lint-disable.txt", text.render_text(diags, 1).replace(str(ROOT) + "/", ""))
     assert [d.line for d in diags] == [10, 14, 18]
 
 

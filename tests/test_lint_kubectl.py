@@ -34,7 +34,7 @@ def run(path, **config):
 @needs_kubectl
 def test_kubectl_fixture_golden(cache):
     diags = run(DATA / "lint" / "kubectl.md")
-    golden("lint-kubectl.txt", text.render(diags, 1, hints=False).replace(str(ROOT) + "/", ""))
+    golden("lint-kubectl.txt", text.render_text(diags, 1, hints=False).replace(str(ROOT) + "/", ""))
 
 
 @needs_kubectl
@@ -105,9 +105,9 @@ def test_cache_of_an_older_format_is_not_trusted(cache):
 
 def _lint_early(path, **config):
     """As `deckops lint` runs it: the early start (before the parse), then the rules, with one shared cache."""
-    from deckops.decks import lint_decks
+    from deckops.lint import lint_files
 
-    return lint_decks([path], Config(root=ROOT, select=("kubectl-usage",), **config))
+    return lint_files([path], Config(root=ROOT, select=("kubectl-usage",), **config))
 
 
 @needs_kubectl

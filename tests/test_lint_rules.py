@@ -29,7 +29,7 @@ def run(path, *, select=(), **config) -> list:
 
 
 def rendered(diags, hints=True) -> str:
-    return text.render(diags, 1, hints=hints).replace(str(ROOT) + "/", "")
+    return text.render_text(diags, 1, hints=hints).replace(str(ROOT) + "/", "")
 
 
 def codes(prefix: str) -> list[str]:

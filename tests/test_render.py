@@ -15,7 +15,7 @@ import pytest
 from conftest import DATA, ROOT, run_cli
 from deckops import marp, proc
 from deckops.errors import UsageError
-from deckops.render import parse_formats
+from deckops.commands.render import parse_formats
 from deckops.render.cache import digest
 from deckops.render.plan import plan
 from deckops.render.warnings import diagnostics as warning_diags

@@ -74,7 +74,7 @@ def test_setup_without_node_or_npm_names_the_install_command(tmp_path, missing):
     assert "Traceback" not in res.stderr and not (tmp_path / "cache" / "node" / "4.5.1").exists()
 
 
-def test_first_render_without_npm_says_what_to_install(tmp_path, monkeypatch, capsys):
+def test_first_render_without_npm_says_what_to_install(tmp_path, monkeypatch, caplog):
     """No marp-cli anywhere (an installed deckops, empty cache) and no npm: the first render's install
     announces itself once and stops with the install command."""
     from deckops.render.job import install_marp
@@ -82,9 +82,12 @@ def test_first_render_without_npm_says_what_to_install(tmp_path, monkeypatch, ca
     monkeypatch.setattr(marp, "_PACKAGE_ROOT", tmp_path / "not-a-checkout")
     monkeypatch.setenv("DECKOPS_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("PATH", _path_without(tmp_path, "npm"))
+    caplog.set_level("INFO", logger="deckops")
     with pytest.raises(UsageError, match=f"npm not found: .*`{setup_node.NODE_FIX}`"):
         marp.find_marp(tmp_path / "talk", install=install_marp)
-    assert capsys.readouterr().err.count("installing the pinned marp-cli") == 1
+    assert [r.getMessage() for r in caplog.records].count(
+        f"deckops: installing the pinned marp-cli {setup_node.pinned_version()} into {setup_node.cache_dir()} "
+        "(once; `deckops setup` does it ahead)") == 1
 
 
 @pytest.mark.browser

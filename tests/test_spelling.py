@@ -30,7 +30,7 @@ def words(diags, code="D503") -> list[str]:
 
 def test_golden():
     diags = lint(deck.load(LINT / "spelling.md"), Config(root=ROOT, select=RULES), {})
-    golden("lint-spelling.txt", text.render(diags, 1).replace(str(ROOT) + "/", ""))
+    golden("lint-spelling.txt", text.render_text(diags, 1).replace(str(ROOT) + "/", ""))
 
 
 def test_typos_are_found_and_technical_words_are_not():

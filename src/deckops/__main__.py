@@ -1,6 +1,7 @@
 """Entry point: the only sys.exit; one handler maps failures to exit codes (0, 1, 2, 130, 143)."""
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -16,6 +17,22 @@ def _on_sigterm(signum, frame) -> None:
     raise Terminated()
 
 
+class _Notes(logging.Handler):
+    """The libraries' notes (logger `deckops.*`: waiting for a lock, installing marp-cli, cluster steps), one plain
+    line each on stderr; sys.stderr is looked up at each note, so a redirected stderr gets them."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(self.format(record) + "\n")
+        sys.stderr.flush()
+
+
+def _show_notes() -> None:
+    logger = logging.getLogger("deckops")
+    if not any(isinstance(h, _Notes) for h in logger.handlers):
+        logger.addHandler(_Notes())
+    logger.setLevel(logging.INFO)
+
+
 def main(argv: list[str] | None = None) -> int:
     from .cli import dispatch
     from .config import ConfigError
@@ -26,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     # kubectl (rehearse, the local cluster, kubectl-usage) caches discovery under ~/.kube/cache by default;
     # deckops writes only to its output folder and its own cache, so point kubectl there (unless set).
     os.environ.setdefault("KUBECACHEDIR", str(CACHE_HOME / "kube"))
+    _show_notes()
     import threading
 
     main_thread = threading.current_thread() is threading.main_thread()  # (signal handlers need it)

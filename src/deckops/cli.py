@@ -1,14 +1,14 @@
-"""argparse subcommands; wires the modules together (nothing imports this module but __main__)."""
+"""argparse only: the subcommands and their arguments; `deckops NAME` runs commands/NAME.py's run(args) -> int.
+
+To add a subcommand: one `sub.add_parser("NAME", ...)` block in build_parser() and a module commands/NAME.py with
+`run(args) -> int` (docs/architecture.md). Nothing imports this module but __main__."""
 from __future__ import annotations
 
 import argparse
-import sys
+import importlib
 from pathlib import Path
 
 from . import __version__
-from .config import Config
-from .decks import collect_decks, emit, exit_code, lint_decks, report
-from .errors import UsageError
 
 FORMAT_CHOICES = ("text", "json", "sarif", "github")
 
@@ -144,189 +144,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_config(args) -> Config:
-    from . import config as config_mod
-
-    if getattr(args, "config", None) and not args.config.is_file():
-        raise UsageError(f"{args.config}: config file not found")
-    first = (getattr(args, "decks", None) or ["."])[0]
-    start = Path(first) if Path(first).is_dir() else Path(first).parent
-    config = config_mod.load(start, args.config)
-    _apply_rule_args(args, config)
-    return config
-
-
-def _apply_rule_args(args, config: Config) -> Config:
-    """Check the config's and the command line's rule names (exit 2 with a did-you-mean)."""
-    from .lint.catalogue import validate, validate_args
-
-    if config.select or config.ignore or config.severity:
-        validate(config)
-    validate_args("--select", getattr(args, "select", None) or ())
-    validate_args("--ignore", getattr(args, "ignore", None) or ())
-    return config
-
-
-def _with_rule_args(args, config: Config) -> Config:
-    """--select replaces the config's selection, --ignore adds to it (every stage: lint, render, check)."""
-    import dataclasses
-
-    overrides = {}
-    if getattr(args, "select", None):
-        overrides["select"] = tuple(args.select)
-    if getattr(args, "ignore", None):
-        overrides["ignore"] = tuple(config.ignore) + tuple(args.ignore)
-    return dataclasses.replace(config, **overrides) if overrides else config
-
-
-def cmd_lint(args) -> int:
-    import dataclasses
-
-    config = _with_rule_args(args, load_config(args))
-    if args.online:
-        config = dataclasses.replace(config, online=True)
-    decks = collect_decks(args.decks, config, getattr(args, "shard", None))
-    diags = lint_decks(decks, config)
-    emit(report(diags, len(decks), args), args.output)
-    return exit_code(diags)
-
-
-def cmd_inspect(args) -> int:
-    from . import deck as deck_mod
-    from .report import model
-
-    config = load_config(args)
-    decks = [deck_mod.load(p) for p in collect_decks(args.decks, config)]
-    emit((model.render_json if args.format == "json" else model.render_text)(decks), args.output)
-    failed = [i for d in decks for i in d.issues if i.kind in ("read", "too-large")]
-    for issue in failed:
-        print(f"deckops: error: {issue.message}", file=sys.stderr)
-    return 2 if failed else 0
-
-
-def cmd_rules(args) -> int:
-    from .lint.catalogue import catalogue
-
-    for e in catalogue().values():
-        print(f"{e.code}  {e.name:<24} {e.severity:<8} {e.stage:<6} {e.family:<10} {e.summary}")
-    return 0
-
-
-def cmd_render(args) -> int:
-    from . import render
-
-    return render.run(args, _with_rule_args(args, load_config(args)))
-
-
-def cmd_check(args) -> int:
-    from .extras import require_render
-
-    require_render("check")
-    from . import browser
-
-    return browser.run(args, _with_rule_args(args, load_config(args)))
-
-
-def cmd_build(args) -> int:
-    from .extras import require_render
-
-    require_render("build")
-    from . import pipeline
-
-    return pipeline.run(args, _with_rule_args(args, load_config(args)))
-
-
-def cmd_serve(args) -> int:
-    from . import serve
-
-    return serve.run(args, load_config(args))
-
-
-def cmd_rehearse(args) -> int:
-    from .rehearse import command
-
-    from .findings import apply
-
-    config = _with_rule_args(args, load_config(args))
-    return command.run(args, config, keep=lambda diags: apply(diags, config))
-
-
-def cmd_cluster(args) -> int:
-    from . import localcluster
-
-    return localcluster.run(args)
-
-
-def cmd_setup(args) -> int:
-    from . import marp, setup_node
-
-    print(f"deckops setup: {setup_node.PACKAGE}@{setup_node.pinned_version()} in {setup_node.cache_dir()}",
-          file=sys.stderr, flush=True)
-    exe = setup_node.install(force=args.force)
-    print(f"marp-cli  {setup_node.verify(exe)}  {exe}")
-    print(f"chromium  {marp.find_chrome()}")
-    return 0
-
-
-def cmd_init(args) -> int:
-    from . import init
-
-    if args.dir.exists() and not args.dir.is_dir():
-        raise UsageError(f"{args.dir}: not a folder")
-    for path in init.create(args.dir):
-        print(f"created {path}")
-    print(f"next: cd {args.dir} && deckops lint && deckops check && deckops rehearse --no-cluster", file=sys.stderr)
-    return 0
-
-
-def cmd_doctor(args) -> int:
-    from . import doctor
-
-    config = load_config(args)
-    needed = doctor.required(config)
-    missing = 0
-    for check in doctor.run_checks(config):
-        state = "ok" if check.found else ("MISSING" if check.feature in needed else "absent")
-        missing += state == "MISSING"
-        detail = check.found or f"fix: {check.fix}"
-        print(f"{state:<8} {check.name:<28} {check.feature:<8} {detail}")
-    print(f"deckops doctor: {missing} missing for {', '.join(sorted(needed))}", file=sys.stderr)
-    return 1 if missing else 0
-
-
-def cmd_merge(args) -> int:
-    from . import merge
-    from .files import FileError, read_checked
-
-    named = []
-    for path in args.reports:
-        try:
-            named.append((str(path), read_checked(path, "report").decode("utf-8", errors="replace")))
-        except FileError as exc:
-            raise UsageError(str(exc)) from None
-    kind, text, failed = merge.merge(named)
-    emit(text, args.output)
-    print(f"deckops merge: {len(named)} {kind} reports{f' -> {args.output}' if args.output else ''}", file=sys.stderr)
-    return 1 if failed else 0
-
-
-COMMANDS = {
-    "lint": cmd_lint,
-    "inspect": cmd_inspect,
-    "rules": cmd_rules,
-    "render": cmd_render,
-    "check": cmd_check,
-    "build": cmd_build,
-    "serve": cmd_serve,
-    "rehearse": cmd_rehearse,
-    "cluster": cmd_cluster,
-    "setup": cmd_setup,
-    "init": cmd_init,
-    "doctor": cmd_doctor,
-    "merge": cmd_merge,
-}
-
-
 def dispatch(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -336,4 +153,4 @@ def dispatch(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
-    return COMMANDS[args.command](args)
+    return importlib.import_module(f"{__package__}.commands.{args.command}").run(args)

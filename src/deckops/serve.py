@@ -1,20 +1,23 @@
-"""`deckops serve`: watch slides/, images/, themes/; re-lint and re-render on change; live preview on 127.0.0.1."""
+"""The live preview behind `deckops serve`: watch slides/, images/, themes/; re-lint and re-render on change; serve
+on 127.0.0.1. It reports through the callbacks it is given and prints nothing itself."""
 from __future__ import annotations
 
 import json
+import logging
 import mimetypes
-import re
-import sys
 import threading
 import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .config import Config
 from .errors import UsageError
 from .proc import ToolError
+
+log = logging.getLogger(__name__)  # notes for the user: the commands layer shows them on stderr
 
 WATCHED = ("slides", "images", "themes")
 # waits (long poll) for the next version and reloads the page, keeping the #slide: reload at once after a rebuild
@@ -34,19 +37,18 @@ class State:
         self.findings: dict[Path, list] = {}  # deck -> its lint and render findings
         self.live = None
 
-    def start(self, tmp: Path) -> str:
-        """Lint every deck and start the live renderer; the full text report."""
+    def start(self, tmp: Path) -> list:
+        """Lint every deck and start the live renderer; every finding."""
         from .render.live import LiveHtml
-        from .report.text import render as text_report
 
         self.live = LiveHtml(self.config, self.out, tmp)
         self._lint(self.decks)
         self._add(self._render(lambda: self.live.start(self.decks)))
         self._bump()
-        return text_report(self.all_findings(), len(self.decks))
+        return self.all_findings()
 
-    def changed(self, paths: set[Path]) -> tuple[str, str]:
-        """Handle one batch of saved files: (new findings as text, the one-line summary). The page is told to
+    def changed(self, paths: set[Path]) -> tuple[list, str]:
+        """Handle one batch of saved files: (the new findings, the one-line summary). The page is told to
         reload as soon as the HTML is out; lint runs meanwhile (a deck) or after (an image)."""
         start = time.monotonic()
         decks = [d for d in self.decks if d.resolve() in paths]
@@ -70,20 +72,20 @@ class State:
             self._bump()
         self._add(refused)
         new = [f for d in self.decks for f in self.findings.get(d, []) if f not in before.get(d, [])]
-        return _lines(new), self._summary(what, time.monotonic() - start, decks)
+        return new, self._summary(what, time.monotonic() - start, decks)
 
     def _lint(self, decks: list[Path]) -> None:
-        from .decks import lint_decks
+        from .lint import lint_files
 
         for d in decks:
-            self.findings[d] = list(lint_decks([d], self.config))
+            self.findings[d] = list(lint_files([d], self.config))
 
     def _render(self, call) -> list:
         """Run one render step and return its D304 findings; a failure is shown, serving goes on."""
         try:
             return list(call() or [])
         except (ToolError, UsageError) as exc:
-            print(f"deckops serve: render failed: {exc}", file=sys.stderr, flush=True)
+            log.info(f"deckops serve: render failed: {exc}")
             return []
 
     def _add(self, diags: list) -> None:
@@ -133,15 +135,6 @@ def _rel(path: Path, root: Path) -> str:
 def _counts(diags) -> str:
     n = {s: sum(d.severity == s for d in diags) for s in ("error", "warning")}
     return f"{n['error']} error{'s' * (n['error'] != 1)}, {n['warning']} warning{'s' * (n['warning'] != 1)}"
-
-
-def _lines(diags) -> str:
-    from .report.text import render as text_report
-
-    if not diags:
-        return ""
-    text = text_report(diags, 1, hints=False)
-    return "".join(line + "\n" for line in text.splitlines() if not re.match(r"^\d+ files? checked", line))
 
 
 def make_handler(state: State):
@@ -203,34 +196,10 @@ def watch_dirs(state: State) -> list[Path]:
     return sorted(d for d in dirs if d.is_dir())
 
 
-def run(args, config: Config) -> int:
-    from .extras import require_render
-
-    require_render("serve", ("watchfiles",))
-    import watchfiles
-
-    from .decks import collect_decks
-    from .render import out_dir
-    from .files import make_dir
-    from .render.workdir import temp_dir
-
-    decks = collect_decks(args.decks, config)
-    outside = [d for d in decks if not d.resolve().is_relative_to(config.root.resolve())]
-    if outside:
-        raise UsageError(f"{outside[0]}: deckops serve previews decks inside the repository ({config.root}) only")
-    state = State(decks, config, out_dir(args, config))
-    make_dir(state.out)
-    with temp_dir(state.out) as tmp:
-        try:
-            _say(state.start(tmp))
-            _serve(state, args.port, watchfiles)
-        finally:
-            if state.live is not None:
-                state.live.stop()
-    return 0
-
-
-def _serve(state: State, port: int, watchfiles) -> None:
+def serve(state: State, port: int, watchfiles, ready: Callable[[str], None],
+          changed: Callable[[list, str], None]) -> None:
+    """Serve the preview until ^C: `ready(url)` once the watches are in place, `changed(new findings, summary)`
+    after each batch of saved files."""
     try:
         server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(state))
     except OSError as exc:
@@ -242,19 +211,12 @@ def _serve(state: State, port: int, watchfiles) -> None:
                                rust_timeout=1000, yield_on_timeout=True, raise_interrupt=True)
     try:
         next(changes)
-        print(f"deckops serve: http://127.0.0.1:{server.server_address[1]}/ (^C to stop)", file=sys.stderr,
-              flush=True)
+        ready(f"http://127.0.0.1:{server.server_address[1]}/")
         for batch in changes:
             if batch:
-                new, line = state.changed({Path(p).resolve() for _c, p in batch})
-                _say(new + line + "\n")
+                changed(*state.changed({Path(p).resolve() for _c, p in batch}))
     finally:
         server.shutdown()
-
-
-def _say(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
 
 
 def _not_output(out: Path):

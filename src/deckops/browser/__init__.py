@@ -1,21 +1,20 @@
-"""`deckops check` and the render+check half of `deckops build`: rendered slides checked in headless Chromium."""
+"""Rendered slides checked in headless Chromium (`deckops check`, and the render+check half of `deckops build`)."""
 from __future__ import annotations
 
 import contextlib
-import sys
 from pathlib import Path
 
 from .. import marp
 from ..config import Config
 from ..diagnostic import Diagnostic, Pos
-from ..render import Renderer, html_warning, out_dir, plan
-from ..render.job import Pending, Progress
+from ..render import Renderer, html_warning, plan
+from ..render.job import Pending
 from ..render.workdir import locked, temp_dir
 from . import checks, combine, sheet
 from .measure import SCRIPT
 from .sheet import contact_path, thumbnail_path
 
-__all__ = ["build", "check_targets", "contact_path", "prelaunch", "prelaunched", "run", "thumbnail_path"]
+__all__ = ["check", "check_targets", "contact_path", "dedupe", "prelaunch", "prelaunched", "thumbnail_path"]
 
 CHECK_VERSION = "check-5"  # bump when the measuring script or the diagnostics change
 
@@ -152,23 +151,20 @@ def _from_dict(d: dict) -> Diagnostic:
                       d["message"], d.get("hint", ""))
 
 
-def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
+def dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
     seen = {}
     for d in diags:
         seen.setdefault((d.code, d.pos, d.message), d)
     return sorted(seen.values(), key=Diagnostic.sort_key)
 
 
-def _progress(label: str):
-    return Progress(label) if Progress.wanted() else None
-
-
 def check(decks: list[Path], config: Config, out: Path, *, force: bool = False,
-          formats: tuple[str, ...] = ("html",), early=None) -> list[Diagnostic]:
+          formats: tuple[str, ...] = ("html",), early=None, progress=None) -> list[Diagnostic]:
     """Render HTML (and the other formats alongside) and run the browser checks, in one locked run.
-    `early`: a browser prelaunch() started, used if a deck needs it; the caller closes it in any case."""
+    `early`: a browser prelaunch() started, used if a deck needs it; the caller closes it in any case.
+    `progress`: the caller's progress bar for the render, or None."""
     with locked(out), temp_dir(out) as tmp:
-        renderer = Renderer(config, out, tmp, force=force, progress=_progress("rendering"))
+        renderer = Renderer(config, out, tmp, force=force, progress=progress)
         targets, diags = plan(decks, config.root, renderer.cache.memo)
         html = renderer.start(targets, ["html"])
         others = [f for f in formats if f != "html"]
@@ -183,40 +179,3 @@ def check(decks: list[Path], config: Config, out: Path, *, force: bool = False,
             diags += renderer.finish(rest)
         renderer.cache.save()
     return html_warning(config) + diags
-
-
-def apply_config(diags, config: Config):
-    from ..findings import apply
-
-    return apply(diags, config)
-
-
-def run(args, config: Config) -> int:
-    """`deckops check`: lint + render HTML + browser checks, reported like lint."""
-    from ..decks import collect_decks, emit, exit_code, lint_decks, report
-
-    decks = collect_decks(args.decks, config, getattr(args, "shard", None))
-    out = out_dir(args, config)
-    with prelaunched(decks, out, args.force, config.online) as early:  # Chromium starts while lint runs
-        diags = lint_decks(decks, config)
-        found = check(decks, config, out, force=args.force, early=early)
-    linted = {(d.code, d.pos) for d in diags}  # lint's D304 and render's refusal name the same reference
-    found = [d for d in found if (d.code, d.pos) not in linted]
-    diags = apply_config(_dedupe(diags + found), config)  # check's own findings obey select/ignore/disables
-    emit(report(diags, len(decks), args), args.output)
-    return exit_code(diags)
-
-
-def build(args, config: Config, decks: list[Path], early=None) -> int:
-    """After lint passed: HTML + PDF into DIR/ and the browser checks, all in one locked run."""
-    from ..diagnostic import count
-    from ..report.text import render as text_report
-
-    out = out_dir(args, config)
-    diags = apply_config(_dedupe(check(decks, config, out, force=getattr(args, "force", False),
-                                       formats=("html", "pdf"), early=early)), config)
-    if diags:  # lint already printed its summary: only the findings of render and the browser here
-        sys.stdout.write("\n".join(text_report(diags, len(decks)).splitlines()[:-1]) + "\n")
-    print(f"deckops build: html, pdf, contact sheets in {out}; render and browser checks: "
-          f"{count(diags, 'error')} errors, {count(diags, 'warning')} warnings", file=sys.stderr)
-    return 1 if count(diags, "error") else 0

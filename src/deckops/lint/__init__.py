@@ -1,6 +1,8 @@
 """Lint a deck with the registered rules."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..config import Config
 from ..deck import Deck
 from ..diagnostic import Diagnostic
@@ -11,6 +13,18 @@ from .registry import RULES
 def lint(deck: Deck, config: Config, cache: dict | None = None) -> list[Diagnostic]:
     check_config(config)
     return run_rules(RULES.values(), deck, config, cache)
+
+
+def lint_files(paths: list[Path], config: Config) -> list[Diagnostic]:
+    """Lint deck files in order; each deck's slow tools start before it is parsed (start_early)."""
+    from .. import deck as deck_mod
+
+    diags: list[Diagnostic] = []
+    cache: dict = {}
+    for path in paths:
+        start_early(path, config, cache)  # shellcheck runs on the other core while the deck is parsed
+        diags.extend(lint(deck_mod.load(path), config, cache))
+    return diags
 
 
 def start_early(path, config: Config, cache: dict) -> None:

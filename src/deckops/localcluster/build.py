@@ -5,9 +5,9 @@ import fcntl
 import hashlib
 import json
 import os
+import logging
 import re
 import shutil
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +16,8 @@ from typing import Callable
 
 from .. import proc
 from . import paths
+
+log = logging.getLogger(__name__)  # notes for the user: the commands layer shows them on stderr
 
 RECIPE = "4"  # bump when the build recipe (flags, layout) changes
 BUILD_TIMEOUT = 4 * 3600
@@ -170,7 +172,7 @@ def _copy_stages(dest: Path) -> None:
 
 
 def _say(msg: str) -> None:
-    print(f"deckops cluster build: {msg}", file=sys.stderr, flush=True)
+    log.info(f"deckops cluster build: {msg}")
 
 
 def _build_into(partial: Path) -> dict[str, float]:

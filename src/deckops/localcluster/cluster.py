@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import os
 import shutil
 import signal
-import sys
 import time
 from pathlib import Path
 from typing import Literal
 
 from .. import proc
 from . import build, hostguard, kwokconfig, node, paths
+
+log = logging.getLogger(__name__)  # notes for the user: the commands layer shows them on stderr
 
 NODES = 2  # fake ones
 Nodes = Literal["real", "fake"]
@@ -21,7 +23,7 @@ KUBECTL_TIMEOUT = 60
 
 
 def _say(msg: str) -> None:
-    print(f"deckops cluster: {msg}", file=sys.stderr, flush=True)
+    log.info(f"deckops cluster: {msg}")
 
 
 def kwokctl_env(name: str) -> dict[str, str]:

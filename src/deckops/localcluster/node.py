@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import signal
@@ -14,6 +15,8 @@ import yaml
 
 from .. import proc
 from . import hoststate, images, paths
+
+log = logging.getLogger(__name__)  # notes for the user: the commands layer shows them on stderr
 
 CNI_DIR = Path("/usr/lib/cni")
 CNI_PLUGINS = ("bridge", "host-local", "loopback")
@@ -47,9 +50,7 @@ def runc() -> str | None:
 
 
 def _say(msg: str) -> None:
-    import sys
-
-    print(f"deckops cluster: {msg}", file=sys.stderr, flush=True)
+    log.info(f"deckops cluster: {msg}")
 
 
 # --- prerequisites -------------------------------------------------------------------------------

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
+import logging
 import os
 import shutil
 import string
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +15,8 @@ from typing import Callable, Iterator, Sequence
 from .. import proc
 from ..errors import UsageError
 from ..files import FileError, read_checked
+
+log = logging.getLogger(__name__)  # notes for the user: the commands layer shows them on stderr
 
 SANDBOXES = ("kind-*", "kwok-*", "k3d-*", "minikube", "docker-desktop", "rancher-desktop")
 KUBECTL_TIMEOUT = 60
@@ -36,7 +38,7 @@ class Target:
 
 
 def _say(msg: str) -> None:
-    print(f"deckops rehearse: {msg}", file=sys.stderr, flush=True)
+    log.info(f"deckops rehearse: {msg}")
 
 
 # --- reading kubeconfig files ourselves (no kubectl: nothing may reach a refused cluster) ---------

@@ -1,22 +1,19 @@
-"""`deckops render`: decks -> DIR/<stem>.html|.pdf|.pptx and DIR/<stem>/NNN.png through the pinned marp-cli."""
+"""Rendering decks -> DIR/<stem>.html|.pdf|.pptx and DIR/<stem>/NNN.png through the pinned marp-cli."""
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config
 from ..diagnostic import Diagnostic, Pos
-from ..errors import UsageError
-from .job import Progress, Renderer
+from .job import Renderer
 from .plan import Target, plan
 from .workdir import locked, temp_dir
 
 FORMATS = ("html", "pdf", "pptx", "png")
 
-__all__ = ["FORMATS", "Outcome", "Renderer", "Target", "html_warning", "out_dir", "parse_formats",
-           "plan", "render", "run"]
+__all__ = ["FORMATS", "Outcome", "Renderer", "Target", "html_warning", "out_dir", "plan", "render"]
 
 
 @dataclass
@@ -26,17 +23,8 @@ class Outcome:
     current: int  # decks whose outputs were already current
 
 
-def parse_formats(raw: str) -> list[str]:
-    formats = [f.strip().lower() for f in (raw or "").split(",") if f.strip()]
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        raise UsageError(f"--to {raw}: choose a comma-separated list of {', '.join(FORMATS)}")
-    return list(dict.fromkeys(formats))
-
-
-def out_dir(args, config: Config) -> Path:
-    """--out, else config `out` (relative to the repo root), else dist/."""
-    out = getattr(args, "out", None)
+def out_dir(config: Config, out: Path | None = None) -> Path:
+    """`out` (--out), else config `out` (relative to the repo root), else dist/."""
     return (Path(out) if out else config.root / (config.out or "dist")).resolve()
 
 
@@ -57,30 +45,13 @@ def html_warning(config: Config) -> list[Diagnostic]:
 
 
 def render(paths: list[Path], config: Config, out: Path, formats: list[str], *, force: bool = False,
-           label: str = "rendering") -> Outcome:
-    """Render every deck in one marp-cli batch per format; skip decks whose outputs are current."""
+           progress=None) -> Outcome:
+    """Render every deck in one marp-cli batch per format; skip decks whose outputs are current.
+    `progress`: a bar the caller shows (start(total) -> advance, stop()), or None."""
     with locked(out), temp_dir(out) as tmp:
-        renderer = Renderer(config, out, tmp, force=force, progress=Progress(label) if Progress.wanted() else None)
+        renderer = Renderer(config, out, tmp, force=force, progress=progress)
         targets, diags = plan(paths, config.root, renderer.cache.memo)
         pending = renderer.start(targets, formats)
         diags += renderer.finish(pending)
         renderer.cache.save()
     return Outcome(html_warning(config) + diags, len(pending.stale), len(targets) - len(pending.stale))
-
-
-def run(args, config: Config) -> int:
-    from ..decks import collect_decks, exit_code
-    from ..report.text import render as text_report
-
-    formats = parse_formats(args.to)
-    decks = collect_decks(args.decks, config, getattr(args, "shard", None))
-    out = out_dir(args, config)
-    outcome = render(decks, config, out, formats, force=args.force)
-    from ..findings import apply
-
-    diags = apply(outcome.diags, config)  # select/ignore/severity and inline disables, as for lint
-    if diags:
-        sys.stdout.write(text_report(diags, len(decks)))
-    print(f"deckops render: {outcome.rendered} rendered, {outcome.current} current -> {out} "
-          f"({', '.join(formats)})", file=sys.stderr)
-    return exit_code(diags)

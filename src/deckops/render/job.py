@@ -1,9 +1,8 @@
 """One render run: which outputs are stale, batched marp-cli calls from a staged copy, outputs moved in atomically."""
 from __future__ import annotations
 
-import os
+import logging
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from .cache import Cache, digest
 from .plan import Target
 from .workdir import stage, stage_theme_assets, stage_themes
 
+log = logging.getLogger(__name__)  # notes for the user; the commands layer shows them on stderr
 MAX_PARALLEL = 20  # measured: -P 20 beats the default 5 on 20 decks even on 2 cores (bench/render.py)
 _PNG = re.compile(r"^(\d{3})\.png$")
 
@@ -152,8 +152,8 @@ def install_marp() -> Path:
     """First render on a machine without marp-cli: install deckops' pinned one (what `deckops setup` does)."""
     from .. import setup_node
 
-    print(f"deckops: installing the pinned marp-cli {setup_node.pinned_version()} into {setup_node.cache_dir()} "
-          "(once; `deckops setup` does it ahead)", file=sys.stderr, flush=True)
+    log.info(f"deckops: installing the pinned marp-cli {setup_node.pinned_version()} into "
+             f"{setup_node.cache_dir()} (once; `deckops setup` does it ahead)")
     return setup_node.install()
 
 
@@ -190,28 +190,3 @@ def _move_png(made: Path, out_dir: Path, stem: str) -> list[str]:
         if _PNG.match(old.name) and f"{stem}/{old.name}" not in names:
             old.unlink(missing_ok=True)
     return names
-
-
-class Progress:
-    """A rich progress bar on a terminal; nothing in CI or when output is piped."""
-
-    def __init__(self, label: str):
-        self.label, self._bar = label, None
-
-    @staticmethod
-    def wanted() -> bool:
-        return sys.stderr.isatty() and not os.environ.get("CI")
-
-    def start(self, total: int):
-        from rich.console import Console
-        from rich.progress import Progress as Bar
-
-        self._bar = Bar(console=Console(stderr=True), transient=True)  # stdout carries the report
-        self._bar.start()
-        task = self._bar.add_task(self.label, total=total)
-        return lambda _msg: self._bar.advance(task)
-
-    def stop(self) -> None:
-        if self._bar:
-            self._bar.stop()
-            self._bar = None

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import re
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 from ..files import make_dir
+
+log = logging.getLogger(__name__)  # notes for the user: the commands layer shows them on stderr
 
 LOCK_NAME = ".deckops.lock"
 
@@ -23,7 +25,7 @@ def locked(out_dir: Path):
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            print(f"deckops: waiting for another deckops run on {out_dir}", file=sys.stderr)
+            log.info(f"deckops: waiting for another deckops run on {out_dir}")
             fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield

@@ -4,7 +4,7 @@ from __future__ import annotations
 from . import github, json_report, sarif, text
 
 FORMATS = {
-    "text": text.render,
+    "text": text.render_text,
     "json": json_report.render,
     "sarif": sarif.render,
     "github": github.render,

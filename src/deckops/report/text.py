@@ -10,7 +10,7 @@ def summary(diags: list[Diagnostic], files: int) -> str:
     return f"{files} {noun} checked: {e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}, {i} info"
 
 
-def render(diags: list[Diagnostic], files: int, *, color: bool = False, hints: bool = True) -> str:
+def render_text(diags: list[Diagnostic], files: int, *, color: bool = False, hints: bool = True) -> str:
     out = []
     for d in diags:
         line = format_text(d)
