@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--update", action="store_true", help="rewrite the decks' expected output from the real run")
     p.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
     p.add_argument("--report", type=Path, metavar="FILE", help="write an HTML report with slide pictures")
+    p.add_argument("--record", type=Path, metavar="DIR", help="save each green snippet's session in "
+                   "DIR/<deck>/ as an asciicast v2 recording and an SVG of its final screen (demo --replay)")
     p.add_argument("--out", type=Path, help="output directory for thumbnails (default: dist/)")
     p.add_argument("--cluster-name", help="name of the --cluster local control plane (default: deckops)")
     p.add_argument("--no-cluster", action="store_true", help="run the snippets without any cluster or namespace")

@@ -13,7 +13,7 @@ from .. import deck as deck_mod
 from ..diagnostic import Diagnostic
 from ..commands.deck_files import collect_decks
 from ..errors import UsageError
-from . import images as images_mod, settings as settings_mod, snippets as snip_mod
+from . import images as images_mod, record as record_mod, settings as settings_mod, snippets as snip_mod
 from .match import Masks
 from .progress import Progress
 from .runner import Outcome, Session, Step
@@ -49,6 +49,8 @@ def run(args, config, keep: Keep = None) -> int:
             if args.fail_fast and _failed(plan.results):
                 break
     progress.summary([r for p in plans for r in p.results], time.monotonic() - started)
+    if getattr(args, "record", None):
+        print(f"recordings in {args.record}")
     _outputs(args, config, plans)
     return 1 if any(_failed(p.results) for p in plans) else 0
 
@@ -199,11 +201,16 @@ def _rehearse(plan: Plan, extra_env: dict, tmp: Path, args, progress: Progress, 
     masks = Masks.build(sets.k8s_masks, dict(sets.masks))
     env = {"TERM": "dumb", "NO_COLOR": "1", **sets.env, **extra_env}  # (sets.env cannot name deckops' keys)
     limit = getattr(args, "output_limit", None) or sets.output_limit
+    recordings = getattr(args, "record", None)
     progress.deck(plan.path, len(plan.snippets))
-    with Session(env, cwd=plan.path.resolve().parent, tmp=tmp, output_limit=limit) as session:
+    with Session(env, cwd=plan.path.resolve().parent, tmp=tmp, output_limit=limit, record=bool(recordings),
+                 size=record_mod.SIZE) as session:
+        hide, names = record_mod.Hider.for_deck(dict(sets.masks)), record_mod.names(plan.snippets)
         for result in _results(session, _unrunnable(plan.snippets, nodes), masks, sets.timeout or DEFAULT_TIMEOUT,
                                args.fail_fast, nodes.available, keep):
             plan.results.append(result)
+            if recordings:  # as each one ends: an interrupted rehearsal keeps what it recorded
+                record_mod.record_result(Path(recordings), names[len(plan.results) - 1], result, session.text, hide)
             progress.add(result)
     progress.flush()
 

@@ -11,7 +11,7 @@ import tempfile
 import termios
 import time
 from pathlib import Path
-from typing import Iterator, Mapping, NamedTuple, Sequence
+from typing import Callable, Iterator, Mapping, NamedTuple, Sequence
 
 from .. import proc
 
@@ -38,6 +38,9 @@ class Outcome(NamedTuple):
     timed_out: bool = False
     shell_exited: bool = False
     more: int = 0  # bytes of output beyond the session's output limit: counted, not kept
+    # with Session(record=True): (seconds since the step began, raw bytes) as they arrived; the output
+    # before cleaning (a recording cleans and masks it line by line, rehearse/record.py)
+    timeline: tuple[tuple[float, bytes], ...] = ()
 
 
 _SPECIAL = re.compile(r"[\\'\x00-\x1f\x7f]")
@@ -58,10 +61,15 @@ def scripted_input(text: str) -> str:
 class Session:
     """A bash child in its own process group and, where util-linux `unshare` works, as init of its own PID
     namespace (so `setsid` and double-forked children cannot leave it); `cd`, variables and exports carry over
-    between batches."""
+    between batches.
+
+    rehearse and demo drive the same session; demo also sets `live` (called with each piece of output as it
+    arrives, markers held back), `keys` (the speaker's terminal: forwarded into the pty during a pty step; ^C
+    stops what runs otherwise) and `size` (the pty's rows and columns)."""
 
     def __init__(self, env: Mapping[str, str] | None = None, cwd: Path | None = None, tmp: Path | None = None,
-                 output_limit: int = OUTPUT_LIMIT, contain: bool = True):
+                 output_limit: int = OUTPUT_LIMIT, contain: bool = True, record: bool = False,
+                 size: tuple[int, int] = (40, 120)):
         self.env, self.cwd = dict(env) if env is not None else None, cwd
         self.output_limit = output_limit
         self.prefix = proc.pid_namespace_prefix() if contain else ()
@@ -82,18 +90,26 @@ class Session:
         self._typing: list[str] = []
         self._quiet_since = 0.0
         self._batch = 0
+        self.record, self.size = record, size
+        self.live: Callable[[bytes], None] | None = None
+        self.keys: int | None = None
+        self._ends: list[tuple[float, int]] = []  # (arrival time, end offset in _buf) of each stdout chunk
+        self._pty_chunks: list[tuple[float, bytes]] = []
+        self._shown = 0  # bytes of _buf passed to `live`
+        self._pty_step = self._interrupted = False
+        self._sent = self._ended = 0.0  # when the batches were sent; when the last step's marker arrived
 
     # life cycle -----------------------------------------------------------------------------
     def start(self) -> "Session":
         self.master, self.slave = os.openpty()
-        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", *self.size, 0, 0))
         os.set_blocking(self.master, False)
         try:
             self.proc = proc.session((*self.prefix, *BASH), cwd=self.cwd, env=self.env, pass_fds=(self.slave,))
         finally:
             os.close(self.slave)  # the shell holds it; we talk through the master
         os.set_blocking(self.proc.stdout.fileno(), False)
-        self._buf, self._more = bytearray(), 0
+        self._buf, self._more, self._ends, self._shown = bytearray(), 0, [], 0
         self.shell_pid, self.namespace = self._find_shell()
         return self
 
@@ -156,6 +172,7 @@ class Session:
                 self.close()
                 self.start()
             ids = [self._write_batch(steps) for steps, _ in pending]
+            self._sent = time.monotonic()
             try:
                 self.proc.stdin.write("".join(f". {quote(str(self._script(i)))}\n" for i in ids).encode())
                 self.proc.stdin.flush()
@@ -203,6 +220,7 @@ class Session:
         self._typing = scripted_input(step.stdin).splitlines(keepends=True) + ["\x04"] \
             if step.pty and step.stdin is not None else []
         self._quiet_since = time.monotonic()
+        self._pty_step = step.pty
 
     def _type(self) -> None:
         """The next line once the screen is quiet and shows a prompt (`/ # `, `$ `, `name? `), or has been quiet
@@ -224,7 +242,9 @@ class Session:
         if self.proc is None:
             return [self._died(time.monotonic(), b"")]
         outcomes: list[Outcome] = []
-        self._screen, self._scanned, mark, timed_out = b"", 0, time.monotonic(), False
+        # queued batches run back to back: this one started when the one before it ended (or was sent)
+        self._screen, self._scanned, mark, timed_out = b"", 0, max(self._sent, self._ended), False
+        self._pty_chunks, self._interrupted = [], False
         self._feed(steps[0])
         while len(outcomes) < len(steps):
             found = self._next_marker(batch)
@@ -232,12 +252,13 @@ class Session:
                 self._cap()
             if found:
                 outcomes.append(self._outcome(found, steps[len(outcomes)], mark, timed_out))
-                mark = time.monotonic()
+                mark = self._ended
                 if timed_out:
                     break
                 if len(outcomes) < len(steps):
                     self._feed(steps[len(outcomes)])
-            elif time.monotonic() >= deadline:
+            elif time.monotonic() >= deadline or self._interrupted:
+                self._interrupted = False
                 if timed_out:  # the shell itself does not answer: give up on it
                     outcomes.append(self._died(mark, bytes(self._buf) + self._screen, timed_out=True))
                     break
@@ -254,7 +275,7 @@ class Session:
             self._scanned = max(0, len(self._buf) - 128)  # big outputs: do not rescan what held no marker
             if not found or int(found.group(1)) >= batch:
                 return found
-            del self._buf[: found.end()]  # a late marker of an abandoned batch
+            self._cut(0, found.end())  # a late marker of an abandoned batch
             self._scanned = 0
 
     def _cap(self) -> None:
@@ -262,17 +283,64 @@ class Session:
         bytes and a short tail (a marker may be split across reads); count what is dropped in between."""
         excess = len(self._buf) - self.output_limit - _TAIL
         if excess > 0:
-            del self._buf[self.output_limit: self.output_limit + excess]
+            self._cut(self.output_limit, self.output_limit + excess)
             self._more += excess
             self._scanned = self.output_limit
 
     def _outcome(self, found: re.Match, step: Step, mark: float, timed_out: bool) -> Outcome:
         status = None if timed_out else int(found.group(3))  # (before the buffer it points into changes)
         body = bytes(self._buf[: found.start()])
-        del self._buf[: found.end()]
+        self._show(found.start())
+        timeline = self._timeline(found.start(), mark) if self.record else ()
+        self._ended = next((t for t, off in self._ends if off >= found.end()), time.monotonic())
+        self._cut(0, found.end())
         self._scanned = 0
         screen, self._screen = self._screen + (self._drain_pty() if step.pty else b""), b""
-        return self._bounded(status, body + screen, mark, timed_out)
+        if step.pty and self.record:
+            timeline = tuple(sorted(timeline + tuple((max(0.0, t - mark), c) for t, c in self._pty_chunks),
+                                    key=lambda e: e[0]))
+        self._pty_chunks = []
+        outcome = self._bounded(status, body + screen, mark, timed_out)
+        return outcome._replace(seconds=max(0.0, self._ended - mark), timeline=timeline)
+
+    def _timeline(self, end: int, mark: float) -> tuple[tuple[float, bytes], ...]:
+        """The first `end` bytes of _buf as the pieces they arrived in, timed from the step's start."""
+        pieces, start = [], 0
+        for t, off in self._ends:
+            if start >= end:
+                break
+            piece = bytes(self._buf[start: min(off, end)])
+            if piece:
+                pieces.append((max(0.0, t - mark), piece))
+            start = off
+        if start < end:  # (bytes with no arrival record: after a shell restart)
+            pieces.append((0.0, bytes(self._buf[start:end])))
+        return tuple(pieces)
+
+    def _cut(self, start: int, end: int) -> None:
+        """Delete _buf[start:end], keeping the arrival offsets and the shown count in step."""
+        del self._buf[start:end]
+        n = end - start
+        moved = [(t, off if off <= start else max(start, off - n)) for t, off in self._ends]
+        self._ends = [e for i, e in enumerate(moved) if e[1] > 0 and (i == 0 or e[1] != moved[i - 1][1])]
+        self._shown = self._shown if self._shown <= start else max(start, self._shown - n)
+
+    def _show(self, end: int | None = None) -> None:
+        """Pass new output to `live`: up to `end`, else all but a tail that may be the start of a marker."""
+        if self.live is None:
+            return
+        if end is None:
+            end = len(self._buf)
+            cut = self._buf.rfind(b"\n", max(self._shown, end - len(self.salt) - 40))
+            if cut >= 0 and (b"\n" + self.salt.encode()).startswith(bytes(self._buf[cut: cut + len(self.salt) + 1])):
+                end = cut
+        if end > self._shown:
+            data, self._shown = bytes(self._buf[self._shown: end]), end
+            self.live(self._origin.sub(b"bash: ", data))
+
+    def text(self, data: bytes) -> str:
+        """Raw output as a report shows it: `bash: ` for our batch files, no terminal control, \\n newlines."""
+        return _text(self._origin.sub(b"bash: ", data))
 
     def _bounded(self, status, data: bytes, mark: float, timed_out: bool, shell_exited: bool = False) -> Outcome:
         more, self._more = self._more + max(0, len(data) - self.output_limit), 0
@@ -294,20 +362,41 @@ class Session:
         """Read what is ready within a second (or the deadline); False when the shell has gone."""
         out_fd = self.proc.stdout.fileno()
         wait = max(0.0, min(deadline - time.monotonic(), QUIET / 3 if self._typing else 1.0))
-        ready, _, _ = select.select([out_fd, self.master], [], [], wait)
+        watched = [out_fd, self.master] + ([self.keys] if self.keys is not None else [])
+        ready, _, _ = select.select(watched, [], [], wait)
         if self.master in ready:
-            self._screen += self._read(self.master)
+            chunk = self._read(self.master)
+            self._screen += chunk
             self._quiet_since = time.monotonic()
+            self._pty_chunks += [(self._quiet_since, chunk)] if self.record and chunk else []
+            if self.live and chunk:
+                self.live(chunk)
             if len(self._screen) > self.output_limit:
                 self._more += len(self._screen) - self.output_limit
                 self._screen = self._screen[: self.output_limit]
+        if self.keys is not None and self.keys in ready:
+            self._key(self._read(self.keys))
         self._type()
         if out_fd in ready:
             chunk = self._read(out_fd)
             if chunk == b"" and self.proc.poll() is not None:
                 return False
             self._buf += chunk
+            self._ends.append((time.monotonic(), len(self._buf)))
+            self._show()
         return True
+
+    def _key(self, data: bytes) -> None:
+        """The speaker's keys while a step runs: a pty step gets them all (the terminal is handed over);
+        otherwise ^C stops what runs, as a timeout would, and other keys are dropped."""
+        if self._pty_step:
+            os.set_blocking(self.master, True)
+            try:
+                os.write(self.master, data)
+            finally:
+                os.set_blocking(self.master, False)
+        elif b"\x03" in data:
+            self._interrupted = True
 
     def _clean(self, data: bytes, notices: bool) -> str:
         """`bash: ` instead of our batch file; reports of what a timeout killed only in that step's output."""
@@ -324,6 +413,9 @@ class Session:
             if not chunk:
                 break
             data += chunk
+            self._pty_chunks += [(time.monotonic(), chunk)] if self.record else []
+            if self.live:
+                self.live(chunk)
         return data
 
     @staticmethod
@@ -338,7 +430,7 @@ class Session:
     def _died(self, mark: float, body: bytes, timed_out: bool = False) -> Outcome:
         status = None if timed_out or self.proc is None else self.proc.poll()
         self.close()
-        self._buf = bytearray()
+        self._buf, self._ends, self._shown = bytearray(), [], 0
         return self._bounded(status, body, mark, timed_out, shell_exited=not timed_out)
 
 
