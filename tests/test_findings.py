@@ -207,3 +207,62 @@ def test_rules_command_lists_every_rule_with_family_and_stage():
     listed = {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
     assert listed == {c: (e.name, e.severity, e.stage, e.family) for c, e in catalogue().items()}
     assert listed["D801"] == ("stale-output", "error", "rehearse", "rehearse")
+
+
+MISSING = """---
+marp: true
+---
+
+# A
+
+![a cat](cat.png)
+
+---
+
+<!-- deckops-disable-next-line marp-warning -->
+![a dog](dog.png)
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("config, args, lines, code", [
+    ("", [], [7], 0),  # the warning is placed at both references; the inline disable removes line 12's
+    ('ignore = ["marp-warning"]\n', [], [], 0),
+    ('[severity]\nD603 = "error"\n', [], [7], 1),
+    ("", ["--ignore", "D6"], [], 0),
+])
+def test_render_marp_warnings_obey_config_and_inline_disables(tmp_path, config, args, lines, code):
+    """The render stage's own finding: marp-cli's warning about missing local files (PDF only, MARP-FACTS)."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "deck.md").write_text(MISSING)
+    (tmp_path / "deckops.toml").write_text(config)
+    r = run_cli("render", "deck.md", "--to", "pdf", "--out", str(tmp_path / "dist"), *args, cwd=tmp_path)
+    found = [int(l.split(":")[1]) for l in r.stdout.splitlines() if " D603 marp-warning " in l]
+    assert (r.returncode, found) == (code, lines), r.stdout + r.stderr
+    assert (tmp_path / "dist" / "deck.pdf").is_file()
+
+
+def _overflowing_deck() -> str:
+    lines = "\n".join(f"line {i}" for i in range(40))
+    items = "\n".join(f"- item {i}" for i in range(30))
+    return (f"---\nmarp: true\n---\n\n# One\n\n{items}\n\n---\n\n# Two\n\n"
+            f"<!-- deckops-disable-next-line overflow -->\n```text\n{lines}\n```\n\n---\n\n# Three\n\n"
+            f"```text\n{lines}\n```\n")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("config, found, code", [
+    ("", [(1, "error"), (3, "error")], 1),  # slide 2's block overflows too, under a disable-next-line
+    ('[severity]\noverflow = "warning"\n', [(1, "warning"), (3, "warning")], 0),
+    ('ignore = ["D6"]\nselect = ["D601"]\n', [(1, "error"), (3, "error")], 1),  # the more specific entry wins
+    ('ignore = ["overflow"]\n', [], 0),
+])
+def test_browser_overflow_obeys_config_and_inline_disables(tmp_path, config, found, code):
+    """D601 measured in real Chromium: three slides overflow, the config and an inline disable decide."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "deck.md").write_text(_overflowing_deck())
+    (tmp_path / "deckops.toml").write_text(config)
+    r = run_cli("check", "deck.md", "--format", "json", "--out", str(tmp_path / "dist"), cwd=tmp_path)
+    diags = [d for d in json.loads(r.stdout)["diagnostics"] if d["code"] == "D601"]
+    assert (r.returncode, [(int(d["message"].split()[1].rstrip(":")), d["severity"]) for d in diags]) == \
+        (code, found), r.stdout
