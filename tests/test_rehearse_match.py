@@ -134,3 +134,51 @@ def test_terminating_pods_restarts_and_age_are_not_compared():
     result = _compare(expected, actual, _Masks.build())
     assert result.ok, result.diff
     assert not any("Terminating" in l for l in _compare(["x"], actual, _Masks.build()).merged)
+
+
+def test_replica_sets_of_a_restarted_rollout_match_in_any_order():
+    """`rollout restart` stamps a time into the pod template: the new ReplicaSet's hash, and so its place in
+    kubectl's name order, changes on every run (seen on the real node: the table came out in either order)."""
+    expected = ["NAME             DESIRED   CURRENT   READY   AGE",
+                "web-5d84849455   0         0         0       7s",
+                "web-7c6589666b   2         2         2       5s"]
+    actual = ["NAME             DESIRED   CURRENT   READY   AGE",
+              "web-59c4cb889d   2         2         2       5s",
+              "web-5d84849455   0         0         0       8s"]
+    result = _compare(expected, actual, _Masks.build())
+    assert result.ok, result.diff
+    assert not _compare(expected, actual[:1] + [actual[1].replace("2   ", "1   ", 1), actual[2]], _Masks.build()).ok
+    # what --update writes does not depend on the order kubectl printed
+    flipped = [actual[0], actual[2], actual[1]]
+    assert _compare(["x"], actual, _Masks.build()).merged == _compare(["x"], flipped, _Masks.build()).merged
+    assert not _compare(expected, actual, _Masks.build(k8s=False)).ok
+
+
+def test_update_lays_out_a_table_again_without_the_terminating_rows():
+    """kubectl sized STATUS for `Terminating`; the row is not written, so neither is its width."""
+    actual = ["NAME                   READY   STATUS        RESTARTS   AGE",
+              "web-68867c8d56-plmjh   1/1     Running       0          4s",
+              "web-5d84849455-pz9tk   1/1     Terminating   0          40s",
+              "web-68867c8d56-xq2kp   1/1     Running       0          2s",
+              "",
+              "NAME   READY   UP-TO-DATE   AVAILABLE   AGE",
+              "web    2/2     2            2           7s"]
+    merged = _compare(["x"], actual, _Masks.build()).merged
+    assert merged == ("NAME                   READY   STATUS    RESTARTS   AGE",
+                      "web-68867c8d56-plmjh   1/1     Running   0          4s",
+                      "web-68867c8d56-xq2kp   1/1     Running   0          2s",
+                      "",
+                      "NAME   READY   UP-TO-DATE   AVAILABLE   AGE",
+                      "web    2/2     2            2           7s")
+    wide = ["NAME                   READY   STATUS        RESTARTS   AGE   IP           NODE          NOMINATED NODE   "
+            "READINESS GATES",
+            "web-68867c8d56-plmjh   1/1     Running       0          5s    10.88.0.10   e-flag-node   <none>           "
+            "<none>",
+            "web-5d84849455-pz9tk   1/1     Terminating   0          40s   10.88.0.9    e-flag-node   <none>           "
+            "<none>"]
+    assert _compare(["x"], wide, _Masks.build()).merged == (
+        "NAME                   READY   STATUS    RESTARTS   AGE   IP           NODE          NOMINATED NODE   "
+        "READINESS GATES",
+        "web-68867c8d56-plmjh   1/1     Running   0          5s    10.88.0.10   e-flag-node   <none>           <none>")
+    # a table that lost nothing is written exactly as kubectl printed it
+    assert _compare(["x"], actual[4:], _Masks.build()).merged == tuple(actual[4:])

@@ -18,6 +18,9 @@ K8S_MASKS = {
     # generateName); Kubernetes draws these from an alphabet without vowels, y, 0, 1 and 3, so words
     # rarely match (and a masked word is masked on both sides: it only stops being compared)
     "pod-hash": r"(?<=[a-z0-9])-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}\b",
+    # a ReplicaSet's pod-template hash alone (`web-5d84849455`): `rollout restart` stamps a time into the
+    # template, so the new ReplicaSet's name differs on every run
+    "rs-hash": r"(?<=[a-z0-9])-[bcdfghjklmnpqrstvwxz2456789]{6,10}\b",
     "suffix": r"(?<=[a-z0-9])-[bcdfghjklmnpqrstvwxz2456789]{5}\b",
     "namespace": r"\bdeckops-rehearse-[a-z0-9]{6}\b",
     # the RESTARTS column of `kubectl get pods` (NAME READY STATUS RESTARTS AGE), with its "(5s ago)"
@@ -34,6 +37,15 @@ VOLATILE = re.compile(
     r"|^\S+\s+\d+/\d+\s+Terminating\s")
 
 
+# A row of `kubectl get` whose NAME ends in a generated part (pod-template hash, random suffix): kubectl sorts
+# rows by name, so rows that differ only there come in an order that changes from run to run.
+_ALPHABET = "[bcdfghjklmnpqrstvwxz2456789]"
+_GENERATED_NAME = re.compile(rf"^(\S*?[a-z0-9])-{_ALPHABET}{{5,10}}(?:-{_ALPHABET}{{5}})?(?=\s|$)")
+# kubectl's table writer (text/tabwriter: minimum cell width 6, padding 3): cells are 3+ spaces apart
+_CELLS = re.compile(r" {3,}")
+_HEADER = re.compile(r"^[A-Z][A-Z0-9()-]*(?: [A-Z][A-Z0-9()-]*)*(?: {3,}[A-Z][A-Z0-9()-]*(?: [A-Z][A-Z0-9()-]*)*)+$")
+
+
 class Masks:
     """Masks: each match becomes `<name>` in both lines before they are compared (compiled on first use:
     lines that match exactly never need them). With the Kubernetes masks, VOLATILE lines are not compared."""
@@ -46,8 +58,28 @@ class Masks:
     def build(cls, k8s: bool = True, extra: dict[str, str] | None = None) -> "Masks":
         return cls(tuple({**(K8S_MASKS if k8s else {}), **(extra or {})}.items()), volatile=k8s)
 
-    def steady(self, lines: list[str]) -> list[str]:
-        return [l for l in lines if not VOLATILE.match(l)] if self.volatile else lines
+    def steady(self, lines: list[str], realign: bool = False) -> list[str]:
+        """The lines without the VOLATILE ones, and rows that differ only in a generated name in one order.
+        realign (the actual output): a table that lost rows is laid out again as kubectl would have printed it
+        without them, so --update does not write column widths sized for pods that were on their way out."""
+        if not self.volatile:
+            return lines
+        kept = [l for l in lines if not VOLATILE.match(l)]
+        if realign and len(kept) < len(lines):
+            kept = _realigned(lines, kept)
+        return self._generated_rows_sorted(kept)
+
+    def _generated_rows_sorted(self, lines: list[str]) -> list[str]:
+        out, i = list(lines), 0
+        while i < len(out):
+            key = _row_key(out[i])
+            j = i + 1
+            while key is not None and j < len(out) and _row_key(out[j]) == key:
+                j += 1
+            if j - i > 1:
+                out[i:j] = sorted(out[i:j], key=self.apply)
+            i = j
+        return out
 
     @cached_property
     def patterns(self) -> tuple[tuple[str, re.Pattern], ...]:
@@ -61,6 +93,44 @@ class Masks:
 
 
 NO_MASKS = Masks(())
+
+
+def _row_key(line: str) -> str | None:
+    """A table row's name without its generated part (`web` for web-7d4b9c8f6d-x2kqp), else None."""
+    if line.endswith((" (re)", " (glob)")):
+        return None
+    m = _GENERATED_NAME.match(line)
+    return m.group(1) if m else None
+
+
+def _realigned(lines: list[str], kept: list[str]) -> list[str]:
+    """kept (lines minus VOLATILE ones) with each table that lost rows re-laid out over the rows it kept."""
+    out: list[str] = []
+    table: list[str] = []
+    lost = False
+    for line in lines + [""]:
+        volatile = VOLATILE.match(line) is not None
+        if table and (volatile or (line and len(_CELLS.split(line)) == len(_CELLS.split(table[0])))):
+            lost |= volatile
+            if not volatile:
+                table.append(line)
+            continue
+        if table:
+            out += _tabulated(table) if lost else table
+            table, lost = [], False
+        if _HEADER.match(line):
+            table = [line]
+        elif not volatile:
+            out.append(line)
+    out.pop()  # the "" sentinel
+    return out if len(out) == len(kept) else kept
+
+
+def _tabulated(rows: list[str]) -> list[str]:
+    """The rows laid out like kubectl's tabwriter: each column max(6, widest cell + 3), the last unpadded."""
+    cells = [_CELLS.split(r.rstrip()) for r in rows]
+    widths = [max(6, max(len(c[k]) for c in cells) + 3) for k in range(len(cells[0]) - 1)]
+    return ["".join(c.ljust(w) for c, w in zip(row, widths)) + row[-1] for row in cells]
 
 
 def glob_to_regex(glob: str) -> str:
@@ -104,7 +174,7 @@ class Comparison(NamedTuple):
 def compare(expected: Sequence[str], actual: Sequence[str], masks: Masks = NO_MASKS,
             first_line: int = 1, label: str = "") -> Comparison:
     """Align expected with actual (`...` swallows any lines); the merged text is what --update writes."""
-    expected, actual = masks.steady(list(expected)), masks.steady(list(actual))
+    expected, actual = masks.steady(list(expected)), masks.steady(list(actual), realign=True)
     if expected == actual:  # the common case needs no alignment table
         return Comparison(True, tuple(expected), ())
     cost = _costs(expected, actual, masks)
