@@ -81,6 +81,41 @@ def cache_home() -> Path:
 
 
 CACHE_HOME = cache_home()
+KEY_NAME = "render-cache.key"  # (its first user's name; lint's result cache signs with it too)
+_KEY: bytes | None = None
+
+
+def user_key() -> bytes:
+    """The user's cache key: 32 random bytes in deckops' cache folder (outside any repo), made on first use.
+
+    Output folders are often committed or come with a pull request; a cache signed with this key is the only
+    one trusted, so a cache file from anywhere else cannot make deckops skip rendering, the checks or a lint.
+    Where the folder is not writable the key lives for this process only (nothing is reused, nothing is
+    trusted)."""
+    global _KEY
+    if _KEY is None:
+        _KEY = _read_key(cache_home() / KEY_NAME) or os.urandom(32)
+    return _KEY
+
+
+def _read_key(path: Path) -> bytes | None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(os.urandom(32))
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    try:
+        if not path.is_file():  # a FIFO in its place would block the read
+            return None
+        with open(path, "rb") as fh:
+            data = fh.read(64)
+    except OSError:
+        return None
+    return data if len(data) == 32 else None
 
 
 def _default_mode() -> int:

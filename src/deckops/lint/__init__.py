@@ -1,35 +1,89 @@
-"""Lint a deck with the registered rules."""
+"""Lint a deck with the registered rules; lint deck files through the result cache (resultcache.py)."""
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from ..config import Config
-from ..deck import Deck
 from ..diagnostic import Diagnostic
-from .engine import run_rules
-from .registry import RULES
+
+# nothing heavy at import time: a replayed lint never imports the rules, markdown-it-py or the deck model
+MAX_DECK_BYTES = 8 * 1024 * 1024  # deck.MAX_DECK_BYTES (a test holds them equal; deck imports markdown-it-py)
 
 
-def lint(deck: Deck, config: Config, cache: dict | None = None) -> list[Diagnostic]:
+def lint(deck, config: Config, cache: dict | None = None) -> list[Diagnostic]:
+    from .assets import _resolved_inside
+    from .engine import run_rules
+    from .registry import RULES
+
     check_config(config)
+    _resolved_inside.cache_clear()  # per deck: a symlink may have changed since (serve and the LSP run long)
     return run_rules(RULES.values(), deck, config, cache)
 
 
-def lint_files(paths: list[Path], config: Config) -> list[Diagnostic]:
-    """Lint deck files in order; each deck's slow tools start before it is parsed (start_early)."""
+def lint_files(paths: list[Path], config: Config, cache: dict | None = None,
+               results: bool = True) -> list[Diagnostic]:
+    """Lint deck files in order. With `results`, a deck whose findings are in the result cache, and whose world
+    (the files it names, the tools) has not changed, is replayed without a parse; the findings are the same."""
+    diags: list[Diagnostic] = []
+    cache = {} if cache is None else cache
+    use = results and _cacheable(config)
+    for path in paths:
+        data = _read(path) if use else None
+        if data is None:
+            diags.extend(_lint_path(path, config, cache))
+            continue
+        diags.extend(lint_bytes(data, str(path), config, cache))
+    return diags
+
+
+def lint_bytes(data: bytes, display: str, config: Config, cache: dict) -> list[Diagnostic]:
+    """One deck's findings from its bytes (as read from `display`), replayed or computed and stored."""
+    from . import resultcache
+
+    key = resultcache.entry_key(data, display, config)
+    found = resultcache.load(key)
+    if found is not None:
+        return found
     from .. import deck as deck_mod
 
-    diags: list[Diagnostic] = []
-    cache: dict = {}
-    for path in paths:
-        start_early(path, config, cache)  # shellcheck runs on the other core while the deck is parsed
-        diags.extend(lint(deck_mod.load(path), config, cache))
-    return diags
+    start_early(display, config, cache)
+    deck = deck_mod.parse(data, display)
+    out = lint(deck, config, cache)
+    resultcache.store(key, out, resultcache.snapshot(resultcache.dependencies(deck, config)))
+    return out
+
+
+def _lint_path(path, config: Config, cache: dict) -> list[Diagnostic]:
+    from .. import deck as deck_mod
+
+    start_early(path, config, cache)  # shellcheck runs on the other core while the deck is parsed
+    return lint(deck_mod.load(path), config, cache)
+
+
+def _cacheable(config: Config) -> bool:
+    from .resultcache import cacheable
+
+    return cacheable(config)
+
+
+def _read(path) -> bytes | None:
+    """The bytes deck.load would parse, or None where it would report a problem instead (the uncached path
+    gives that finding)."""
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_DECK_BYTES:
+            return None
+        return Path(path).read_bytes()
+    except OSError:
+        return None
 
 
 def start_early(path, config: Config, cache: dict) -> None:
     """Start slow tools for a deck before it is parsed (see early.py); lint() with the same cache uses them."""
     from .early import start
+    from .registry import RULES
 
     check_config(config)  # a bad config stops here, before anything starts
     start(path, config, cache, RULES["D402"], RULES["D403"])

@@ -4,13 +4,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from pathlib import Path
 
-from ..files import cache_home, write_atomic
+from ..files import user_key, write_atomic
 
 CACHE_NAME = ".deckops-cache.json"
-KEY_NAME = "render-cache.key"
 SCHEMA = 2  # 2: signed with the user's key (a cache file from the repo never matches)
 
 
@@ -31,41 +29,6 @@ def _file_hash(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return "missing"
-
-
-_KEY: bytes | None = None
-
-
-def user_key() -> bytes:
-    """The user's cache key: 32 random bytes in deckops' cache folder (outside any repo), made on first use.
-
-    Output folders are often committed or come with a pull request; a cache signed with this key is the only
-    one trusted, so a cache file from anywhere else cannot make deckops skip rendering or the checks. Where
-    the folder is not writable the key lives for this process only (nothing is reused, nothing is trusted)."""
-    global _KEY
-    if _KEY is None:
-        _KEY = _read_key(cache_home() / KEY_NAME) or os.urandom(32)
-    return _KEY
-
-
-def _read_key(path: Path) -> bytes | None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(os.urandom(32))
-    except FileExistsError:
-        pass
-    except OSError:
-        return None
-    try:
-        if not path.is_file():  # a FIFO in its place would block the read
-            return None
-        with open(path, "rb") as fh:
-            data = fh.read(64)
-    except OSError:
-        return None
-    return data if len(data) == 32 else None
 
 
 def _mac(entries: dict, memo: dict) -> str:
