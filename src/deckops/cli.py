@@ -111,6 +111,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bytes of each command's output kept in results and reports; the rest is counted "
                         "(default: 1000000)")
 
+    p = sub.add_parser("time", help="the talk's timing budget per slide: notes, demos, allowance; exit 1 over target",
+                       description="Per slide: speaker notes read at --wpm, each demo's typing at --pace and its run time "
+                                   "from the last rehearsal's recordings (or --junit), a fixed allowance, or the slide's "
+                                   "<!-- time: 2m --> comment; exit 1 when the total is over --target.")
+    _decks_arg(p), _common(p)
+    p.add_argument("--target", metavar="DURATION", help="the talk's length: 30m, 1h, 25:00 (default: config [tool.deckops.time] target)")
+    p.add_argument("--wpm", type=float, help="words of speaker notes per minute (default: 140)")
+    p.add_argument("--pace", type=float, help="characters per second demo types at (default: 25)")
+    p.add_argument("--recordings", type=Path, metavar="DIR", help="the rehearsal's recordings (default: dist/recordings)")
+    p.add_argument("--junit", type=Path, metavar="FILE", help="run times from a rehearse JUnit report instead")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.add_argument("--output", "-o", type=Path, help="write to FILE instead of stdout")
+
     p = sub.add_parser("setup", help="install the pinned marp-cli into deckops' cache (npm) and find Chromium",
                        description="npm ci the pinned @marp-team/marp-cli into $DECKOPS_CACHE/node/<version> "
                                    "(default ~/.cache/deckops), verify it and find Chromium; exit 2 with the "

@@ -37,10 +37,11 @@ class Config:
     sandbox_contexts: tuple[str, ...] = ()
     out: str = "dist"
     rehearse: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    time: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))  # deckops time (budget.py)
 
 
 _LISTS = {"select", "ignore", "directives", "themes", "sandbox_contexts", "plugins", "words"}
-_TABLES = {"severity", "glossary", "aliases", "rehearse"}
+_TABLES = {"severity", "glossary", "aliases", "rehearse", "time"}
 _STRS = {"kubectl", "out", "marp"}
 _BOOLS = {"html", "online"}
 
@@ -67,7 +68,7 @@ def _check(path: str, name: str, value):
             for rule, sev in value.items():
                 if sev not in SEVERITY_VALUES:
                     raise ConfigError(path, f"severity.{rule}", f"got {sev!r}; allowed: {', '.join(SEVERITY_VALUES)}")
-        elif name != "rehearse" and not all(isinstance(v, str) for v in value.values()):
+        elif name not in ("rehearse", "time") and not all(isinstance(v, str) for v in value.values()):
             raise ConfigError(path, _key(name), "expected a table of strings")
         return MappingProxyType(dict(value))
     if name in _STRS and not isinstance(value, str):
