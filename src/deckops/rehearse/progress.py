@@ -26,6 +26,10 @@ class Progress:
         self.out = out
         self.pending: list[SnippetResult] = []
 
+    def line(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
     def deck(self, path: Path, count: int) -> None:
         self.out.write(f"{path}: {count} snippet{'s' if count != 1 else ''}\n")
         self.out.flush()

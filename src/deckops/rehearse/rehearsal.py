@@ -1,25 +1,24 @@
-"""`deckops rehearse`: decks -> snippets -> a guarded sandbox -> one shell per deck -> reports (exit 0/1/2)."""
+"""A rehearsal: decks -> snippets -> a guarded sandbox -> one shell per deck -> results (commands/rehearse.py
+reports them)."""
 from __future__ import annotations
 
+import logging
 import os
-import sys
 import tempfile
-import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple
+from typing import Callable, Iterator, Literal, NamedTuple, Protocol
 
 from .. import deck as deck_mod
 from ..diagnostic import Diagnostic
-from ..commands.deck_files import collect_decks
 from ..errors import UsageError
 from . import images as images_mod, record as record_mod, settings as settings_mod, snippets as snip_mod
 from .match import Masks
-from .progress import Progress
 from .runner import Outcome, Session, Step
 from . import verdict as verdict_mod
 from .verdict import CommandResult, SnippetResult, judge
 
+log = logging.getLogger(__name__)  # notes for the user: the commands layer shows them on stderr
 DEFAULT_TIMEOUT = 60.0
 Keep = Callable[[list[Diagnostic]], list[Diagnostic]] | None  # the finding filter (commands pass findings.apply)
 
@@ -32,39 +31,92 @@ class Plan(NamedTuple):
     results: list[SnippetResult]
 
 
-def run(args, config, keep: Keep = None) -> int:
-    """keep: the finding filter (config and command-line select/ignore/severity, inline disables) that each
-    snippet's failures pass through; None keeps them all."""
+class Options(NamedTuple):
+    """What the command line decides about a rehearsal (commands/rehearse.py fills it from its arguments)."""
+    cluster: Literal["local", "kind"] | None = None
+    context: str | None = None
+    kubeconfig: Path | None = None
+    allow_context: tuple[str, ...] = ()
+    keep: bool = False
+    fail_fast: bool = False
+    output_limit: int | None = None
+    cluster_name: str | None = None
+    no_cluster: bool = False
+    record: Path | None = None
+
+
+class Observer(Protocol):
+    """What a rehearsal tells as it goes (rehearse/progress.py's Progress is one)."""
+
+    def line(self, text: str) -> None: ...
+    def deck(self, path: Path, count: int) -> None: ...
+    def add(self, result: SnippetResult) -> None: ...
+    def flush(self) -> None: ...
+
+
+def rehearse(plans: list[Plan], config, options: Options, observer: Observer, keep: Keep = None) -> None:
+    """Choose the sandbox (refusing a context that is not one, before any kubectl call), then run every deck's
+    snippets in its own shell; each plan's results fill in as they come. keep: the finding filter (config and
+    command-line select/ignore/severity, inline disables) that each snippet's failures pass through."""
+    with sandboxed(plans, config, options, observer) as stage:
+        for n, plan in enumerate(plans):
+            _rehearse(plan, _session_env(stage.env, stage.tmp, n), stage.tmp, options, observer, stage.nodes, keep)
+            if options.fail_fast and failed(plan.results):
+                break
+
+
+class Sandbox(NamedTuple):
+    env: dict  # KUBECONFIG, PATH, DECKOPS_NAMESPACE: what every session of the run gets
+    nodes: "Nodes"
+    tmp: Path  # the run's own folder (homes, batch files, the session kubeconfig), removed after it
+
+
+@contextmanager
+def sandboxed(plans: list[Plan], config, options: Options, observer: Observer) -> Iterator[Sandbox]:
+    """The guard, then the sandbox, for rehearse and demo alike: a context that is not a sandbox is refused
+    before any kubectl call; on exit (also ^C and demo's q) the namespace is deleted and the folder removed."""
     base = settings_mod.from_config(config)
-    plans = [_plan(p, base) for p in _decks(args.decks, config)]
-    trusted = _trusted_sandboxes(config)
-    choice = _choose(args, plans[0].settings if plans else base, config, trusted)  # the guard: nothing sent yet
-    progress = Progress(sys.stdout)
-    started = time.monotonic()
+    trusted = trusted_sandboxes(config)
+    choice = _choose(options, plans[0].settings if plans else base, config, trusted)  # the guard: nothing sent yet
     with tempfile.TemporaryDirectory(prefix="deckops-rehearse-") as tmp, ExitStack() as stack:
         needed = any(s.skip is None for p in plans for s in p.snippets)
-        env, nodes = stack.enter_context(_sandbox(choice if needed else Choice("none"), Path(tmp), args))
-        for n, plan in enumerate(plans):
-            _rehearse(plan, _session_env(env, Path(tmp), n), Path(tmp), args, progress, nodes, keep)
-            if args.fail_fast and _failed(plan.results):
-                break
-    progress.summary([r for p in plans for r in p.results], time.monotonic() - started)
-    if getattr(args, "record", None):
-        print(f"recordings in {args.record}")
-    _outputs(args, config, plans)
-    return 1 if any(_failed(p.results) for p in plans) else 0
+        env, nodes = stack.enter_context(_sandbox(choice if needed else Choice("none"), Path(tmp), options,
+                                                  observer))
+        yield Sandbox(env, nodes, Path(tmp))
 
 
-def _trusted_sandboxes(config) -> tuple[str, ...]:
+def session(plan: Plan, sandbox: Sandbox, n: int, options: Options, *, record: bool = False,
+            size: tuple[int, int] = record_mod.SIZE) -> Session:
+    """Deck n's shell: its private HOME, the sandbox's kubeconfig, the deck's env, in the deck's folder."""
+    env = {"TERM": "dumb", "NO_COLOR": "1", **plan.settings.env, **_session_env(sandbox.env, sandbox.tmp, n)}
+    limit = options.output_limit or plan.settings.output_limit
+    return Session(env, cwd=plan.path.resolve().parent, tmp=sandbox.tmp, output_limit=limit, record=record,
+                   size=size)
+
+
+def masks_of(sets: settings_mod.Settings) -> Masks:
+    return Masks.build(sets.k8s_masks, dict(sets.masks))
+
+
+def runnable_here(plan: Plan, sandbox: Sandbox) -> list[snip_mod.Snippet]:
+    """The plan's snippets, those the sandbox's nodes cannot run marked skipped with the reason."""
+    return _unrunnable(plan.snippets, sandbox.nodes)
+
+
+def steps(snippet: snip_mod.Snippet) -> list[Step]:
+    return _steps(snippet)
+
+
+def trusted_sandboxes(config) -> tuple[str, ...]:
     """sandbox-contexts that may widen the guard: the user's own config only. The repository's config is as
     untrusted as its decks, so its sandbox-contexts is ignored here, with a warning."""
     if config.sandbox_contexts:
-        print(f"deckops rehearse: warning: {config.source}: sandbox-contexts ignored: a file in the repository "
-              f"cannot widen the sandbox guard; put it in {settings_mod.user_config_path()} or pass "
-              "--allow-context", file=sys.stderr)
+        log.warning(f"deckops rehearse: warning: {config.source}: sandbox-contexts ignored: a file in the "
+                    f"repository cannot widen the sandbox guard; put it in {settings_mod.user_config_path()} or "
+                    "pass --allow-context")
     patterns, warning = settings_mod.user_sandboxes(config.root)
     if warning:
-        print(f"deckops rehearse: warning: {warning}", file=sys.stderr)
+        log.warning(f"deckops rehearse: warning: {warning}")
     return patterns
 
 
@@ -82,16 +134,18 @@ def _session_env(sandbox: dict, tmp: Path, n: int) -> dict:
     return {**passed, "HOME": str(home), "KUBECACHEDIR": str(home / ".kube" / "cache"), **sandbox}
 
 
-def _failed(results) -> bool:
+def failed(results) -> bool:
     return any(r.status == "fail" for r in results)
 
 
-def _decks(paths: list[str], config) -> list[Path]:
-    decks = collect_decks(paths, config)
-    for p in decks:
+def plan(paths: list[Path], config) -> list[Plan]:
+    """Each deck's snippets and settings, read before anything runs; a deck that cannot be rehearsed is a
+    usage error naming its file and line."""
+    base = settings_mod.from_config(config)
+    for p in paths:
         if not p.is_file():  # lint reports such a path as a finding; rehearse has nothing to run
             raise UsageError(f"{p}: not a readable Markdown file")
-    return decks
+    return [_plan(p, base) for p in paths]
 
 
 def _plan(path: Path, base: settings_mod.Settings) -> Plan:
@@ -111,30 +165,30 @@ def _plan(path: Path, base: settings_mod.Settings) -> Plan:
 # --- which cluster, and the guard -------------------------------------------------------------------
 
 class Choice(NamedTuple):
-    kind: str  # "none" | "local" | "kind" | "context"
+    kind: Literal["none", "local", "kind", "context"]
     context: str | None = None
     files: tuple[Path, ...] = ()
     name: str = "deckops"
     kubectl: str = ""
 
 
-def _choose(args, sets: settings_mod.Settings, config, trusted: tuple[str, ...] = ()) -> Choice:
+def _choose(options: Options, sets: settings_mod.Settings, config, trusted: tuple[str, ...] = ()) -> Choice:
     """Decide where snippets run; a context that is not a sandbox is refused here, before any kubectl call.
     The context comes from the command line or the caller's kubeconfig, never from the repository."""
-    if getattr(args, "no_cluster", False):
+    if options.no_cluster:
         return Choice("none")
-    kind = args.cluster or (None if args.context else sets.cluster)
-    if args.cluster and args.context:
+    kind = options.cluster or (None if options.context else sets.cluster)
+    if options.cluster and options.context:
         raise UsageError("--cluster and --context exclude each other")
-    name = getattr(args, "cluster_name", None) or sets.cluster_name
+    name = options.cluster_name or sets.cluster_name
     if kind in ("local", "kind"):
         return Choice(kind, name=name)
     from . import cluster  # (not imported for --no-cluster runs)
 
-    files = tuple(cluster.kubeconfig_files(args.kubeconfig))
-    context = args.context or cluster.current_context(files)
+    files = tuple(cluster.kubeconfig_files(options.kubeconfig))
+    context = options.context or cluster.current_context(files)
     server = cluster.server_of(files, context) if context else None
-    cluster.guard(context, trusted, args.allow_context, server)
+    cluster.guard(context, trusted, list(options.allow_context), server)
     return Choice("context", context, files, kubectl=cluster.find_kubectl(config.kubectl))
 
 
@@ -148,7 +202,7 @@ class Nodes(NamedTuple):
 
 
 @contextmanager
-def _sandbox(choice: Choice, tmp: Path, args) -> Iterator[tuple[dict, Nodes]]:
+def _sandbox(choice: Choice, tmp: Path, options: Options, observer: Observer) -> Iterator[tuple[dict, Nodes]]:
     """Yield the environment snippets need: KUBECONFIG (a temp copy, namespace set) and kubectl on PATH, and
     which images the cluster can run (a real local node: only those built offline). Without a cluster,
     KUBECONFIG is an empty file: the caller's $KUBECONFIG and ~/.kube/config are not seen."""
@@ -162,17 +216,17 @@ def _sandbox(choice: Choice, tmp: Path, args) -> Iterator[tuple[dict, Nodes]]:
 
     with ExitStack() as stack:
         if choice.kind == "local":
-            target = stack.enter_context(cluster.local(choice.name, args.keep))
+            target = stack.enter_context(cluster.local(choice.name, options.keep))
         elif choice.kind == "kind":
-            target = stack.enter_context(cluster.kind(tmp, args.keep))
+            target = stack.enter_context(cluster.kind(tmp, options.keep))
         else:
             target = stack.enter_context(cluster.existing(choice.files, choice.context, choice.kubectl, tmp))
-        ns, kubeconfig = stack.enter_context(cluster.namespace(target, tmp, args.keep))
-        print(f"rehearsing on context {target.context}, namespace {ns}", flush=True)
+        ns, kubeconfig = stack.enter_context(cluster.namespace(target, tmp, options.keep))
+        observer.line(f"rehearsing on context {target.context}, namespace {ns}")
         if target.nodes:
-            print(f"deckops rehearse: the local cluster runs {target.nodes} nodes"
-                  + (" (pods run: exec, logs, debug -it, port-forward, cp are real)" if target.nodes == "real"
-                     else " (kwok: pods do not run)"), file=sys.stderr, flush=True)
+            log.info(f"deckops rehearse: the local cluster runs {target.nodes} nodes"
+                     + (" (pods run: exec, logs, debug -it, port-forward, cp are real)" if target.nodes == "real"
+                        else " (kwok: pods do not run)"))
         fake = ("the local cluster's nodes are kwok's: no container runs (deckops cluster up --nodes real "
                 "where its prerequisites are present)") if target.nodes == "fake" else ""
         yield ({"KUBECONFIG": str(kubeconfig), "PATH": _path_with(target.kubectl, tmp), "DECKOPS_NAMESPACE": ns},
@@ -194,20 +248,20 @@ def _path_with(kubectl: str, tmp: Path) -> str:
 
 # --- running ----------------------------------------------------------------------------------------
 
-def _rehearse(plan: Plan, extra_env: dict, tmp: Path, args, progress: Progress, nodes: Nodes | None = None,
-              keep: Keep = None) -> None:
+def _rehearse(plan: Plan, extra_env: dict, tmp: Path, options: Options, progress: Observer,
+              nodes: Nodes | None = None, keep: Keep = None) -> None:
     nodes = nodes or Nodes()
     sets = plan.settings
     masks = Masks.build(sets.k8s_masks, dict(sets.masks))
     env = {"TERM": "dumb", "NO_COLOR": "1", **sets.env, **extra_env}  # (sets.env cannot name deckops' keys)
-    limit = getattr(args, "output_limit", None) or sets.output_limit
-    recordings = getattr(args, "record", None)
+    limit = options.output_limit or sets.output_limit
+    recordings = options.record
     progress.deck(plan.path, len(plan.snippets))
     with Session(env, cwd=plan.path.resolve().parent, tmp=tmp, output_limit=limit, record=bool(recordings),
                  size=record_mod.SIZE) as session:
         hide, names = record_mod.Hider.for_deck(dict(sets.masks)), record_mod.names(plan.snippets)
         for result in _results(session, _unrunnable(plan.snippets, nodes), masks, sets.timeout or DEFAULT_TIMEOUT,
-                               args.fail_fast, nodes.available, keep):
+                               options.fail_fast, nodes.available, keep):
             plan.results.append(result)
             if recordings:  # as each one ends: an interrupted rehearsal keeps what it recorded
                 record_mod.record_result(Path(recordings), names[len(plan.results) - 1], result, session.text, hide)
@@ -289,27 +343,3 @@ def _verdict(snippet: snip_mod.Snippet, outcomes, masks: Masks, timeout: float) 
             for i, (c, o) in enumerate(zip(snippet.commands, outcomes))]
     status = "fail" if any(c.failure for c in done) else "pass"
     return SnippetResult(snippet, status, tuple(done), sum(o.seconds for o in outcomes))
-
-
-# --- after the run ----------------------------------------------------------------------------------
-
-def _outputs(args, config, plans: list[Plan]) -> None:
-    runs = [(p.deck, p.results) for p in plans]
-    if args.junit:
-        from ..report import junit
-
-        junit.write(args.junit, runs)
-        print(f"wrote {args.junit}")
-    if args.report:
-        from ..report import html
-
-        out = args.out or (config.root / config.out)
-        html.write(args.report, runs, out)
-        print(f"wrote {args.report}")
-    if args.update:
-        from . import update
-
-        for plan in plans:
-            changed = update.rewrite(plan.path, plan.deck, plan.results)
-            if changed:
-                print(f"updated {plan.path}: {changed} command output(s) rewritten")
