@@ -14,7 +14,7 @@ LAYERS = {
     1: {"deck"},
     2: {"lint", "kubectl_help", "marp", "render", "browser", "rehearse", "localcluster", "serve", "init", "doctor",
         "merge"},
-    3: {"findings", "report"},
+    3: {"findings", "report", "lsp"},
     4: {"commands"},
     5: {"cli", "__main__"},
 }

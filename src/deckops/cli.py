@@ -149,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("reports", nargs="+", type=Path, metavar="REPORT")
     p.add_argument("--output", "-o", type=Path, help="write the merged report to FILE instead of stdout")
 
+    sub.add_parser("lsp", help="the language server for editors (stdio): findings as you type, hover, quick fixes",
+                   description="Speak the Language Server Protocol on stdin/stdout: lint findings as diagnostics, "
+                               "directive hovers, quick fixes, and the commands deckops.check and deckops.rehearse "
+                               "(docs/editors.md). Needs the lsp extra.")
+
     p = sub.add_parser("cluster", help="a local Kubernetes cluster built from Go modules (no Docker): control "
                        "plane, a real node where it can run, kwok nodes")
     p.add_argument("action", choices=("build", "up", "down", "status", "kubeconfig", "images"))

@@ -38,20 +38,26 @@ def lint_files(paths: list[Path], config: Config, cache: dict | None = None,
     return diags
 
 
-def lint_bytes(data: bytes, display: str, config: Config, cache: dict) -> list[Diagnostic]:
-    """One deck's findings from its bytes (as read from `display`), replayed or computed and stored."""
+def lint_bytes(data: bytes, display: str, config: Config, cache: dict, memory: dict | None = None,
+               on_deck=None) -> list[Diagnostic]:
+    """One deck's findings from its bytes (as read from `display`), replayed or computed and stored: in the
+    cache folder, or in `memory` (the language server: one entry per keystroke would fill the folder).
+    `on_deck` is called with the parsed Deck when there was a parse."""
     from . import resultcache
 
     key = resultcache.entry_key(data, display, config)
-    found = resultcache.load(key)
+    found = resultcache.load(key, memory)
     if found is not None:
         return found
     from .. import deck as deck_mod
 
-    start_early(display, config, cache)
+    if memory is None:  # (a file on disk: start its tools before the parse; the server lints its own text)
+        start_early(display, config, cache)
     deck = deck_mod.parse(data, display)
+    if on_deck is not None:
+        on_deck(deck)
     out = lint(deck, config, cache)
-    resultcache.store(key, out, resultcache.snapshot(resultcache.dependencies(deck, config)))
+    resultcache.store(key, out, resultcache.snapshot(resultcache.dependencies(deck, config)), memory)
     return out
 
 

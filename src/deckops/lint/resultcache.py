@@ -204,8 +204,15 @@ def _path(key: str) -> Path:
     return files.CACHE_HOME / "lint-results" / key[:2] / f"{key}.json"
 
 
-def load(key: str) -> list[Diagnostic] | None:
-    """The findings stored under key, when the entry is signed with the user's key and its world still holds."""
+MEMORY_ENTRIES = 16
+
+
+def load(key: str, memory: dict | None = None) -> list[Diagnostic] | None:
+    """The findings stored under key, when the entry is signed with the user's key and its world still holds
+    (with `memory`: kept in that dict, for this process only)."""
+    if memory is not None:
+        found = memory.get(key)
+        return list(found[0]) if found is not None and still_true(found[1]) else None
     try:
         raw = _path(key).read_bytes()
         mac, _, body = raw.partition(b"\n")
@@ -219,8 +226,13 @@ def load(key: str) -> list[Diagnostic] | None:
         return None
 
 
-def store(key: str, diags: list[Diagnostic], world) -> None:
+def store(key: str, diags: list[Diagnostic], world, memory: dict | None = None) -> None:
     """Best effort: a cache folder that cannot be written costs the next run a lint, nothing else."""
+    if memory is not None:
+        if len(memory) >= MEMORY_ENTRIES:
+            memory.pop(next(iter(memory)))  # the oldest
+        memory[key] = (tuple(diags), world)
+        return
     body = json.dumps({"key": key, "world": world, "findings": [_plain_diag(d) for d in diags]},
                       separators=(",", ":")).encode()
     try:
