@@ -12,7 +12,7 @@ LAYERS = {
     0: {"deckops", "__version__", "errors", "_shipped", "files", "proc", "config", "diagnostic", "marpit", "_failsafe",
         "directives", "annotations", "filerefs", "setup_node", "shard", "extras"},
     1: {"deck"},
-    2: {"lint", "kubectl_help", "marp", "render", "browser", "rehearse", "localcluster", "serve", "init", "doctor",
+    2: {"lint", "marp", "render", "browser", "rehearse", "localcluster", "serve", "lsp", "init", "doctor",
         "merge"},
     3: {"findings", "report", "lsp"},
     4: {"commands"},

@@ -7,7 +7,8 @@ import pytest
 
 from conftest import DATA, ROOT, SEED, golden
 from lint_support import _lint_cache, lint_cache_dir  # noqa: F401  (fixtures)
-from deckops import deck, files, kubectl_help, proc
+from deckops import deck, files, proc
+from deckops.lint import kubectl_help
 from deckops.config import Config
 from deckops.lint import lint
 from deckops.report import text

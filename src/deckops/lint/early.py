@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import deck as deck_mod
 from .. import proc
 from ..config import Config
-from ..kubectl_help import prefetch, resolve_binary
+from .kubectl_help import prefetch, resolve_binary
 from . import snippets
 from .diskcache import ResultCache
 from .engine import Rule, is_active

@@ -6,7 +6,7 @@ import shlex
 from dataclasses import dataclass
 
 from .. import proc
-from ..kubectl_help import KubectlHelp, resolve_binary, slots_of
+from .kubectl_help import KubectlHelp, resolve_binary, slots_of
 from .engine import Context, Finding
 from .frontmatter import did_you_mean
 from .snippets import shell_scripts, syntax_errors

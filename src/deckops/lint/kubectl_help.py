@@ -7,7 +7,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import files, proc
+from .. import files, proc
 
 HELP_TIMEOUT = 20.0
 FORMAT = 3  # bump when the parsed shape changes: older cache files are re-read from kubectl
@@ -30,7 +30,7 @@ def resolve_binary(configured: str = "") -> str | None:
     if configured:
         return configured if Path(configured).is_file() else shutil.which(configured)
     try:
-        from .localcluster import kubectl_path
+        from ..localcluster import kubectl_path
 
         built = kubectl_path()
     except Exception:  # the cluster module is optional here: any failure means "not built"
