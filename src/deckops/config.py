@@ -1,20 +1,99 @@
-"""[tool.deckops] in pyproject.toml (or deckops.toml) -> a frozen Config; errors name file, key and allowed values."""
+"""[tool.deckops] in pyproject.toml (or deckops.toml) -> a frozen Config. The one config validator: a table of
+key -> kind and allowed values (CONFIG_KEYS, and REHEARSE_KEYS for [tool.deckops.rehearse] and rehearse's sidecar
+files) checked by validate(), which reports every problem of a file at once, each naming the file, the key (and
+its line, where the parser gives one) and what is allowed, in one ConfigError (exit 2)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+import difflib
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
+from typing import Callable, Literal, Mapping
 
 SEVERITY_VALUES = ("error", "warning", "info", "off")
+MAX_OUTPUT_LIMIT = 16 * 1024 * 1024  # per command: what a repository may ask for (reports stay bounded)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad entry: its file, table, key, and position when the parser knows it (YAML does, tomllib does not)."""
+
+    path: str
+    key: str
+    message: str
+    table: str = ""  # "[tool.deckops]", "[tool.deckops.rehearse]", or "" for a file that is the table
+    line: int | None = None
+    col: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
+        key = f"{self.table} {self.key}".strip()
+        return f"{where}: {key}: {self.message}" if key else f"{where}: {self.message}"
 
 
 class ConfigError(Exception):
-    """A bad config value: names the file, the key and what is allowed."""
+    """Every problem of a config file (or of the command's config files): one line each, exit 2."""
 
-    def __init__(self, path: str, key: str, message: str):
-        self.path, self.key = path, key
-        super().__init__(f"{path}: [tool.deckops] {key}: {message}")
+    def __init__(self, path: str | list[Problem], key: str = "", message: str = ""):
+        self.problems = list(path) if isinstance(path, list) else [Problem(path, key, message, "[tool.deckops]")]
+        self.path, self.key = self.problems[0].path, self.problems[0].key
+        super().__init__("\n  ".join(str(p) for p in self.problems))
+
+
+Kind = Literal["str", "bool", "strings", "folders", "table", "strings-table", "mapping", "severity-table",
+               "regex-table", "seconds", "bytes", "choice", "section"]
+
+
+@dataclass(frozen=True)
+class Key:
+    """What one key accepts: a kind, for `choice` the allowed values, for `section` the keys of its table."""
+
+    kind: Kind
+    allowed: tuple[str, ...] = ()
+    section: Mapping[str, "Key"] | None = None
+    refused: str = ""  # set only in a file of the repository: refused, and how to set it instead
+    reserved: tuple[str, ...] = ()  # `mapping` names a file of the repository may not set (env)
+
+
+# [tool.deckops.rehearse] and DECK.rehearse.yaml (rehearse/settings.py). A file in the repository is as untrusted
+# as the deck: it may not pick or widen the cluster the snippets reach, nor point them at another kubeconfig or
+# home; only the command line and the user's own config (outside the repository) may.
+REHEARSE_KEYS: Mapping[str, Key] = MappingProxyType({
+    "aliases": Key("mapping"),
+    "env": Key("mapping", reserved=("KUBECONFIG", "HOME", "KUBECACHEDIR", "DECKOPS_NAMESPACE")),
+    "masks": Key("regex-table"),
+    "k8s-masks": Key("bool"),
+    "cluster": Key("choice", ("local", "kind")),
+    "cluster-name": Key("str"),
+    "context": Key("str", refused="pass --context on the command line"),
+    "setup": Key("strings"),
+    "teardown": Key("strings"),
+    "timeout": Key("seconds"),
+    "sandbox-contexts": Key("strings", refused="put it in ~/.config/deckops/config.toml or pass --allow-context"),
+    "output-limit": Key("bytes"),
+})
+USER_KEYS: Mapping[str, Key] = MappingProxyType({"sandbox-contexts": Key("strings")})  # the user's own config
+
+CONFIG_KEYS: Mapping[str, Key] = MappingProxyType({
+    "select": Key("strings"),
+    "ignore": Key("strings"),
+    "severity": Key("severity-table"),
+    "glossary": Key("strings-table"),
+    "directives": Key("strings"),
+    "aliases": Key("strings-table"),
+    "kubectl": Key("str"),
+    "marp": Key("str"),
+    "plugins": Key("strings"),
+    "words": Key("strings"),
+    "themes": Key("folders"),
+    "html": Key("bool"),
+    "online": Key("bool"),
+    "sandbox-contexts": Key("strings"),  # read, and ignored with a warning, by rehearse (its guard)
+    "out": Key("str"),
+    "rehearse": Key("section", section=REHEARSE_KEYS),
+    "time": Key("table"),  # deckops time's own keys (rehearse/budget.py)
+})
 
 
 @dataclass(frozen=True)
@@ -40,42 +119,120 @@ class Config:
     time: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))  # deckops time (budget.py)
 
 
-_LISTS = {"select", "ignore", "directives", "themes", "sandbox_contexts", "plugins", "words"}
-_TABLES = {"severity", "glossary", "aliases", "rehearse", "time"}
-_STRS = {"kubectl", "out", "marp"}
-_BOOLS = {"html", "online"}
+@dataclass(frozen=True)
+class Where:
+    """Where a table was read: its file, its name in that file, and key -> (line, col) when the parser gives it."""
+
+    path: str
+    table: str = ""
+    positions: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+
+    def problem(self, key: str, message: str) -> Problem:
+        line, col = self.positions.get(key, (None, None))
+        return Problem(self.path, key, message, self.table, line, col)
 
 
-def _key(name: str) -> str:
-    return name.replace("_", "-")
+Errors = list[tuple[str, str]]  # (key, message): what a kind's check found wrong
 
 
-def _check(path: str, name: str, value):
-    if name in _LISTS:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(path, _key(name), "expected a list of strings")
-        for entry in value if name == "themes" else ():
-            if _escapes(entry):  # `themes = ["/"]` walked the whole filesystem looking for CSS
-                raise ConfigError(path, "themes", f"{entry!r} is outside the repository; allowed: folders "
-                                  "relative to the repository root, without '..'")
-        return tuple(value)
-    if name in _TABLES:
-        if not isinstance(value, dict):
-            raise ConfigError(path, _key(name), "expected a table")
-        if name == "severity":
-            for rule, sev in value.items():
-                if sev not in SEVERITY_VALUES:
-                    raise ConfigError(path, f"severity.{rule}", f"got {sev!r}; allowed: {', '.join(SEVERITY_VALUES)}")
-        elif name not in ("rehearse", "time") and not all(isinstance(v, str) for v in value.values()):
-            raise ConfigError(path, _key(name), "expected a table of strings")
-        return MappingProxyType(dict(value))
-    if name in _STRS and not isinstance(value, str):
-        raise ConfigError(path, _key(name), "expected a string")
-    if name in _BOOLS and not isinstance(value, bool):
-        raise ConfigError(path, _key(name), "expected true or false")
-    return value
+def validate(table: Mapping, schema: Mapping[str, Key], where: Where) -> tuple[dict, list[Problem]]:
+    """Every key of the table against the schema: (attribute -> checked value, every problem found)."""
+    values, problems = {}, []
+    for raw, value in table.items():
+        key = str(raw).replace("_", "-")
+        spec = schema.get(key)
+        if spec is None:
+            guess = difflib.get_close_matches(key, list(schema), n=1, cutoff=0.6)
+            problems.append(where.problem(str(raw), "unknown key" + (f" (did you mean {guess[0]!r}?)" if guess else "")
+                                          + f"; allowed: {', '.join(sorted(schema))}"))
+        elif spec.refused:
+            problems.append(where.problem(key, "refused in a file of the repository (a deck may not choose or widen "
+                                               f"the cluster it reaches); {spec.refused}"))
+        else:
+            checked, errors = _check(spec, key, value, where)
+            problems.extend(e if isinstance(e, Problem) else where.problem(*e) for e in errors)
+            if not errors:
+                values[key.replace("-", "_")] = checked
+    return values, problems
+
+
+def _got(value) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _strings(value) -> tuple[str, ...] | None:
+    value = [value] if isinstance(value, str) else value
+    return tuple(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+
+
+def _check(spec: Key, key: str, value, where: Where) -> tuple[object, list]:
+    """(the value as Config keeps it, [(key, message)] or nested Problems); a dispatch on the key's kind."""
+    return _KINDS[spec.kind](spec, key, value, where)
+
+
+def _scalar(expected: str, ok: Callable[[object], bool], convert=lambda v: v):
+    def check(spec: Key, key: str, value, where: Where):
+        return (convert(value), []) if ok(value) else (None, [(key, f"expected {expected}, got {_got(value)}")])
+    return check
+
+
+def _list(spec: Key, key: str, value, where: Where):
+    got = _strings(value)
+    if got is None:
+        return None, [(key, f"expected a list of strings, got {_got(value)}")]
+    # `themes = ["/"]` walked the whole filesystem looking for CSS
+    outside = [e for e in got if spec.kind == "folders" and _escapes(e)]
+    return got, [(key, f"{e!r} is outside the repository; allowed: folders relative to the repository root, "
+                       "without '..'") for e in outside]
+
+
+def _table(spec: Key, key: str, value, where: Where):
+    if not isinstance(value, dict):
+        return None, [(key, f"expected a table, got {_got(value)}")]
+    if spec.kind == "section":
+        values, problems = validate(value, spec.section or {}, Where(where.path, f"{where.table[:-1]}.{key}]"
+                                    if where.table else "", where.positions))
+        return MappingProxyType(dict(value)), problems
+    errors = []
+    for name, item in value.items():
+        if spec.kind == "strings-table" and not isinstance(item, str):
+            errors.append((f"{key}.{name}", f"expected a string, got {_got(item)}"))
+        elif spec.kind == "severity-table" and item not in SEVERITY_VALUES:
+            errors.append((f"{key}.{name}", f"got {_got(item)}; allowed: {', '.join(SEVERITY_VALUES)}"))
+        elif spec.kind == "regex-table":
+            try:
+                re.compile(str(item))
+            except re.error as exc:
+                errors.append((f"{key}.{name}", f"bad regular expression: {exc}"))
+        elif str(name) in spec.reserved:
+            errors.append((f"{key}.{name}", f"refused: deckops sets {name} for every snippet "
+                                            f"({', '.join(spec.reserved)} cannot be changed by the repository)"))
+    stringify = spec.kind in ("mapping", "regex-table")
+    return MappingProxyType({str(k): str(v) for k, v in value.items()} if stringify else dict(value)), errors
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _choice(spec: Key, key: str, value, where: Where):
+    if value in spec.allowed:
+        return value, []
+    return None, [(key, f"expected one of {', '.join(spec.allowed)}, got {_got(value)}")]
+
+
+_KINDS = {
+    "str": _scalar("a string", lambda v: isinstance(v, str)),
+    "bool": _scalar("true or false", lambda v: isinstance(v, bool)),
+    "seconds": _scalar("a positive number of seconds", lambda v: _number(v) and v > 0, float),
+    "bytes": _scalar(f"a number of bytes from 1 to {MAX_OUTPUT_LIMIT}",
+                     lambda v: _number(v) and isinstance(v, int) and 0 < v <= MAX_OUTPUT_LIMIT),
+    "choice": _choice,
+    "strings": _list, "folders": _list,
+    "table": _table, "strings-table": _table, "mapping": _table, "severity-table": _table, "regex-table": _table,
+    "section": _table,
+}
 
 
 def _escapes(entry: str) -> bool:
@@ -109,7 +266,12 @@ def _read(path: Path) -> bytes:
         raise ConfigError(str(path), "-", str(exc).split(": ", 1)[-1]) from None
 
 
-def load(start: Path | None = None, explicit: Path | None = None) -> Config:
+Check = Callable[[Config], list[Problem]]  # more checks of a loaded config (lint/catalogue.py: rule names)
+
+
+def load(start: Path | None = None, explicit: Path | None = None, check: Check | None = None) -> Config:
+    """The nearest config file (or `explicit`) as a Config; every problem of the file in one ConfigError,
+    including what `check` finds in the entries that passed (so a misspelt rule and a bad type show together)."""
     start = (start or Path.cwd()).resolve()
     path = explicit or find(start)
     if path is None:
@@ -125,21 +287,18 @@ def load(start: Path | None = None, explicit: Path | None = None) -> Config:
     except RecursionError:  # tomllib recurses per nesting level: `a = [[[[...` 100,000 deep
         raise ConfigError(str(path), "-", "invalid TOML: nested too deeply") from None
     table = doc if Path(path).name == "deckops.toml" else doc.get("tool", {}).get("deckops", {})
-    return from_table(table, str(path), Path(path).resolve().parent)
+    return from_table(table, str(path), Path(path).resolve().parent, check)
 
 
-def from_table(table: dict, path: str, root: Path) -> Config:
-    known = {f.name for f in fields(Config)} - {"root", "source"}
-    values = {}
-    for key, value in table.items():
-        name = key.replace("-", "_")
-        if name not in known:
-            allowed = ", ".join(sorted(_key(k) for k in known))
-            raise ConfigError(path, key, f"unknown key; allowed: {allowed}")
-        values[name] = _check(path, name, value)
+def from_table(table: dict, path: str, root: Path, check: Check | None = None) -> Config:
+    values, problems = validate(table, CONFIG_KEYS, Where(path, "[tool.deckops]"))
     if "aliases" in values:
         values["aliases"] = MappingProxyType({"k": "kubectl", **values["aliases"]})
-    return Config(root=root, source=path, **values)
+    config = Config(root=root, source=path, **values)
+    problems += check(config) if check else []
+    if problems:
+        raise ConfigError(problems)
+    return config
 
 
 def _repo_root(start: Path) -> Path:

@@ -18,7 +18,9 @@ def load_config(args) -> Config:
         raise UsageError(f"{args.config}: config file not found")
     first = (getattr(args, "decks", None) or ["."])[0]
     start = Path(first) if Path(first).is_dir() else Path(first).parent
-    config = config_mod.load(start, args.config)
+    from ..lint.catalogue import problems
+
+    config = config_mod.load(start, args.config, check=problems)  # one report: bad types and misspelt rules
     _check_rule_names(args, config)
     return config
 

@@ -7,7 +7,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Literal
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, Problem
 from ..errors import UsageError
 
 Stage = Literal["lint", "render", "check", "rehearse"]
@@ -64,21 +64,28 @@ def _known(ident: str, entries) -> bool:
 
 def unknown_rules(idents, entries=None) -> list[tuple[str, str | None]]:
     """(entry, did-you-mean) for each rule name or code that names no rule."""
-    if not idents:
-        return []  # (no catalogue: it imports every rule, which a replayed lint never needs)
     entries = list((entries or catalogue()).values())
     names = [e.name for e in entries] + [e.code for e in entries]
     return [(i, next(iter(difflib.get_close_matches(i, names, n=1, cutoff=0.6)), None))
             for i in idents if not _known(i, entries)]
 
 
-def validate(config: Config) -> None:
-    """A misspelt rule in the config file is an error naming its key (exit 2), not a silent no-op."""
+def problems(config: Config) -> list[Problem]:
+    """Each misspelt rule in the config file, naming its key: an error (exit 2), not a silent no-op."""
+    found = []
     for key, idents in (("select", config.select), ("ignore", config.ignore), ("severity", tuple(config.severity))):
         for ident, guess in unknown_rules(idents):
-            raise ConfigError(config.source, key if key != "severity" else f"severity.{ident}",
-                              f"{ident!r} is no rule name or code" + (f"; did you mean {guess!r}?" if guess else
-                                                                      "; `deckops rules` lists them"))
+            found.append(Problem(config.source, key if key != "severity" else f"severity.{ident}",
+                                 f"{ident!r} is no rule name or code" + (f"; did you mean {guess!r}?" if guess else
+                                                                         "; `deckops rules` lists them"),
+                                 "[tool.deckops]"))
+    return found
+
+
+def validate(config: Config) -> None:
+    found = problems(config)
+    if found:
+        raise ConfigError(found)
 
 
 def validate_args(option: str, idents) -> None:
