@@ -64,6 +64,8 @@ def _known(ident: str, entries) -> bool:
 
 def unknown_rules(idents, entries=None) -> list[tuple[str, str | None]]:
     """(entry, did-you-mean) for each rule name or code that names no rule."""
+    if not idents:
+        return []  # (no catalogue: it imports every rule, which a replayed lint never needs)
     entries = list((entries or catalogue()).values())
     names = [e.name for e in entries] + [e.code for e in entries]
     return [(i, next(iter(difflib.get_close_matches(i, names, n=1, cutoff=0.6)), None))
