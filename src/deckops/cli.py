@@ -111,6 +111,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bytes of each command's output kept in results and reports; the rest is counted "
                         "(default: 1000000)")
 
+    p = sub.add_parser("demo", help="drive the deck's snippets live on stage, or play their recordings",
+                       description="For each snippet in slide order: its slide, the command typed out, Enter runs it in "
+                                   "rehearse's sandboxed shell. Keys: Enter run/next, s skip, b back, r rerun, "
+                                   "p play the recording, q quit (cleans up as rehearse does).")
+    _decks_arg(p), _common(p)
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--slide", type=int, metavar="N", help="only the snippets of slide N")
+    where.add_argument("--from", dest="start", type=int, metavar="N", help="start at slide N")
+    p.add_argument("--cluster", choices=("local", "kind"), help="bring up a throwaway cluster for the demo")
+    p.add_argument("--context", help="kubeconfig context to use (default: current context)")
+    p.add_argument("--kubeconfig", type=Path, help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    p.add_argument("--allow-context", action="append", default=[], metavar="NAME",
+                   help="allow this non-sandbox context (dangerous)")
+    p.add_argument("--cluster-name", help="name of the --cluster local control plane (default: deckops)")
+    p.add_argument("--no-cluster", action="store_true", help="run the snippets without any cluster or namespace")
+    p.add_argument("--no-typing", action="store_true", help="show each command at once instead of typing it")
+    p.add_argument("--pace", type=float, help="characters per second commands are typed at (default: 25)")
+    p.add_argument("--recordings", type=Path, metavar="DIR", help="where p finds recordings (default: dist/recordings)")
+    p.add_argument("--replay", type=Path, metavar="DIR", help="play the recordings in DIR instead of running anything")
+
     p = sub.add_parser("time", help="the talk's timing budget per slide: notes, demos, allowance; exit 1 over target",
                        description="Per slide: speaker notes read at --wpm, each demo's typing at --pace and its run time "
                                    "from the last rehearsal's recordings (or --junit), a fixed allowance, or the slide's "

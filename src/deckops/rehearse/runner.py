@@ -330,9 +330,12 @@ class Session:
         if self.live is None:
             return
         if end is None:
-            end = len(self._buf)
-            cut = self._buf.rfind(b"\n", max(self._shown, end - len(self.salt) - 40))
-            if cut >= 0 and (b"\n" + self.salt.encode()).startswith(bytes(self._buf[cut: cut + len(self.salt) + 1])):
+            found = self._marker.search(self._buf, self._shown)
+            end = found.start() if found else len(self._buf)
+            head = b"\n" + self.salt.encode()
+            cut = self._buf.rfind(b"\n", max(self._shown, end - len(self.salt) - 40), end)
+            tail = bytes(self._buf[cut:end]) if cut >= 0 else b""
+            if tail and (tail.startswith(head) or head.startswith(tail)):
                 end = cut
         if end > self._shown:
             data, self._shown = bytes(self._buf[self._shown: end]), end

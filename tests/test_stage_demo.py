@@ -1,0 +1,280 @@
+"""`deckops demo` under a real pty (pexpect): keystrokes in, screen content out. Plain shell decks (--no-cluster)
+for the keys, the interactive hand-over, the fallback to a recording, --replay and the guard; the local control
+plane for a live run with its namespace deleted on q."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, run_cli
+
+pexpect = pytest.importorskip("pexpect")
+
+DECK = """---
+marp: true
+---
+
+# One
+
+```console
+$ echo one; sleep 0.3; echo done
+one
+done
+```
+
+---
+
+# Background
+
+```console
+$ sleep 3017 & echo started
+started
+```
+
+---
+
+# Counter
+
+```console
+$ echo counter-$((++N))
+counter-1
+```
+
+---
+
+# Interactive
+
+<!-- rehearse: pty timeout=60 -->
+```console
+$ cat
+```
+
+---
+
+# Fallback
+
+```console
+$ echo SHOWN
+recorded
+```
+"""
+
+
+def _repo(tmp_path: Path, deck: str = DECK) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "talk.md").write_text(deck)
+    return tmp_path
+
+
+def _spawn(cwd: Path, *args: str, timeout: float = 60):
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm"}
+    child = pexpect.spawn(sys.executable, ["-m", "deckops", "demo", *args], cwd=str(cwd), env=env,
+                          dimensions=(40, 120), timeout=timeout, encoding="utf-8", codec_errors="replace")
+    return child
+
+
+def _sleepers() -> list[int]:
+    """The `sleep 3017` processes slide 2 starts in the background (their pids are the PID namespace's)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "cmdline").read_bytes() == b"sleep\x003017\x00":
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _record_fallback(repo: Path) -> None:
+    """A green rehearsal of the deck as it was (slide 5 printed `recorded`), then the live run breaks."""
+    green = DECK.replace("$ echo SHOWN", "$ echo recorded").replace("# Interactive", "# Interactive\n\n"
+                                                                     "<!-- rehearse: skip -->")
+    (repo / "talk.md").write_text(green)
+    res = run_cli("rehearse", "--no-cluster", "--record", "rec", "talk.md", cwd=repo)
+    assert (repo / "rec" / "talk" / "slide-005-1.cast").is_file(), res.stdout + res.stderr
+    (repo / "talk.md").write_text(DECK)
+
+
+def test_keys_interactive_command_fallback_and_cleanup(tmp_path):
+    repo = _repo(tmp_path)
+    _record_fallback(repo)
+    child = _spawn(repo, "talk.md", "--no-cluster", "--recordings", "rec", "--pace", "200")
+    child.expect("slide 1/5: One")
+    child.expect_exact("$ echo one; sleep 0.3; echo done")  # typed out
+    child.expect_exact("[Enter] run")
+    child.send("\r")
+    child.expect("one\r\ndone\r\n")
+    child.expect_exact("✓ as on the slide")
+    child.send("\r")  # next
+    child.expect("slide 2/5: Background")
+    child.expect_exact("[Enter] run")
+    child.send("\r")
+    child.expect("\r\nstarted\r\n")
+    child.expect_exact("[Enter] next")
+    child.send("\r")
+    child.expect("slide 3/5: Counter")
+    child.expect_exact("[Enter] run")
+    child.send("s")  # skip
+    child.expect("slide 4/5: Interactive")
+    child.expect_exact("[Enter] run")
+    child.send("b")  # back
+    child.expect("slide 3/5: Counter")
+    child.expect_exact("[Enter] run")
+    child.send("\r")
+    child.expect("counter-1")
+    child.expect_exact("✓ as on the slide")
+    child.send("r")  # rerun: the same shell, so N goes on
+    child.expect("slide 3/5: Counter")
+    child.expect_exact("[Enter] run")
+    child.send("\r")
+    child.expect("counter-2")
+    child.expect_exact("✗ stale-output")
+    child.send("\r")
+    child.expect("slide 4/5: Interactive")
+    child.expect_exact("[Enter] run")
+    child.send("\r")
+    time.sleep(1)
+    child.send("typed by the speaker\r")  # the terminal is cat's now
+    child.expect("typed by the speaker\r\ntyped by the speaker")  # the tty's echo, then cat's
+    child.send("\x04")
+    child.expect_exact("[Enter] next")
+    child.send("\r")
+    child.expect("slide 5/5: Fallback")
+    child.expect_exact("[Enter] run")
+    child.send("\r")
+    child.expect("SHOWN")
+    child.expect_exact("✗ stale-output")
+    child.expect_exact("[p] plays the recording")
+    child.send("p")
+    child.expect_exact("(recording slide-005-1.cast)")
+    child.expect("recorded\r\n")
+    child.expect_exact("[Enter] next")
+    assert _sleepers()
+    child.send("q")
+    child.expect("demo ended: the shell and what it started are gone")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1  # slide 3's rerun and slide 5 failed live
+    assert not _sleepers()
+
+
+def test_replay_plays_recordings_and_runs_nothing(tmp_path):
+    deck = DECK.replace("$ echo one;", "$ touch ran.txt; echo one;")
+    repo = _repo(tmp_path, deck.replace("# Interactive", "# Interactive\n\n<!-- rehearse: skip -->"))
+    assert run_cli("rehearse", "--no-cluster", "--record", "rec", "talk.md", cwd=repo).returncode == 1
+    (repo / "ran.txt").unlink()
+    child = _spawn(repo, "talk.md", "--replay", "rec", "--no-typing", "--from", "1")
+    child.expect("slide 1/5: One")
+    child.expect_exact("$ touch ran.txt; echo one; sleep 0.3; echo done")
+    child.send("\r")
+    child.expect("one\r\ndone\r\n")
+    child.expect_exact("[Enter] next")
+    child.send("\r")
+    child.expect("slide 2/5: Background")
+    child.expect_exact("[Enter] run")
+    child.send("\r")
+    child.expect("\r\nstarted\r\n")
+    child.expect_exact("[Enter] next")
+    child.send("\r")
+    child.expect("slide 3/5: Counter")
+    child.send("\r")
+    child.expect("counter-1")  # the recording of the green run
+    child.send("\r")
+    child.expect("slide 4/5: Interactive")
+    child.expect("skipped")
+    child.send("\r")
+    child.expect("slide 5/5: Fallback")
+    child.send("\r")
+    child.expect_exact("no recording of this snippet")  # it failed in the rehearsal: nothing was recorded
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert not (repo / "ran.txt").exists()
+
+
+def test_the_guard_refuses_a_context_that_is_not_a_sandbox(tmp_path):
+    repo = _repo(tmp_path, DECK.replace("$ echo one;", "$ touch ran.txt; echo one;"))
+    (repo / "kc").write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "prod",
+        "clusters": [{"name": "prod", "cluster": {"server": "https://10.20.30.40:6443"}}],
+        "users": [{"name": "u", "user": {"token": "x"}}],
+        "contexts": [{"name": "prod", "context": {"cluster": "prod", "user": "u"}}]}))
+    child = _spawn(repo, "talk.md", "--kubeconfig", "kc", "--context", "prod")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert "prod" in child.before and "sandbox" in child.before, child.before
+    assert not (repo / "ran.txt").exists()
+
+
+def test_one_slide_only_and_usage_errors(tmp_path):
+    repo = _repo(tmp_path)
+    child = _spawn(repo, "talk.md", "--no-cluster", "--slide", "3", "--no-typing")
+    child.expect("slide 3/5: Counter")
+    child.send("\r")
+    child.expect("counter-1")
+    child.send("\r")
+    child.expect("demo ended")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    child = _spawn(repo, "talk.md", "--no-cluster", "--slide", "9")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2 and "no snippet on slide 9" in child.before
+    res = run_cli("demo", "talk.md", "--no-cluster", cwd=repo)  # not a terminal
+    assert res.returncode == 2 and "demo drives a terminal" in res.stderr
+
+
+@pytest.mark.cluster
+def test_live_on_the_local_cluster_and_q_deletes_the_namespace(local_cluster, tmp_path):
+    deck = """---
+marp: true
+---
+
+# Config
+
+```console
+$ kubectl create configmap stage --from-literal=talk=demo
+configmap/stage created
+$ kubectl get configmap stage -o jsonpath='{.data.talk}{"\\n"}'
+demo
+```
+
+---
+
+# Later
+
+```console
+$ kubectl get configmap -o name
+configmap/kube-root-ca.crt
+configmap/stage
+```
+"""
+    repo = _repo(tmp_path, deck)
+    child = _spawn(repo, "talk.md", "--cluster", "local", "--cluster-name", local_cluster.name, "--pace", "200",
+                   timeout=180)
+    child.expect(r"namespace (deckops-rehearse-[a-z0-9]{6})")
+    namespace = child.match.group(1)
+    child.expect("slide 1/2: Config")
+    child.expect_exact("[Enter] run")
+    child.send("\r")
+    child.expect("configmap/stage created")
+    child.expect_exact("[Enter] run")  # the snippet's second command, typed
+    child.send("\r")
+    child.expect("demo\r\n")
+    child.expect_exact("✓ as on the slide")
+    child.send("q")
+    child.expect(f"demo ended: namespace {namespace} deleted")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    out = subprocess.run([str(local_cluster.kubectl), "--kubeconfig", str(local_cluster.kubeconfig), "get", "ns",
+                          namespace, "-o", "jsonpath={.status.phase}"], capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 or out.stdout == "Terminating", out.stdout
