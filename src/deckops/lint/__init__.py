@@ -13,12 +13,12 @@ MAX_DECK_BYTES = 8 * 1024 * 1024  # deck.MAX_DECK_BYTES (a test holds them equal
 
 
 def lint(deck, config: Config, cache: dict | None = None) -> list[Diagnostic]:
-    from .assets import _resolved_inside
+    from ..helpers import resolved_inside
     from .engine import run_rules
     from .registry import RULES
 
     check_config(config)
-    _resolved_inside.cache_clear()  # per deck: a symlink may have changed since (serve and the LSP run long)
+    resolved_inside.cache_clear()  # per deck: a symlink may have changed since (serve and the LSP run long)
     return run_rules(RULES.values(), deck, config, cache)
 
 

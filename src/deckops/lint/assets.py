@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
 from pathlib import Path
 
 from ..filerefs import scan, scan_deck
+from ..helpers import inside, lexically_inside
 from .engine import Context, Finding
 
 _REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*:|//|#)", re.I)
@@ -24,28 +24,6 @@ def local_target(ctx: Context, ref: str) -> Path | None:
     ref = ref.split("#", 1)[0].split("?", 1)[0]
     base = Path(ctx.deck.path).parent
     return Path(ref) if ref.startswith("/") else base / ref
-
-
-def lexically_inside(path: Path, root: Path) -> bool:
-    """Decide without touching the file system (an escaping path must never be stat'ed)."""
-    full = os.path.normpath(os.path.join(os.path.abspath(root), path))
-    top = os.path.normpath(os.path.abspath(root))
-    return full == top or full.startswith(top + os.sep)
-
-
-def inside(path: Path, root: Path) -> bool:
-    if not lexically_inside(path, root):
-        return False
-    return _resolved_inside(str(path), str(root))
-
-
-@lru_cache(maxsize=4096)
-def _resolved_inside(path: str, root: str) -> bool:
-    try:  # symlinks inside the repo may still point out of it
-        Path(path).resolve().relative_to(Path(root).resolve())
-        return True
-    except (ValueError, OSError, RuntimeError):
-        return False
 
 
 def _exists(p: Path) -> bool:

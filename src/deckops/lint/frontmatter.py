@@ -1,12 +1,12 @@
 """D1xx: front matter and Marp directives, read the way Marp reads them."""
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from pathlib import Path
 
 from .. import directives as dirs
+from ..helpers import did_you_mean, inside
 from .engine import Context, Finding
 
 BUILTIN_THEMES = ("default", "gaia", "uncover")
@@ -73,14 +73,6 @@ def _front_matter(ctx: Context):
 
 def known_names(ctx: Context) -> frozenset[str]:
     return dirs.KNOWN | dirs.DECKOPS_KEYS | frozenset(ctx.config.directives)
-
-
-def did_you_mean(name: str, known) -> str | None:
-    lower = {k.lower(): k for k in known}
-    if name.lower() in lower:
-        return lower[name.lower()]
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.7)
-    return close[0] if close else None
 
 
 def _comment_keys(ctx: Context) -> dict[int, set[str]]:
@@ -220,7 +212,6 @@ def custom_themes(ctx: Context) -> dict[str, str]:
 
 
 def _css_files(path: Path, root: Path) -> list[Path]:
-    from .assets import inside
 
     if not inside(path, root):
         return []

@@ -6,9 +6,9 @@ import shlex
 from dataclasses import dataclass
 
 from .. import proc
+from ..helpers import did_you_mean
 from .kubectl_help import KubectlHelp, resolve_binary, slots_of
 from .engine import Context, Finding
-from .frontmatter import did_you_mean
 from .snippets import shell_scripts, syntax_errors
 
 KNOWN_PLUGINS = frozenset({

@@ -26,6 +26,7 @@ from pathlib import Path
 from .. import __version__, files
 from ..config import Config
 from ..diagnostic import Diagnostic, Pos
+from ..helpers import lexically_inside
 
 SCHEMA = 1
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -117,12 +118,6 @@ def _which(name: str) -> str:
 _PROBES = {"stat": _sig, "list": _listing, "setup": _setup, "which": _which}
 
 
-def _lexically_inside(path: str, root: str) -> bool:
-    """Never stat a path that escapes the repository (the rules never do either)."""
-    norm = os.path.normpath(path)
-    return norm == root or norm.startswith(root.rstrip("/") + "/")
-
-
 def dependencies(deck, config: Config) -> list[tuple[str, str]]:
     """(probe, argument) pairs: every file the deck names (as any rule might resolve it), the folders and files
     the rules read beside it, and the tools they run. A superset is harmless: it only costs a stat."""
@@ -155,7 +150,7 @@ def dependencies(deck, config: Config) -> list[tuple[str, str]]:
     paths |= tools
     if config.kubectl:
         deps.append(("which", config.kubectl))
-    deps += [("stat", p) for p in sorted(paths) if p in tools or _lexically_inside(os.path.abspath(p), root)]
+    deps += [("stat", p) for p in sorted(paths) if p in tools or lexically_inside(os.path.abspath(p), root)]
     deps += [("which", t) for t in TOOLS]
     return deps
 
