@@ -41,7 +41,7 @@ KWOK_STAGES = (
 
 
 @dataclass(frozen=True)
-class Target:
+class GoBuild:
     """One `go build` of one wrapper module; `out` is a file name (single package) or None (dir)."""
 
     module: str  # directory under tools/k8s
@@ -90,10 +90,10 @@ def _containerd_ldflags(module_dir: Path) -> list[str]:
 
 
 TARGETS = (
-    Target("etcd", ("go.etcd.io/etcd/server/v3",), "etcd", lambda _d: []),
-    Target("kwok", ("sigs.k8s.io/kwok/cmd/kwok", "sigs.k8s.io/kwok/cmd/kwokctl"), None, _kwok_ldflags),
-    Target("kubernetes", tuple(f"k8s.io/kubernetes/cmd/{c}" for c in KUBE_CMDS), None, _kube_ldflags),
-    Target("containerd", tuple(f"github.com/containerd/containerd/v2/cmd/{c}" for c in CONTAINERD_CMDS), None,
+    GoBuild("etcd", ("go.etcd.io/etcd/server/v3",), "etcd", lambda _d: []),
+    GoBuild("kwok", ("sigs.k8s.io/kwok/cmd/kwok", "sigs.k8s.io/kwok/cmd/kwokctl"), None, _kwok_ldflags),
+    GoBuild("kubernetes", tuple(f"k8s.io/kubernetes/cmd/{c}" for c in KUBE_CMDS), None, _kube_ldflags),
+    GoBuild("containerd", tuple(f"github.com/containerd/containerd/v2/cmd/{c}" for c in CONTAINERD_CMDS), None,
            _containerd_ldflags, CONTAINERD_TAGS),
 )
 
@@ -127,7 +127,7 @@ def is_built(where: Path | None = None) -> bool:
     return (where / STAMP).is_file() and all((where / "bin" / b).is_file() for b in BINARIES)
 
 
-def _go_build(target: Target, bin_dir: Path, log: Path) -> float:
+def _go_build(target: GoBuild, bin_dir: Path, log: Path) -> float:
     """`go build -v` with its output in `log`; a line every PROGRESS_EVERY seconds says how far it is. ^C or a
     failure kills go and its compilers (one process group): an interrupted build leaves no process."""
     module_dir = paths.tools_dir() / target.module

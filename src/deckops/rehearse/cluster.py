@@ -28,7 +28,9 @@ class ClusterError(UsageError):
 
 
 @dataclass(frozen=True)
-class Target:
+class Cluster:
+    """The cluster a rehearsal runs on: how to reach it, and what its nodes can do."""
+
     kubeconfig: Path
     context: str
     kubectl: str  # the kubectl binary snippets get on PATH
@@ -175,7 +177,7 @@ def find_kubectl(configured: str = "") -> str:
 
 
 @contextmanager
-def local(name: str, keep: bool) -> Iterator[Target]:
+def local(name: str, keep: bool) -> Iterator[Cluster]:
     """The local control plane: brought up (and down after) unless it already runs."""
     from .. import localcluster
 
@@ -189,7 +191,7 @@ def local(name: str, keep: bool) -> Iterator[Target]:
     nodes = localcluster.cluster.nodes_of(name) or "fake"
     available = localcluster.images.is_available if nodes == "real" else None
     try:
-        yield Target(Path(kubeconfig), f"kwok-{name}", str(localcluster.kubectl_path() or find_kubectl()), nodes,
+        yield Cluster(Path(kubeconfig), f"kwok-{name}", str(localcluster.kubectl_path() or find_kubectl()), nodes,
                      available)
     finally:
         if started and not keep:
@@ -197,7 +199,7 @@ def local(name: str, keep: bool) -> Iterator[Target]:
 
 
 @contextmanager
-def kind(tmp: Path, keep: bool) -> Iterator[Target]:
+def kind(tmp: Path, keep: bool) -> Iterator[Cluster]:
     """A throwaway kind cluster, deleted at the end (also on ^C) unless --keep."""
     binary = shutil.which("kind")
     if not binary:
@@ -212,7 +214,7 @@ def kind(tmp: Path, keep: bool) -> Iterator[Target]:
     try:
         proc.run([binary, "create", "cluster", "--name", name, "--kubeconfig", kubeconfig, "--wait", "180s"],
                  timeout=600)
-        yield Target(kubeconfig, f"kind-{name}", find_kubectl())
+        yield Cluster(kubeconfig, f"kind-{name}", find_kubectl())
     finally:
         if keep:
             _say(f"kept kind cluster {name} (delete it with: kind delete cluster --name {name})")
@@ -222,7 +224,7 @@ def kind(tmp: Path, keep: bool) -> Iterator[Target]:
 
 
 @contextmanager
-def existing(files: Sequence[Path], context: str, kubectl: str, tmp: Path) -> Iterator[Target]:
+def existing(files: Sequence[Path], context: str, kubectl: str, tmp: Path) -> Iterator[Cluster]:
     """The user's cluster; the kubeconfig files are merged (first name wins, as kubectl does) into a copy."""
     import yaml
 
@@ -233,7 +235,7 @@ def existing(files: Sequence[Path], context: str, kubectl: str, tmp: Path) -> It
     path = tmp / "target.kubeconfig"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     path.chmod(0o600)
-    yield Target(path, context, kubectl)
+    yield Cluster(path, context, kubectl)
 
 
 def merged(files: Sequence[Path]) -> dict:
@@ -264,12 +266,12 @@ def _token(n: int = 6) -> str:
     return "".join(alphabet[b % len(alphabet)] for b in os.urandom(n))
 
 
-def kubectl(target: Target, *args: str, check: bool = True) -> proc.Result:
+def kubectl(target: Cluster, *args: str, check: bool = True) -> proc.Result:
     return proc.run([target.kubectl, "--kubeconfig", target.kubeconfig, "--context", target.context, *args],
                     timeout=KUBECTL_TIMEOUT, check=check)
 
 
-def session_kubeconfig(target: Target, namespace: str, dest: Path) -> Path:
+def session_kubeconfig(target: Cluster, namespace: str, dest: Path) -> Path:
     """A copy of the kubeconfig with only the target's context (namespace set), cluster and user: the user's
     file is never touched, and a snippet's `--context other` finds no other cluster to reach."""
     import yaml
@@ -289,7 +291,7 @@ def session_kubeconfig(target: Target, namespace: str, dest: Path) -> Path:
 
 
 @contextmanager
-def namespace(target: Target, tmp: Path, keep: bool) -> Iterator[tuple[str, Path]]:
+def namespace(target: Cluster, tmp: Path, keep: bool) -> Iterator[tuple[str, Path]]:
     """Create deckops-rehearse-<random>; yield (name, session kubeconfig); delete it at the end, even on ^C."""
     name = "deckops-rehearse-" + _token()
     kubectl(target, "create", "namespace", name)
