@@ -25,10 +25,10 @@ def run(args) -> int:
     formats = parse_formats(args.to)
     decks = collect_decks(args.decks, config, getattr(args, "shard", None))
     out = render_lib.out_dir(config, args.out)
-    outcome = render_lib.render(decks, config, out, formats, force=args.force, progress=progress_bar("rendering"))
-    diags = apply(outcome.diags, config)  # select/ignore/severity and inline disables, as for lint
+    result = render_lib.render(decks, config, out, formats, force=args.force, progress=progress_bar("rendering"))
+    diags = apply(result.diags, config)  # select/ignore/severity and inline disables, as for lint
     if diags:
         sys.stdout.write(render_text(diags, len(decks)))
-    print(f"deckops render: {outcome.rendered} rendered, {outcome.current} current -> {out} "
+    print(f"deckops render: {result.rendered} rendered, {result.current} current -> {out} "
           f"({', '.join(formats)})", file=sys.stderr)
     return exit_code(diags)

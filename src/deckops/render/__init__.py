@@ -13,11 +13,13 @@ from .workdir import locked, temp_dir
 
 FORMATS = ("html", "pdf", "pptx", "png")
 
-__all__ = ["FORMATS", "Outcome", "Renderer", "Target", "html_warning", "out_dir", "plan", "render"]
+__all__ = ["FORMATS", "RenderResult", "Renderer", "Target", "html_warning", "out_dir", "plan", "render"]
 
 
 @dataclass
-class Outcome:
+class RenderResult:
+    """What a render run found and did."""
+
     diags: list[Diagnostic]
     rendered: int  # decks re-rendered
     current: int  # decks whose outputs were already current
@@ -45,7 +47,7 @@ def html_warning(config: Config) -> list[Diagnostic]:
 
 
 def render(paths: list[Path], config: Config, out: Path, formats: list[str], *, force: bool = False,
-           progress=None) -> Outcome:
+           progress=None) -> RenderResult:
     """Render every deck in one marp-cli batch per format; skip decks whose outputs are current.
     `progress`: a bar the caller shows (start(total) -> advance, stop()), or None."""
     with locked(out), temp_dir(out) as tmp:
@@ -54,4 +56,4 @@ def render(paths: list[Path], config: Config, out: Path, formats: list[str], *, 
         pending = renderer.start(targets, formats)
         diags += renderer.finish(pending)
         renderer.cache.save()
-    return Outcome(html_warning(config) + diags, len(pending.stale), len(targets) - len(pending.stale))
+    return RenderResult(html_warning(config) + diags, len(pending.stale), len(targets) - len(pending.stale))
