@@ -8,7 +8,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping, Sequence
+from typing import Literal, Mapping, Sequence
 from urllib.parse import unquote
 
 from markdown_it.token import Token
@@ -36,7 +36,7 @@ class Directive:
     value: object
     line: int
     col: int
-    source: str  # "front-matter" | "comment"
+    source: Literal["front-matter", "comment"]
 
     @property
     def spot(self) -> bool:
@@ -64,7 +64,7 @@ class FenceLine:
     raw: str
     line: int
     col: int  # column of the first character of `raw`
-    kind: str  # "command" | "continuation" | "output" | "script"
+    kind: Literal["command", "continuation", "output", "script"]
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class Image:
     keywords: tuple[str, ...]
     line: int
     col: int
-    origin: str = "markdown"  # "markdown" | "html" | "directive"
+    origin: Literal["markdown", "html", "directive"] = "markdown"
 
     @property
     def background(self) -> bool:
@@ -113,7 +113,7 @@ class Comment:
     line: int
     col: int
     end_line: int
-    kind: str  # "directive" | "note" | "deckops" | "rehearse"
+    kind: Literal["directive", "note", "deckops", "rehearse"]
     data: Mapping | None = None
     error: dirs.YamlError | None = None
     closed: bool = True
@@ -141,7 +141,7 @@ class FrontMatter:
 
 @dataclass(frozen=True)
 class ParseIssue:
-    kind: str  # "encoding" | "too-large" | "unclosed-front-matter" | "unclosed-comment" | "unclosed-fence" | "read"
+    kind: Literal["encoding", "too-large", "unclosed-front-matter", "unclosed-comment", "unclosed-fence", "read"]
     line: int
     col: int
     message: str

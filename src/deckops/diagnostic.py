@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 SEVERITIES = ("error", "warning", "info")
+Severity = Literal["error", "warning", "info"]
 
 
 @dataclass(frozen=True, order=True)
@@ -24,7 +26,7 @@ class Diagnostic:
 
     code: str
     name: str
-    severity: str
+    severity: Severity
     pos: Pos
     message: str
     hint: str = ""
@@ -67,5 +69,5 @@ def format_text(d: Diagnostic) -> str:
     return f"{d.pos}: {d.code} {d.name} {d.message}"
 
 
-def count(diags, severity: str) -> int:
+def count(diags, severity: Severity) -> int:
     return sum(1 for d in diags if d.severity == severity)

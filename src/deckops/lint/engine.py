@@ -8,7 +8,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 
 from ..config import Config
 from ..deck import Deck
-from ..diagnostic import Diagnostic, Pos
+from ..diagnostic import Diagnostic, Pos, Severity
 
 
 class Finding(NamedTuple):
@@ -18,14 +18,14 @@ class Finding(NamedTuple):
     col: int
     message: str
     hint: str = ""
-    severity: str | None = None  # a rule may downgrade/upgrade a single finding
+    severity: Severity | None = None  # a rule may downgrade/upgrade a single finding
 
 
 @dataclass(frozen=True)
 class Rule:
     code: str
     name: str
-    severity: str
+    severity: Severity
     check: Callable[["Context"], Iterable[Finding]]
     summary: str = ""
     # starts slow work (external tools) in the background before any rule runs; check() collects it

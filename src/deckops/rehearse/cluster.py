@@ -10,7 +10,7 @@ import string
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, Literal, Sequence
 
 from .. import proc
 from ..errors import UsageError
@@ -34,7 +34,7 @@ class Cluster:
     kubeconfig: Path
     context: str
     kubectl: str  # the kubectl binary snippets get on PATH
-    nodes: str = ""  # the local cluster's: "real" | "fake"
+    nodes: Literal["real", "fake", ""] = ""  # the local cluster's nodes ("": not a local cluster)
     # can pods use this image? None: any (a registry is reachable, or kwok never pulls)
     image_available: Callable[[str], bool] | None = None
 

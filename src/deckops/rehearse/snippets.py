@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Mapping, NamedTuple
+from typing import Literal, Mapping, NamedTuple
 
 from ..annotations import AnnotationError, parse_annotation  # noqa: F401 (AnnotationError re-exported)
 from ..deck import SHELL_LANGS, Deck, Fence, Slide
@@ -11,6 +11,8 @@ DEFAULT_TIMEOUT = 60.0
 _INTERACTIVE = re.compile(r"(?<!\S)(-it|-ti|--tty(=true)?|--stdin\s+--tty)(?!\S)")
 _COMMAND_WORD = re.compile(r"(^|[|;&(]\s*|\$\(\s*)([A-Za-z0-9_.-]+)(?=\s|$)")
 
+
+Role = Literal["setup", "main", "teardown"]
 
 class Expected(NamedTuple):
     text: str
@@ -40,7 +42,7 @@ class Snippet(NamedTuple):
     timeout: float | None = None  # None: the deck's default
     expect_exit: int = 0
     stdin: str | None = None
-    role: str = "main"  # "setup" | "main" | "teardown"
+    role: Role = "main"
     pty: bool = False
 
     @property
@@ -51,7 +53,7 @@ class Snippet(NamedTuple):
         return f"slide {self.slide}: {self.title or '(untitled)'}: {first}"
 
 
-def synthetic(deck: str, role: str, text: str) -> Snippet:
+def synthetic(deck: str, role: Role, text: str) -> Snippet:
     """A setup/teardown command from the settings (kept off the slides)."""
     command = Command(text, text.split("\n")[0], 0, 0, (), False, bool(_INTERACTIVE.search(text)))
     return Snippet(deck, 0, role, 0, 0, (command,), False, role=role)

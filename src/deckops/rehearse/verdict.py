@@ -1,9 +1,9 @@
 """Judges what a snippet did: exit status, timeouts and the output against the slide (no I/O)."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
-from ..diagnostic import Diagnostic, Pos
+from ..diagnostic import Diagnostic, Pos, Severity
 from .match import Comparison, Masks, compare
 from .runner import Outcome
 from .snippets import Command, Snippet
@@ -15,7 +15,7 @@ class CommandResult(NamedTuple):
     comparison: Comparison | None  # console commands only
     failure: str = ""  # "" or a key of FAILURE_RULES
     message: str = ""
-    severity: str = "error"  # the rule's, after the config and inline disables (findings.apply)
+    severity: Severity = "error"  # the rule's, after the config and inline disables (findings.apply)
 
     @property
     def actual_lines(self) -> list[str]:
@@ -34,7 +34,7 @@ FAILURE_RULES = {
 
 class SnippetResult(NamedTuple):
     snippet: Snippet
-    status: str  # "pass" | "fail" | "skip"
+    status: Literal["pass", "fail", "skip"]
     commands: tuple[CommandResult, ...] = ()
     seconds: float = 0.0
     reason: str = ""  # why it was skipped
