@@ -44,7 +44,7 @@ def _outputs(args, config, plans: list[rehearsal.Plan]) -> None:
         from ..report import html
 
         out = args.out or (config.root / config.out)
-        html.write(args.report, runs, out)
+        html.write(args.report, runs, out, args.record)
         print(f"wrote {args.report}")
     if args.update:
         from ..rehearse import update

@@ -118,10 +118,11 @@ def _which(name: str) -> str:
 _PROBES = {"stat": _sig, "list": _listing, "setup": _setup, "which": _which}
 
 
-def dependencies(deck, config: Config) -> list[tuple[str, str]]:
+def dependencies(deck, config: Config, cache: dict | None = None) -> list[tuple[str, str]]:
     """(probe, argument) pairs: every file the deck names (as any rule might resolve it), the folders and files
     the rules read beside it, and the tools they run. A superset is harmless: it only costs a stat."""
-    from ..filerefs import local_path, scan, scan_deck
+    from ..filerefs import local_path, scan
+    from .assets import deck_refs
 
     root = os.path.abspath(config.root)
     base = os.path.dirname(os.path.abspath(deck.path))
@@ -130,7 +131,7 @@ def dependencies(deck, config: Config) -> list[tuple[str, str]]:
         written.update(i.decoded for i in s.images)
         written.update(i.src for i in s.images)
         written.update(link.href for link in s.links)
-    written.update(r.path for r in scan_deck(list(deck.lines), set(deck.block_lines())))
+    written.update(r.path for r in deck_refs(deck, {} if cache is None else cache))  # (outside fences: a superset)
     theme_dirs = [os.path.join(root, t) for t in config.themes]
     deps = [("setup", root)]
     deps += [("list", d) for d in (os.path.join(root, ".github", "workflows"), *theme_dirs, *DICT_DIRS)]
