@@ -132,8 +132,10 @@ def _mode_for(path: Path) -> int:
         return _default_mode()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder + rename: readers never see half a file."""
+def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write via a temp file in the same folder + rename: readers never see half a file. durable=False skips
+    the fsync, for cache entries that are verified when read (500 fsyncs cost a 500-deck lint 17 s of its 76 s
+    while a Go build wrote to the same disk)."""
     path = Path(path)
     check_target(path)
     make_dir(path.parent, "folder")
@@ -145,7 +147,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, _mode_for(path))  # mkstemp makes 0600 files
         os.replace(tmp, path)
     except BaseException:
