@@ -201,3 +201,17 @@ async def test_rehearse_command_brings_its_findings_back_as_diagnostics(client: 
         types.VersionedTextDocumentIdentifier(uri=uri, version=2),
         [types.TextDocumentContentChangeWholeDocument(text=REHEARSED.replace("goodbye", "hello"))]))
     assert not [d for d in await _diagnostics(client, uri) if d.code.startswith("D8")]
+
+
+async def test_an_edit_is_linted_as_the_new_text(client: LanguageClient, repo: Path):
+    """Rules memoise per deck path within a run; the server must not carry that over to the next edit."""
+    path = repo / "typing.md"
+    text = "---\nmarp: true\n---\n\n# Pods\n\nPods receive traffic.\n"
+    assert not [d for d in await _open(client, path, text) if d.code == "D503"]
+    uri = path.as_uri()
+    client.diagnostics.pop(uri)
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        [types.TextDocumentContentChangeWholeDocument(text=text.replace("receive", "recieve"))]))
+    assert [(d.code, d.range.start.line + 1) for d in await _diagnostics(client, uri) if d.code == "D503"] == \
+        [("D503", 7)]

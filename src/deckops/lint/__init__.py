@@ -57,7 +57,7 @@ def lint_bytes(data: bytes, display: str, config: Config, cache: dict, memory: d
     if on_deck is not None:
         on_deck(deck)
     out = lint(deck, config, cache)
-    resultcache.store(key, out, resultcache.snapshot(resultcache.dependencies(deck, config)), memory)
+    resultcache.store(key, out, resultcache.snapshot(resultcache.dependencies(deck, config, cache)), memory)
     return out
 
 

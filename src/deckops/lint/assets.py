@@ -26,6 +26,16 @@ def local_target(ctx: Context, ref: str) -> Path | None:
     return Path(ref) if ref.startswith("/") else base / ref
 
 
+def deck_refs(deck, cache: dict) -> list:
+    """filerefs.scan_deck over the deck outside its fences, once per deck and run (path-outside-repo,
+    missing-image and the result cache's dependencies all read it; a pass over every line)."""
+    hit = cache.get(("deck-refs",))
+    if hit is None or hit[0] is not deck:
+        in_code = {n for s in deck.slides for f in s.fences for n in range(f.line, f.end_line + 1)}
+        hit = cache[("deck-refs",)] = (deck, scan_deck(deck.lines, in_code))
+    return hit[1]
+
+
 def _exists(p: Path) -> bool:
     try:
         return p.is_file()
@@ -62,9 +72,8 @@ def path_outside_repo(ctx: Context):
 
 def _text_refs(ctx: Context, seen: set[tuple[int, str]]):
     """CSS (url(), image-set(), @import; any case, escapes, split lines) and HTML attributes (quoted or not)."""
-    in_code = {n for s in ctx.deck.slides for f in s.fences for n in range(f.line, f.end_line + 1)}
     outside: dict[str, bool] = {}  # a hostile deck repeats one reference many times: judge each path once
-    for ref in scan_deck(ctx.deck.lines, in_code):
+    for ref in deck_refs(ctx.deck, ctx.cache):
         if (ref.line, ref.path) in seen or (ref.line, ref.written) in seen:
             continue
         seen.add((ref.line, ref.path))
@@ -103,8 +112,7 @@ def missing_image(ctx: Context):
 def _missing_css(ctx: Context, seen: set[tuple[int, str]]):
     """`url(...)` in the deck's CSS (the `style` directive, `<style>`, `backgroundImage`) and in its theme's CSS
     under themes/ (a theme's relative url() resolves against the deck's page, as rendered)."""
-    in_code = {n for s in ctx.deck.slides for f in s.fences for n in range(f.line, f.end_line + 1)}
-    for ref in scan_deck(ctx.deck.lines, in_code):
+    for ref in deck_refs(ctx.deck, ctx.cache):
         if ref.kind != "css" or not ref.path or (ref.line, ref.path) in seen:
             continue
         seen.add((ref.line, ref.path))

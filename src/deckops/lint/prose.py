@@ -120,7 +120,25 @@ def _correction(found: str, terms: dict[str, str], canon_lower: dict[str, str]) 
     return right if right and right != found else None
 
 
-def terminology(ctx: Context):
+def _once(ctx: Context, name: str, compute) -> list[Finding]:
+    """A rule's findings computed once per deck and run: spelling asks for terminology's and near-duplicate's
+    positions too (one finding per cause), and they cost a pass over every prose line each."""
+    key = ("findings-of", name)
+    hit = ctx.cache.get(key)
+    if hit is None or hit[0] is not ctx.deck:
+        hit = ctx.cache[key] = (ctx.deck, list(compute(ctx)))
+    return hit[1]
+
+
+def terminology(ctx: Context) -> list[Finding]:
+    return _once(ctx, "terminology", _terminology)
+
+
+def near_duplicate_term(ctx: Context) -> list[Finding]:
+    return _once(ctx, "near-duplicate-term", _near_duplicate_term)
+
+
+def _terminology(ctx: Context):
     terms = glossary(ctx)
     canon_lower = {v.lower(): v for v in terms.values()}
     pattern = _pattern(ctx)
@@ -158,7 +176,7 @@ def _vocabulary(ctx: Context):
     return words, seen, shown
 
 
-def near_duplicate_term(ctx: Context):
+def _near_duplicate_term(ctx: Context):
     """A rare non-word one edit from a known term of the deck: never two real words, never two names."""
     words, seen, shown = _vocabulary(ctx)
     counts = Counter(seen)

@@ -23,6 +23,7 @@ from . import actions, convert, hover
 
 DEBOUNCE = 0.05  # seconds of quiet after a keystroke before the lint starts (a newer keystroke restarts it)
 STAGE_TIMEOUT = 1800  # deckops.check / deckops.rehearse: real renders, browsers and clusters
+CARRIED = ("kubectl-help", "result-cache", "glossary-re")  # run-cache keys kept across lints (see lint_text)
 _MARP = re.compile(r"\A\ufeff?---[ \t]*\n(?:.*\n)*?[ \t]*marp[ \t]*:[ \t]*true\b")
 
 
@@ -74,7 +75,13 @@ def lint_text(uri: str, path: Path, text: str) -> list[Diagnostic]:
     def keep(deck):
         SERVER.decks[uri] = (text, deck)
 
-    return lint_bytes(text.encode("utf-8", "surrogatepass"), str(path), config, SERVER.cache, SERVER.memory, keep)
+    # a fresh run cache per lint (the rules memoise per deck path, which every edit keeps), carrying over only
+    # what describes the machine, not the text: kubectl's parsed help, the tool result caches
+    run = {k: v for k, v in SERVER.cache.items() if k[0] in CARRIED}
+    try:
+        return lint_bytes(text.encode("utf-8", "surrogatepass"), str(path), config, run, SERVER.memory, keep)
+    finally:
+        SERVER.cache.update((k, v) for k, v in run.items() if k[0] in CARRIED)
 
 
 def publish(uri: str, version: int | None = None) -> None:
