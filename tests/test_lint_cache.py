@@ -56,7 +56,6 @@ def test_cli_and_replay_agree_on_the_corpus(cache_dir, monkeypatch):
     replayed = lint_files(CORPUS, config)
     assert parses == []  # every deck replayed, none parsed
     assert [d.as_dict() for d in replayed] == [d.as_dict() for d in plain] == [d.as_dict() for d in stored]
-    assert [(d.end_line, d.extra) for d in replayed] == [(d.end_line, d.extra) for d in plain]
 
 
 def _cli(args, cwd, env) -> subprocess.CompletedProcess:

@@ -195,10 +195,6 @@ class Deck:
     crlf: bool = False
     tokens: tuple[Token, ...] = ()
 
-    @property
-    def root(self) -> Path:
-        return Path(self.path).resolve().parent
-
     def block_lines(self, html: bool = False) -> frozenset[int]:
         """Lines of the front matter, fences and comments (and HTML blocks with html=True): no prose there."""
         skip: set[int] = set()

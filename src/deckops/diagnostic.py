@@ -1,10 +1,9 @@
 """The one record every finding is: a code, a name, a severity and a 1-based position."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Literal
 
-SEVERITIES = ("error", "warning", "info")
 Severity = Literal["error", "warning", "info"]
 
 
@@ -30,8 +29,6 @@ class Diagnostic:
     pos: Pos
     message: str
     hint: str = ""
-    end_line: int | None = None
-    extra: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
     def path(self) -> str:
@@ -44,9 +41,6 @@ class Diagnostic:
     @property
     def col(self) -> int:
         return self.pos.col
-
-    def with_severity(self, severity: str) -> "Diagnostic":
-        return replace(self, severity=severity)
 
     def sort_key(self) -> tuple:
         return (self.pos.path, self.pos.line, self.pos.col, self.code, self.message)

@@ -323,14 +323,14 @@ def _required(call: Call, name: str, spec: dict, positional: list[str], seen: se
     if needed and len(positional) < len(needed) and name.split()[-1] not in NO_POSITIONAL_CHECK:
         first = needed[len(positional)]
         yield Finding(call.line, call.col, f"`{name}` is missing its {_first_alt(first.label)} argument",
-                      _example(name, first, call, spec["usage"]))
+                      _example(name, call, spec["usage"]))
 
 
 def _first_alt(label: str) -> str:
     return label.split("|")[0].strip().split()[0]
 
 
-def _example(name: str, slot, call: Call, usage: str) -> str:
+def _example(name: str, call: Call, usage: str) -> str:
     if name == "kubectl debug":
         image = next((w for w in call.words if w.startswith("--image")), "--image=busybox")
         return f"name the pod to attach to: `kubectl debug POD {image} -it --target=CONTAINER`"

@@ -239,11 +239,9 @@ def store(key: str, diags: list[Diagnostic], world, memory: dict | None = None) 
 
 
 def _plain_diag(d: Diagnostic) -> list:
-    return [d.code, d.name, d.severity, d.path, d.line, d.col, d.message, d.hint, d.end_line,
-            [list(e) for e in d.extra]]
+    return [d.code, d.name, d.severity, d.path, d.line, d.col, d.message, d.hint]
 
 
 def _diag(row: list) -> Diagnostic:
-    code, name, severity, path, line, col, message, hint, end_line, extra = row
-    return Diagnostic(code, name, severity, Pos(path, line, col), message, hint, end_line,
-                      tuple(tuple(e) for e in extra))
+    code, name, severity, path, line, col, message, hint = row
+    return Diagnostic(code, name, severity, Pos(path, line, col), message, hint)

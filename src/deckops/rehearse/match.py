@@ -236,5 +236,3 @@ def unified(expected: list[str], actual: list[str], first_line: int, label: str 
         yield line
 
 
-def exit_line(code: int) -> str:
-    return f"[exit {code}]"

@@ -17,10 +17,6 @@ class CommandResult(NamedTuple):
     message: str = ""
     severity: Severity = "error"  # the rule's, after the config and inline disables (findings.apply)
 
-    @property
-    def actual_lines(self) -> list[str]:
-        return output_lines(self.outcome.output)
-
 
 # failure kind -> the catalogue's rule (lint/catalogue.py STAGE_RULES; a test keeps the two equal)
 FAILURE_RULES = {
