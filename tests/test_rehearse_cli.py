@@ -276,6 +276,7 @@ def _live_group(pgid: int) -> list[int]:
 FAKE_KIND = """#!/bin/bash
 # stands in for kind (no Docker on this machine): logs its arguments, `create` writes a kubeconfig
 echo "$*" >> "$KIND_LOG"
+if [ "$1 $2" = "load image-archive" ] && [ ! -f "$3" ]; then echo "kind double: no archive $3" >&2; exit 1; fi
 if [ "$1" = create ]; then
   while [ $# -gt 0 ]; do case "$1" in --name) name=$2; shift;; --kubeconfig) cfg=$2; shift;; esac; shift; done
   sed "s/prod-eu-west/kind-$name/g" "$KIND_TEMPLATE" > "$cfg"
@@ -293,7 +294,8 @@ def fake_kind(tmp_path, prod):
     for f in bin_dir.iterdir():
         f.chmod(0o755)
     log = tmp_path / "kind.log"
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "KIND_LOG": str(log), "KIND_TEMPLATE": str(config)}
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "KIND_LOG": str(log), "KIND_TEMPLATE": str(config),
+           "DECKOPS_CACHE": str(tmp_path / "cache")}  # empty: the offline images are not built
     return env, log, server
 
 
@@ -311,6 +313,28 @@ def test_kind_cluster_is_deleted_at_the_end_unless_keep(fake_kind, keep):
         assert len(calls) == 1 and f"kind delete cluster --name {name}" in res.stderr
     else:
         assert len(calls) == 2 and calls[1].startswith(f"delete cluster --name {name} ")
+    assert "the offline images are not built (`deckops cluster images`)" in res.stderr  # and nothing built
+
+
+@needs_kubectl
+@pytest.mark.skipif(not Path("/bin/busybox").is_file(), reason="needs /bin/busybox (Debian busybox-static)")
+def test_kind_gets_the_offline_images_when_they_are_built(fake_kind, monkeypatch):
+    """busybox and the flagship's demo app (in no registry) are loaded into the new kind cluster, from the
+    archives `deckops cluster images` wrote; kind keeps its own pause image."""
+    from deckops.localcluster import images
+
+    env, log, _ = fake_kind
+    monkeypatch.setenv("DECKOPS_CACHE", env["DECKOPS_CACHE"])
+    tars = images.ensure_built()
+    res = run_cli("rehearse", "--cluster", "kind", str(SHELL), env=env)
+    assert res.returncode == 2 and "Traceback" not in res.stderr  # (the double's cluster has no API server)
+    calls = log.read_text().splitlines()
+    name = re.search(r"--name (deckops-[a-z0-9]{6})", calls[0]).group(1)
+    assert calls[1:3] == [f"load image-archive {tars['busybox']} --name {name}",
+                          f"load image-archive {tars['checkout']} --name {name}"]
+    assert calls[3].startswith(f"delete cluster --name {name} ") and len(calls) == 4
+    assert "loaded docker.io/library/busybox:1.36, docker.io/library/busybox:latest, deckops.local/checkout:1.0 " \
+           "into kind" in res.stderr
 
 
 def test_kind_without_docker_is_a_clear_error(fake_kind):

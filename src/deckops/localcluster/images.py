@@ -120,12 +120,24 @@ def images_dir() -> Path:
     return paths.cache_root() / "images" / sources_hash()
 
 
-def ensure_built() -> dict[str, Path]:
-    """Every image as a docker-archive tar in the cache (built when missing); name -> tar."""
+# what `rehearse --cluster kind` and the talk-repo workflow load into kind (kind has its own pause image)
+KIND_LOADED = ("busybox", "checkout")
+
+
+def built() -> dict[str, Path] | None:
+    """name -> tar when every image is in the cache, else None (nothing is built here)."""
     where = images_dir()
     tars = {name: where / f"{name}.tar" for name in BUILDERS}
-    if all(t.is_file() for t in tars.values()):
+    return tars if all(t.is_file() for t in tars.values()) else None
+
+
+def ensure_built() -> dict[str, Path]:
+    """Every image as a docker-archive tar in the cache (built when missing); name -> tar."""
+    tars = built()
+    if tars:
         return tars
+    where = images_dir()
+    tars = {name: where / f"{name}.tar" for name in BUILDERS}
     partial = where.with_name(where.name + f".partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     try:

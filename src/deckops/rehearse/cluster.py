@@ -214,6 +214,7 @@ def kind(tmp: Path, keep: bool) -> Iterator[Cluster]:
     try:
         proc.run([binary, "create", "cluster", "--name", name, "--kubeconfig", kubeconfig, "--wait", "180s"],
                  timeout=600)
+        _load_offline_images(binary, name)
         yield Cluster(kubeconfig, f"kind-{name}", find_kubectl())
     finally:
         if keep:
@@ -221,6 +222,21 @@ def kind(tmp: Path, keep: bool) -> Iterator[Cluster]:
         else:
             proc.run([binary, "delete", "cluster", "--name", name, "--kubeconfig", kubeconfig],
                      timeout=300, check=False)
+
+
+def _load_offline_images(binary: str, name: str) -> None:
+    """The images the local real node runs (busybox from busybox-static, the flagship's demo app, which is in
+    no registry), when `deckops cluster images` has built them; kind pulls the rest. Never builds here."""
+    from ..localcluster import images
+
+    tars = images.built()
+    if tars is None:
+        _say(f"the offline images are not built (`{images.BUILD_HINT}`): kind pulls every image, and "
+             f"{images.NAMES['checkout'][0]} is in no registry")
+        return
+    for image in images.KIND_LOADED:
+        proc.run([binary, "load", "image-archive", tars[image], "--name", name], timeout=300)
+    _say(f"loaded {', '.join(images.NAMES['busybox'] + images.NAMES['checkout'])} into kind")
 
 
 @contextmanager
