@@ -74,7 +74,7 @@ def run(args) -> int:
         stage = demo.Stage(None, rehearsal.masks_of(plan.settings), 0.0, rehearsal.steps)
         with raw(term.fd):
             demo.Demo(term, stage, recordings, pace=pace, typing=not args.no_typing, replay=True,
-                      last_slide=last).run(main)
+                      last_slide=last, cols=_size()[1]).run(main)
             term.write("\r\n")
         return 0
     return _live(args, config, plan, main, recordings, term, pace, last)
@@ -94,7 +94,8 @@ def _live(args, config, plan, main, recordings, term: Tty, pace: float, last: in
         with rehearsal.session(plan, sandbox, 0, options, size=(rows, cols)) as session, raw(term.fd):
             stage = demo.Stage(session, rehearsal.masks_of(plan.settings),
                                plan.settings.timeout or rehearsal.DEFAULT_TIMEOUT, rehearsal.steps)
-            show = demo.Demo(term, stage, recordings, pace=pace, typing=not args.no_typing, last_slide=last)
+            show = demo.Demo(term, stage, recordings, pace=pace, typing=not args.no_typing, last_slide=last,
+                             cols=cols)
             try:
                 show.quietly(role["setup"], "setup")
                 failed = show.run(items)

@@ -3,6 +3,7 @@ Enter in rehearse's own session (same guard, sandbox, annotations and verdicts),
 It reads keys and writes text through a Terminal the command gives it; it prints nothing itself."""
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Callable, Literal, NamedTuple, Protocol, Sequence
@@ -18,7 +19,9 @@ ENTER = ("\r", "\n")
 QUIT = ("q", "\x03", "\x04", "")  # q, ^C, ^D, end of input
 HINT_BEFORE = "[Enter] run  [s] skip  [b] back  [p] recording  [q] quit"
 HINT_AFTER = "[Enter] next  [r] rerun  [b] back  [p] recording  [q] quit"
+SHORT_BEFORE, SHORT_AFTER = "[⏎ s b p q]", "[⏎ r b p q]"  # when the full hint does not fit the line
 IDLE_LIMIT = 2.0  # seconds: a recording's longer pauses are shortened to this (as asciinema's idle_time_limit)
+_ESC = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[78()=>]|\][^\x07]*\x07)")
 
 
 class Terminal(Protocol):
@@ -47,11 +50,33 @@ def crlf(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
+class Screen:
+    """The terminal as written so far: where the cursor's column is (hints must fit the line; a verdict starts
+    on a line of its own when the output did not end with a newline)."""
+
+    def __init__(self, term: Terminal, cols: int):
+        self.term, self.cols, self.col = term, cols, 0
+
+    def write(self, text: str) -> None:
+        self.term.write(text)
+        plain = _ESC.sub("", text)
+        last = re.split(r"[\r\n]", plain)[-1]
+        self.col = (len(last) if re.search(r"[\r\n]", plain) else self.col + len(last)) % max(self.cols, 1)
+
+    def newline(self) -> None:
+        if self.col:
+            self.write("\r\n")
+
+    def fits(self, text: str) -> bool:
+        return self.col + len(text) < self.cols
+
+
 class Demo:
     def __init__(self, term: Terminal, stage: Stage, recordings: dict[int, Path], *, pace: float = 25.0,
-                 typing: bool = True, replay: bool = False, last_slide: int = 0,
+                 typing: bool = True, replay: bool = False, last_slide: int = 0, cols: int = 120,
                  sleep: Callable[[float], None] = time.sleep):
-        self.term, self.stage, self.recordings = term, stage, recordings
+        self.keys, self.stage, self.recordings = term, stage, recordings
+        self.term = Screen(term, cols)
         self.pace, self.typing, self.replay = pace, typing, replay
         self.last_slide, self.sleep = last_slide, sleep
         self.failed: set[int] = set()
@@ -71,7 +96,8 @@ class Demo:
         """Setup or teardown: run without waiting for keys (before the first slide, after the last)."""
         for item in items:
             self.term.write(f"\r\n{what}: {item.snippet.commands[0].shown if item.snippet.commands else ''}\r\n")
-            done = self._live(item.snippet, 0, echo=False)
+            done = self._live(item.snippet, 0)
+            self.term.newline()
             if done and any(c.failure for c in done):
                 self.term.write(crlf(f"{what} failed: {done[-1].message}\n"))
 
@@ -95,19 +121,23 @@ class Demo:
                 if key == "p":
                     self.term.write("\r\n")
                     self.play(item, j, typed=True)
+                    self.term.newline()
                     return self._after(item, None)
                 key = ""
             self.term.write("\r\n")
             if self.replay:
                 self.play(item, j, typed=True, only=True)
+                self.term.newline()
                 continue
             result = self._live(s, j)
+            self.term.newline()
             done += result
             if any(c.failure for c in result):
                 break
         return self._after(item, done if not self.replay else None)
 
     def _header(self, s: Snippet) -> None:
+        self.term.newline()
         of = f"/{self.last_slide}" if self.last_slide else ""
         title = s.title or "(untitled)"
         name = f" · {s.name}" if s.name else ""
@@ -129,6 +159,7 @@ class Demo:
             if key == "p":
                 self.term.write("\r\n")
                 self.play(item, 0)
+                self.term.newline()
 
     def _verdict(self, item: Item, done: list[CommandResult]) -> None:
         failures = [c for c in done if c.failure]
@@ -142,10 +173,15 @@ class Demo:
         self.term.write(crlf(f"\x1b[31m✗ {first.failure}: {first.message}\x1b[0m{hint}\n"))
 
     def _hint_key(self, hint: str) -> str:
-        """The keys' hint after the cursor (dim), gone once a key is pressed."""
-        self.term.write(f"\x1b7  \x1b[2m{hint}\x1b[0m")
-        key = self.term.key()
-        self.term.write("\x1b8\x1b[K")
+        """The keys' hint after the cursor (dim; shorter, or none, where the line has no room for it), gone once
+        a key is pressed."""
+        short = SHORT_BEFORE if hint == HINT_BEFORE else SHORT_AFTER
+        shown = next((h for h in (hint, short) if self.term.fits("  " + h)), "")
+        if shown:
+            self.keys.write(f"\x1b7  \x1b[2m{shown}\x1b[0m")
+        key = self.keys.key()
+        if shown:
+            self.keys.write("\x1b8\x1b[K")
         return key
 
     # typing and running --------------------------------------------------------------------------------
@@ -158,20 +194,20 @@ class Demo:
             self.term.write(shown)
             return ""
         for n, ch in enumerate(shown):
-            if self.term.pressed():
+            if self.keys.pressed():
                 self.term.write(shown[n:])
-                return self.term.key()
+                return self.keys.key()
             self.term.write(ch)
             self.sleep(1 / self.pace)
         return ""
 
-    def _live(self, s: Snippet, j: int, echo: bool = True) -> list[CommandResult]:
+    def _live(self, s: Snippet, j: int) -> list[CommandResult]:
         """Command j of the snippet in the rehearsal's session, its output streamed as it comes."""
         session = self.stage.session
         step = self.stage.steps(s)[j]
         timeout = s.timeout or self.stage.timeout
         session.live = lambda data: self.term.write(crlf(data.decode("utf-8", "replace")))
-        session.keys = self.term.fd
+        session.keys = self.keys.fd
         try:
             outcome = session.run_steps([step], timeout)[0]
         finally:
