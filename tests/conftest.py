@@ -45,3 +45,76 @@ def seed_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "deck.md"
     dst.write_bytes(SEED.read_bytes())
     return dst
+
+
+# A loaded 2-core machine (a Go build, another engineer's suite) makes a Python start-up take seconds: tests wait
+# for events with this generous bound, which only decides how long a broken run takes to fail.
+PATIENCE = 180.0
+
+
+def wait_for(predicate, timeout: float = PATIENCE, what: str = "condition"):
+    """Poll predicate until it returns something true (and return that); fail after timeout seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached in {timeout:g} s")
+        time.sleep(0.1)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below pid (by /proc parent links)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+    found, todo = [], [pid]
+    while todo:
+        cur = todo.pop()
+        kids = [c for c, p in parents.items() if p == cur and c not in found]
+        found += kids
+        todo += kids
+    return found
+
+
+def end_child(p: subprocess.Popen, grace: float = 60.0) -> None:
+    """End a long-lived child and everything below it, however the test went: ^C first (its own cleanup runs),
+    then SIGKILL for whatever is left after `grace` seconds."""
+    import signal
+
+    below = descendants(p.pid)
+    if p.poll() is None:
+        p.send_signal(signal.SIGINT)
+        try:
+            p.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    for pid in below + descendants(p.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+@pytest.fixture
+def spawn():
+    """Popen for servers and other long-lived children: each is ended by end_child at teardown, pass or fail
+    (a timed-out serve test once left `deckops serve` running for half an hour)."""
+    started: list[subprocess.Popen] = []
+
+    def start(args, **kw) -> subprocess.Popen:
+        kw.setdefault("stdin", subprocess.DEVNULL)
+        p = subprocess.Popen(args, **kw)
+        started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        end_child(p)
