@@ -177,8 +177,8 @@ def test_update_lays_out_a_table_again_without_the_terminating_rows():
             ("web-5d84849455-pz9tk   1/1     Terminating   0          40s   10.88.0.9    e-flag-node   "
              "<none>           <none>")]
     assert _compare(["x"], wide, _Masks.build()).merged == (
-        "NAME                   READY   STATUS    RESTARTS   AGE   IP           NODE          NOMINATED NODE   "
-        "READINESS GATES",
+        ("NAME                   READY   STATUS    RESTARTS   AGE   IP           NODE          NOMINATED NODE   "
+         "READINESS GATES"),
         "web-68867c8d56-plmjh   1/1     Running   0          5s    10.88.0.10   e-flag-node   <none>           <none>")
     # a table that lost nothing is written exactly as kubectl printed it
     assert _compare(["x"], actual[4:], _Masks.build()).merged == tuple(actual[4:])
