@@ -7,12 +7,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import DATA, ROOT, run_cli
+from conftest import DATA, PATIENCE, descendants, run_cli, wait_for
 from deckops import marp, proc
 from deckops.errors import UsageError
 from deckops.commands.render import parse_formats
@@ -144,30 +143,39 @@ def test_render_real_decks_then_skip_then_rebuild_one(talk: Path):
 
 
 @pytest.mark.browser
-def test_interrupted_render_leaves_no_temp_files_or_half_pdf(talk: Path):
+def test_interrupted_render_leaves_no_temp_files_or_half_pdf(talk: Path, spawn):
     dist = talk / "dist"
     env = {**os.environ, "NO_COLOR": "1"}
-    p = subprocess.Popen([sys.executable, "-m", "deckops", "render", str(talk / "slides"), "--to", "pdf,png",
-                          "--out", str(dist)], cwd=talk, env=env, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not list(dist.glob(".tmp-*/run1/*.log")) and time.monotonic() < deadline:
-        time.sleep(0.05)  # wait until marp-cli has really started, then ^C
+    p = spawn([sys.executable, "-m", "deckops", "render", str(talk / "slides"), "--to", "pdf,png", "--out", str(dist)],
+              cwd=talk, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def marp_running() -> list[int]:
+        return [pid for pid in descendants(p.pid) if b"marp" in _cmdline(pid)]
+
+    running = wait_for(marp_running, what="marp-cli under deckops render")  # ^C only once marp-cli really runs
+    assert list(dist.glob(".tmp-*")), "render's temp folder should exist while marp-cli runs"
     p.send_signal(signal.SIGINT)
-    _, err = p.communicate(timeout=60)
-    assert p.returncode == 130, err
+    _, err = p.communicate(timeout=PATIENCE)
+    assert p.returncode == 130, err  # interrupted, not finished before the ^C
     assert not list(dist.glob(".tmp-*"))
+    assert not [pid for pid in running if _cmdline(pid)]  # marp-cli went with it
     for pdf in dist.glob("*.pdf"):  # either absent or whole
         assert pdf_pages(pdf) > 0
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 @pytest.mark.browser
-def test_concurrent_runs_on_one_dir_take_turns(talk: Path):
+def test_concurrent_runs_on_one_dir_take_turns(talk: Path, spawn):
     dist = talk / "dist"
     cmd = [sys.executable, "-m", "deckops", "render", str(talk / "slides"), "--to", "html", "--out", str(dist)]
-    procs = [subprocess.Popen(cmd, cwd=talk, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    procs = [spawn(cmd, cwd=talk, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(p.wait(timeout=2 * PATIENCE), p.stderr.read()) for p in procs]
     assert [code for code, _ in results] == [0, 0], results
     assert sum("2 rendered" in err for _, err in results) == 1  # the second found them current
     assert (dist / "good.html").read_text().count("data-marpit-svg") >= 3
