@@ -68,9 +68,13 @@ def main() -> int:
     if not real_ok:
         print("no real node here: " + "; ".join(localcluster.node.missing("bench-real")))
     times: dict[str, list[dict[str, float]]] = {m: [] for m in modes}
-    for _ in range(args.rounds):  # interleaved: a busy machine slows both alike
-        for mode in modes:
-            times[mode].append(up_to_first_pod(f"bench-{mode}", mode))
+    try:
+        for _ in range(args.rounds):  # interleaved: a busy machine slows both alike
+            for mode in modes:
+                times[mode].append(up_to_first_pod(f"bench-{mode}", mode))
+    except ValueError as exc:  # another cluster took the real node meanwhile (a test session)
+        print(f"bench/cluster.py: {exc}", file=sys.stderr)
+        return 2
     print(f"warm cluster up, median of {args.rounds} (2 loaded cores: read the ratio)")
     for mode in modes:
         up = statistics.median(t["up"] for t in times[mode])
@@ -78,7 +82,11 @@ def main() -> int:
         print(f"  {mode:<5} ready {up:5.1f}s   first pod Ready {pod:5.1f}s"
               + ("   (goal <= 20 s)" if mode == "real" else ""))
     print("flagship rehearsal (the cluster already up)")
-    results = {mode: rehearse(f"bench-{mode}", mode) for mode in modes}
+    try:
+        results = {mode: rehearse(f"bench-{mode}", mode) for mode in modes}
+    except ValueError as exc:
+        print(f"bench/cluster.py: {exc}", file=sys.stderr)
+        return 2
     for mode, (took, summary) in results.items():
         print(f"  {mode:<5} {took:5.1f}s   {summary}")
     if len(results) == 2:
