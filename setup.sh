@@ -53,7 +53,7 @@ fi
 # no wheel and its sdist downloads from GitHub, so build the pinned release from the Go module proxy
 # into $DECKOPS_CACHE/bin (default ~/.cache/deckops/bin), where the test looks for it.
 ACTIONLINT_VERSION=v1.7.12
-ACTIONLINT_BIN="${DECKOPS_CACHE:-$HOME/.cache/deckops}/bin"
+ACTIONLINT_BIN="${DECKOPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/deckops}/bin"  # as deckops.files.cache_home
 if ! "$ACTIONLINT_BIN/actionlint" -version 2>/dev/null | grep -qx "$ACTIONLINT_VERSION"; then
   if command -v go >/dev/null; then
     say "go install actionlint $ACTIONLINT_VERSION into $ACTIONLINT_BIN"

@@ -13,8 +13,10 @@ import yaml
 
 from conftest import ROOT
 
+from deckops import files
+
 WORKFLOW = ROOT / ".github" / "workflows" / "deck.yml"
-CACHE_BIN = Path(os.environ.get("DECKOPS_CACHE", Path.home() / ".cache" / "deckops")) / "bin"
+CACHE_BIN = files.cache_home() / "bin"  # where setup.sh installs actionlint ($DECKOPS_CACHE, $XDG_CACHE_HOME)
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@v\d+\.\d+\.\d+$")
 # actionlint only knows the inputs of popular actions at major tags (@v4), not at exact tags (@v4.2.2);
 # these are the `inputs:` of each action.yml at the pinned tag (read from the actions' repositories).
