@@ -5,12 +5,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
+from conftest import PATIENCE, wait_for
 from deckops import proc
 
 
@@ -58,20 +58,15 @@ def test_timeout_kills_grandchildren_too():
     assert alive_with(marker) == []
 
 
-def test_interrupt_leaves_no_child(tmp_path):
+def test_interrupt_leaves_no_child(tmp_path, spawn):
     marker = f"deckops-test-{uuid.uuid4().hex}"
     code = ("from deckops import proc\n"
-            f"proc.run(['bash', '-c', 'exec -a {marker} sleep 300 & exec -a {marker} sleep 300 & wait'], timeout=600)\n")
-    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            f"proc.run(['bash', '-c', 'exec -a {marker} sleep 3000 & exec -a {marker} sleep 3000 & wait'], timeout=600)\n")
+    child = spawn([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        for _ in range(200):  # wait until the grandchildren exist (bounded poll, not a sleep-to-pass)
-            if len(alive_with(marker)) == 2:
-                break
-            time.sleep(0.05)
-        assert len(alive_with(marker)) == 2
+        wait_for(lambda: len(alive_with(marker)) == 2, what="both grandchildren")
         child.send_signal(signal.SIGINT)
-        child.communicate(timeout=20)
+        child.communicate(timeout=PATIENCE)  # (sleep 3000 outlasts it: only the kill ends them in time)
         assert alive_with(marker) == []
     finally:
         child.kill()
@@ -79,26 +74,21 @@ def test_interrupt_leaves_no_child(tmp_path):
             os.kill(pid, signal.SIGKILL)
 
 
-def test_interrupt_does_not_wait_for_runs_in_background_threads():
+def test_interrupt_does_not_wait_for_runs_in_background_threads(spawn):
     """^C during a cold lint: shellcheck and kubectl run in worker threads, which the interpreter joins at exit.
     deckops kills their children first, so it stops at once (exit 130) and leaves nothing behind."""
     marker = f"deckops-test-{uuid.uuid4().hex}"
     code = ("import sys, threading, time\n"
             "from deckops import __main__ as entry, cli, proc\n"
-            f"argv = ['bash', '-c', 'exec -a {marker} sleep 300']\n"
+            f"argv = ['bash', '-c', 'exec -a {marker} sleep 3000']\n"
             "threading.Thread(target=proc.run, args=(argv,), kwargs={'timeout': 600, 'check': False}).start()\n"
-            "cli.dispatch = lambda argv: time.sleep(300)\n"
+            "cli.dispatch = lambda argv: time.sleep(3000)\n"
             "sys.exit(entry.main([]))\n")
-    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = spawn([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        for _ in range(200):  # wait until the background child exists (bounded poll)
-            if alive_with(marker):
-                break
-            time.sleep(0.05)
-        assert len(alive_with(marker)) == 1
+        wait_for(lambda: len(alive_with(marker)) == 1, what="the background child")
         child.send_signal(signal.SIGINT)
-        _, err = child.communicate(timeout=20)  # without the kill it would wait for `sleep 300`
+        _, err = child.communicate(timeout=PATIENCE)  # without the kill it would wait for `sleep 3000`
         assert child.returncode == 130 and b"interrupted" in err
         assert alive_with(marker) == []
     finally:

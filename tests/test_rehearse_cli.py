@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, ROOT, golden, run_cli
+from conftest import DATA, PATIENCE, ROOT, golden, run_cli, wait_for
 
 SHELL = DATA / "rehearse" / "shell.md"
 
@@ -231,22 +231,26 @@ def test_kind_without_kind_is_a_clear_error(tmp_path):
 
 # --- ^C ------------------------------------------------------------------------------------------
 
-def test_interrupt_leaves_no_process_behind(tmp_path):
+def test_interrupt_leaves_no_process_behind(tmp_path, spawn):
+    """The sleeps outlast every bound of this test (and the snippet's timeout), so only deckops' kill can end
+    them before the assertions: without it the group is still alive."""
     deck = tmp_path / "d.md"
-    deck.write_text(f"# A\n\n```bash\nsleep 60.25 & echo $! > {tmp_path}/bg\nsleep 60\n```\n")
-    child = subprocess.Popen([sys.executable, "-m", "deckops", "rehearse", "--no-cluster", str(deck)], cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
-                             env={**os.environ, "NO_COLOR": "1"})
-    deadline = time.monotonic() + 20
-    while not (tmp_path / "bg").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    bg = _pids_running("sleep\0" + "60.25\0")[0]  # ($! is a pid inside the session's PID namespace)
+    deck.write_text(f"# A\n\n<!-- rehearse: timeout=7200 -->\n```bash\nsleep 3600.25 & echo $! > {tmp_path}/bg\n"
+                    "sleep 3600\n```\n")
+    child = spawn([sys.executable, "-m", "deckops", "rehearse", "--no-cluster", str(deck)], cwd=ROOT,
+                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"})
+    wait_for(lambda: (tmp_path / "bg").exists() and _pids_running("sleep\0" + "3600.25\0"), what="the snippet")
+    bg = _pids_running("sleep\0" + "3600.25\0")[0]  # ($! is a pid inside the session's PID namespace)
     shell = int(Path(f"/proc/{bg}/stat").read_text().split()[4])  # the session's process group
-    child.send_signal(signal.SIGINT)
-    out, err = child.communicate(timeout=20)
-    assert child.returncode == 130, err
-    assert "interrupted" in err and "Traceback" not in err
-    assert _live_group(shell) == []
+    try:
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=PATIENCE)
+        assert child.returncode == 130, err
+        assert "interrupted" in err and "Traceback" not in err
+        assert _live_group(shell) == []
+    finally:  # pass or fail, the hour-long sleeps do not outlive the test
+        for pid in _pids_running("sleep\0" + "3600.25\0") + _pids_running("sleep\0" + "3600\0"):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _pids_running(cmdline: str) -> list[int]:
@@ -262,12 +266,13 @@ def _pids_running(cmdline: str) -> list[int]:
 
 
 def _live_group(pgid: int) -> list[int]:
+    """The group's members once it is empty, or after a minute (a kill reaches them in milliseconds)."""
     from deckops import proc
 
-    for _ in range(20):
-        if not proc.group_members(pgid):
-            return []
-        time.sleep(0.05)
+    try:
+        wait_for(lambda: not proc.group_members(pgid), timeout=60, what="an empty process group")
+    except AssertionError:
+        pass
     return proc.group_members(pgid)
 
 

@@ -269,7 +269,16 @@ _MAGIC = re.compile(r"prettier-ignore(-(start|end))?|markdownlint-((disable|enab
                     r"|lint (disable|enable|ignore)[^\n\r\u2028\u2029]*")
 
 
-def parse(source: bytes | str, path: str = "<deck>") -> Deck:
+def chunk_parser():
+    """A parser that keeps each slide's tokens for the next parse of the same deck (chunks.py): the language
+    server's, one per open document."""
+    from .chunks import Parser
+
+    return Parser(_MD)
+
+
+def parse(source: bytes | str, path: str = "<deck>", parser=None) -> Deck:
+    """`parser`: a chunk_parser() whose last parse was an earlier text of this deck (same tokens, less work)."""
     if isinstance(source, bytes):
         text, issues, bom = decode(source)
     else:
@@ -279,7 +288,7 @@ def parse(source: bytes | str, path: str = "<deck>") -> Deck:
     norm = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = tuple(norm.split("\n"))
     try:
-        tokens = _MD.parse(norm, {})
+        tokens = _MD.parse(norm, {}) if parser is None else parser.parse(norm)
     except RecursionError:
         issues.append(ParseIssue("too-large", 1, 1, "the Markdown is nested too deeply to parse"))
         tokens = []
