@@ -155,7 +155,7 @@ def test_decks_joined_in_one_page_measure_as_they_do_alone(browser, tmp_path):
         pictured = set()  # the slides of each deck the captures show
 
         def after(i, shot):
-            for k, slides, start, stop, _ in shot.decks:
+            for k, _slides, start, stop, _ in shot.decks:
                 pictured.add((pages[i][1][k].path.name, start, stop))
 
         results = browser.measure_many([(html, len(ts), True) for html, ts in pages], SCRIPT, after=after)

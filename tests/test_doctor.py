@@ -2,7 +2,6 @@
 the repo uses lacks a part (a machine without Node, npm or Chromium is made by leaving them off PATH)."""
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 

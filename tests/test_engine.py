@@ -35,8 +35,8 @@ TEXT = """# A
 """
 
 
-def run(cfg=Config(), text=TEXT):
-    return run_rules(RULES, deck.parse(text, "e.md"), cfg)
+def run(cfg=None, text=TEXT):
+    return run_rules(RULES, deck.parse(text, "e.md"), cfg or Config())
 
 
 def test_crashing_rule_becomes_a_finding_with_file_and_code():

@@ -169,7 +169,15 @@ def test_render_whole_corpus_without_traceback(tmp_path):
 def test_rehearse_whole_corpus_without_traceback(tmp_path):
     repo = _corpus_repo(tmp_path)
     r = run_cli("rehearse", "--no-cluster", str(repo), cwd=repo, timeout=300)
-    assert r.returncode in (0, 1, 2) and "Traceback" not in r.stderr + r.stdout, r.stderr
+    # the first undecodable deck is one positioned refusal (nothing runs), not a traceback
+    assert (r.returncode, r.stdout, r.stderr) == (2, "", f"deckops: error: {repo / 'binary.md'}:2:118: invalid "
+                                                        "UTF-8 at byte offset 128 (byte 0x80)\n")
+    for name in ("binary.md", "invalid-utf8.md"):
+        (repo / name).unlink()
+    r = run_cli("rehearse", "--no-cluster", str(repo), cwd=repo, timeout=300)
+    assert r.returncode == 0 and r.stderr == "", r.stderr  # the rest: read, no snippets, no traceback
+    assert [l.split(": ")[1] for l in r.stdout.splitlines()[:-1]] == ["0 snippets"] * len(list(repo.glob("*.md")))
+    assert r.stdout.splitlines()[-1].startswith("0 passed, 0 failed, 0 skipped in ")
 
 
 def test_pipes_are_refused_by_render_check_and_rehearse(tmp_path):

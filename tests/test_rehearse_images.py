@@ -32,7 +32,7 @@ def test_images_named_by_a_command(text, found):
 
 
 def test_missing_lists_only_what_is_not_available():
-    snippet = Snippet("d.md", 3, "t", 9, 12, (_command("kubectl run a --image=busybox:1.36"),
+    snippet = Snippet("d.md", 3, "t", 9, (_command("kubectl run a --image=busybox:1.36"),
                                               _command("kubectl run b --image=nginx:1.27", 11)), True)
     missing = rehearse_images.missing(snippet, images.is_available)
     assert [(m.line, m.image) for m in missing] == [(11, "nginx:1.27")]
@@ -86,5 +86,5 @@ def test_docker_archive_is_reproducible_and_complete():
     ("kubectl get pods -o wide | grep exec", False),
 ])
 def test_commands_that_need_a_running_container(text, needs):
-    snippet = Snippet("d.md", 3, "t", 9, 12, (_command(text),), True)
+    snippet = Snippet("d.md", 3, "t", 9, (_command(text),), True)
     assert (rehearse_images.needs_containers(snippet) is not None) == needs

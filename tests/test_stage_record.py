@@ -104,8 +104,8 @@ def test_nothing_is_written_outside_the_folder(tmp_path):
 def test_names_and_folders():
     from deckops.rehearse.snippets import Snippet
 
-    snips = [Snippet("d.md", 0, "setup", 0, 0, (), False, role="setup"), Snippet("d.md", 3, "t", 1, 2, (), True),
-             Snippet("d.md", 3, "t", 4, 5, (), True), Snippet("d.md", 12, "u", 6, 7, (), True)]
+    snips = [Snippet("d.md", 0, "setup", 0, (), False, role="setup"), Snippet("d.md", 3, "t", 1, (), True),
+             Snippet("d.md", 3, "t", 4, (), True), Snippet("d.md", 12, "u", 6, (), True)]
     assert record.names(snips) == ["setup-1", "slide-003-1", "slide-003-2", "slide-012-1"]
     assert record.deck_folder(Path("/r"), "a/../../x y.md") == Path("/r/x_y")
     assert record.deck_folder(Path("/r"), "...md") == Path("/r/deck")

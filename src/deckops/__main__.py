@@ -12,7 +12,7 @@ class Terminated(KeyboardInterrupt):
     rehearsal's namespace and cluster) runs for it too."""
 
 
-def _on_sigterm(signum, frame) -> None:
+def _on_sigterm(_signum, _frame) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second TERM must not interrupt the cleanup
     raise Terminated()
 

@@ -112,8 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: 1000000)")
 
     p = sub.add_parser("demo", help="drive the deck's snippets live on stage, or play their recordings",
-                       description="For each snippet in slide order: its slide, the command typed out, Enter runs it in "
-                                   "rehearse's sandboxed shell. Keys: Enter run/next, s skip, b back, r rerun, "
+                       description="For each snippet in slide order: its slide, the command typed out, Enter runs "
+                                   "it in rehearse's sandboxed shell. Keys: Enter run/next, s skip, b back, r rerun, "
                                    "p play the recording, q quit (cleans up as rehearse does).")
     _decks_arg(p), _common(p)
     where = p.add_mutually_exclusive_group()
@@ -132,14 +132,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replay", type=Path, metavar="DIR", help="play the recordings in DIR instead of running anything")
 
     p = sub.add_parser("time", help="the talk's timing budget per slide: notes, demos, allowance; exit 1 over target",
-                       description="Per slide: speaker notes read at --wpm, each demo's typing at --pace and its run time "
-                                   "from the last rehearsal's recordings (or --junit), a fixed allowance, or the slide's "
-                                   "<!-- time: 2m --> comment; exit 1 when the total is over --target.")
+                       description="Per slide: speaker notes read at --wpm, each demo's typing at --pace and its "
+                                   "run time from the last rehearsal's recordings (or --junit), a fixed allowance, or "
+                                   "the slide's <!-- time: 2m --> comment; exit 1 when the total is over --target.")
     _decks_arg(p), _common(p)
-    p.add_argument("--target", metavar="DURATION", help="the talk's length: 30m, 1h, 25:00 (default: config [tool.deckops.time] target)")
+    p.add_argument("--target", metavar="DURATION",
+                   help="the talk's length: 30m, 1h, 25:00 (default: config [tool.deckops.time] target)")
     p.add_argument("--wpm", type=float, help="words of speaker notes per minute (default: 140)")
     p.add_argument("--pace", type=float, help="characters per second demo types at (default: 25)")
-    p.add_argument("--recordings", type=Path, metavar="DIR", help="the rehearsal's recordings (default: dist/recordings)")
+    p.add_argument("--recordings", type=Path, metavar="DIR",
+                   help="the rehearsal's recordings (default: dist/recordings)")
     p.add_argument("--junit", type=Path, metavar="FILE", help="run times from a rehearse JUnit report instead")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     p.add_argument("--output", "-o", type=Path, help="write to FILE instead of stdout")

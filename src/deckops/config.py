@@ -132,9 +132,6 @@ class Where:
         return Problem(self.path, key, message, self.table, line, col)
 
 
-Errors = list[tuple[str, str]]  # (key, message): what a kind's check found wrong
-
-
 def validate(table: Mapping, schema: Mapping[str, Key], where: Where) -> tuple[dict, list[Problem]]:
     """Every key of the table against the schema: (attribute -> checked value, every problem found)."""
     values, problems = {}, []

@@ -265,7 +265,8 @@ def _failed(path: str, kind: str, message: str) -> Deck:
 
 _MD = marpit.markdown()
 # comments Marpit never shows as notes (comment.js: Prettier, markdownlint, remark-lint)
-_MAGIC = re.compile(r"prettier-ignore(-(start|end))?|markdownlint-((disable|enable)[^\n\r\u2028\u2029]*|capture|restore)"
+_MAGIC = re.compile(r"prettier-ignore(-(start|end))?"
+                    r"|markdownlint-((disable|enable)[^\n\r\u2028\u2029]*|capture|restore)"
                     r"|lint (disable|enable|ignore)[^\n\r\u2028\u2029]*")
 
 
@@ -505,7 +506,7 @@ class _Builder:
         if fm_data:
             dirs.apply_globals(fm_data, globals_)
         recognized = set()
-        for i, c in comments:
+        for _, c in comments:
             if c.data is not None and dirs.apply_globals(c.data, globals_):
                 recognized.add(id(c))
         breaks = self._breaks(toks, _divider_tags(globals_.get("headingDivider", False)))

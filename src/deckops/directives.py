@@ -39,7 +39,6 @@ class YamlError:
     message: str
     line: int
     col: int
-    context_line: int | None = None
     limit: bool = False  # a resource limit was hit (not a syntax error)
 
 
@@ -80,11 +79,10 @@ def loosen(text: str, names=MARPIT_KEYS) -> str:
 
 def _error_of(exc) -> YamlError:
     mark = getattr(exc, "problem_mark", None)
-    ctx = getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
     msg = f"{context}, {problem}" if context else str(problem)
-    return YamlError(msg, mark.line if mark else 0, mark.column if mark else 0, ctx.line if ctx else None)
+    return YamlError(msg, mark.line if mark else 0, mark.column if mark else 0)
 
 
 

@@ -5,7 +5,6 @@ import importlib.util
 import re
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Literal
 
 from . import proc
@@ -183,4 +182,4 @@ def run_checks(config: Config) -> list[Check]:
 def required(config: Config) -> set[str]:
     """The features this repo uses: lint and render always; a local or kind cluster when rehearse asks."""
     cluster = str(config.rehearse.get("cluster", "")) if hasattr(config.rehearse, "get") else ""
-    return {"lint", "render"} | ({"cluster"} if cluster == "local" else set()) | ({"kind"} if cluster == "kind" else set())
+    return {"lint", "render"} | {"local": {"cluster"}, "kind": {"kind"}}.get(cluster, set())

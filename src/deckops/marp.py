@@ -69,7 +69,8 @@ def find_marp(root: Path, configured: str = "", *, install=None) -> Path:
         return exe
     from . import setup_node
 
-    checkout = [_PACKAGE_ROOT / "node_modules" / ".bin" / "marp"] if (_PACKAGE_ROOT / "pyproject.toml").is_file() else []
+    in_checkout = (_PACKAGE_ROOT / "pyproject.toml").is_file()
+    checkout = [_PACKAGE_ROOT / "node_modules" / ".bin" / "marp"] if in_checkout else []
     for exe in (Path(root) / "node_modules" / ".bin" / "marp", *checkout):
         if exe.is_file():
             return exe

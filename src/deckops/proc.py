@@ -292,12 +292,6 @@ def group_members(pgid: int) -> list[int]:
     return pids
 
 
-def kill_group_except(pgid: int, keep: int, timeout: float = 5.0) -> set[int]:
-    """Kill every process of group pgid but `keep` (the group's shell stays; what it ran dies) and wait
-    until they are gone; returns their pids."""
-    return kill_group_sparing(pgid, {keep}, timeout)
-
-
 def reap_group(pgid: int, timeout: float = 5.0) -> bool:
     """SIGKILL group pgid until none of it is alive (killed processes take a moment to die); True if empty."""
     deadline = time.monotonic() + timeout

@@ -208,8 +208,9 @@ def unknown_image_keyword(ctx: Context):
             for word in words:
                 problem = _keyword_problem(word, background)
                 if problem:
-                    yield Finding(img.line, img.col, f"`{word}` in the alt of this {'background ' if background else ''}"
-                                  f"image is not a Marp keyword: Marp shows it as caption text{problem[0]}",
+                    where = "background image" if background else "image"
+                    yield Finding(img.line, img.col, f"`{word}` in the alt of this {where}"
+                                  f" is not a Marp keyword: Marp shows it as caption text{problem[0]}",
                                   problem[1])
 
 

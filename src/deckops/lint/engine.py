@@ -43,11 +43,6 @@ class Context:
         return self.config.root
 
 
-def _matches(rule: Rule, idents) -> bool:
-    """By name, by code, or by code prefix (`D4` = every snippet rule)."""
-    return any(i == rule.name or (is_code(i) and rule.code.startswith(i)) for i in idents)
-
-
 _CODE = re.compile(r"^D\d{1,3}$")
 
 
@@ -119,7 +114,7 @@ def _prepare(rule: Rule, ctx: Context) -> None:
 def _apply(rule: Rule, ctx: Context, sev: str) -> Iterator[Diagnostic]:
     try:
         findings = list(rule.check(ctx))
-    except Exception as exc:  # a crashing rule is a finding, not a traceback
+    except Exception as exc:  # noqa: BLE001 - a crashing rule is a finding (D000), not a traceback
         where = traceback.extract_tb(exc.__traceback__)[-1]
         yield Diagnostic("D000", "internal-error", "error", Pos(ctx.deck.path, 1, 1),
                          f"rule {rule.code} {rule.name} crashed: {type(exc).__name__}: {exc} "

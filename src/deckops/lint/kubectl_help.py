@@ -33,7 +33,7 @@ def resolve_binary(configured: str = "") -> str | None:
         from ..localcluster import kubectl_path
 
         built = kubectl_path()
-    except Exception:  # the cluster module is optional here: any failure means "not built"
+    except Exception:  # noqa: BLE001 - the cluster module is optional here: any failure means "not built"
         built = None
     return str(built) if built else shutil.which("kubectl")
 

@@ -21,7 +21,6 @@ FIXED_PATHS = ("/var/lib/kubelet", "/var/log/containers", "/var/log/pods", "/var
                "/run/nri", "/run/netns", "/run/runc", "/opt/containerd", "/var/lib/containerd", "/etc/cni",
                "/run/mount")  # (libmount's utab, made by the first mount the kubelet asks for)
 CHAIN_PREFIXES = ("KUBE-", "CNI-")
-TABLES = ("filter", "nat", "mangle")
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 # top-level cgroups the kubelet (cgroupfs driver) and containerd make; their processes are pods' processes
 NODE_CGROUPS = ("kubepods", "k8s.io")

@@ -70,7 +70,8 @@ def spelling(f, lines):  # D503 "\"teh\" is not in the en_US dictionary: did you
     words = _quoted(f["message"])
     if "did you mean" not in f["message"] or len(words) < 2:
         return []
-    return [fix for s in words[1:] for fix in _replace_at(lines, f["line"], f["col"], words[0], s, f"Change to \"{s}\"")]
+    return [fix for s in words[1:]
+            for fix in _replace_at(lines, f["line"], f["col"], words[0], s, f"Change to \"{s}\"")]
 
 
 def encoded_slash(f, lines):  # D301 "image `a%2Fb.png` is not found: an encoded slash `%2F` ..."

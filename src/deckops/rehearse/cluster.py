@@ -66,7 +66,8 @@ def _load(path: Path) -> dict:
     except FileError as exc:
         raise ClusterError(str(exc)) from None
     except (UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
-        raise ClusterError(f"{path}: cannot read kubeconfig: {str(exc).splitlines()[0] if str(exc) else 'nested too deeply'}") from None
+        why = str(exc).splitlines()[0] if str(exc) else "nested too deeply"
+        raise ClusterError(f"{path}: cannot read kubeconfig: {why}") from None
     return data if isinstance(data, dict) else {}
 
 

@@ -34,7 +34,6 @@ class Snippet(NamedTuple):
     slide: int
     title: str
     fence_line: int
-    fence_end: int
     commands: tuple[Command, ...]
     console: bool
     name: str = ""
@@ -56,7 +55,7 @@ class Snippet(NamedTuple):
 def synthetic(deck: str, role: Role, text: str) -> Snippet:
     """A setup/teardown command from the settings (kept off the slides)."""
     command = Command(text, text.split("\n")[0], 0, 0, (), False, bool(_INTERACTIVE.search(text)))
-    return Snippet(deck, 0, role, 0, 0, (command,), False, role=role)
+    return Snippet(deck, 0, role, 0, (command,), False, role=role)
 
 
 class Problem(NamedTuple):
@@ -117,7 +116,7 @@ def _snippet(path: str, slide: Slide, fence: Fence, notes: dict, aliases) -> Sni
     commands = _console_commands(fence, aliases) if fence.console else _script(fence, aliases)
     role = "setup" if notes.get("setup") else "teardown" if notes.get("teardown") else "main"
     return Snippet(
-        deck=path, slide=slide.index, title=slide.title, fence_line=fence.line, fence_end=fence.end_line,
+        deck=path, slide=slide.index, title=slide.title, fence_line=fence.line,
         commands=commands, console=fence.console, name=notes.get("name", ""), skip=notes.get("skip"),
         timeout=notes.get("timeout"), expect_exit=int(notes.get("expect-exit", 0)),
         stdin=notes.get("stdin"), role=role, pty=bool(notes.get("pty")),

@@ -6,7 +6,6 @@ from typing import Sequence
 
 from ..rehearse.budget import Budget, clock
 
-HEADER = ("slide", "heading", "notes", "demo", "total", "cumulative")
 HEADING_WIDTH = 40
 
 
