@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..config import Config, ConfigError, Problem
+from ..diagnostic import Severity
 from ..errors import UsageError
 
 Stage = Literal["lint", "render", "check", "rehearse"]
@@ -19,7 +20,7 @@ FAMILIES = {"D0": "parse", "D1": "directives", "D2": "structure", "D3": "assets"
 class Entry:
     code: str
     name: str
-    severity: str
+    severity: Severity
     summary: str
     stage: Stage
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TextIO
 
-from .verdict import SnippetResult
+from .verdict import SnippetResult, Status
 
 LABELS = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}
 
 
-def slide_status(results: list[SnippetResult]) -> str:
+def slide_status(results: list[SnippetResult]) -> Status:
     statuses = {r.status for r in results}
     return "fail" if "fail" in statuses else "pass" if "pass" in statuses else "skip"
 

@@ -9,6 +9,8 @@ from .runner import Outcome
 from .snippets import Command, Snippet
 
 
+Status = Literal["pass", "fail", "skip"]  # a snippet's, and a slide's (the worst of its snippets')
+
 class CommandResult(NamedTuple):
     command: Command
     outcome: Outcome
@@ -30,7 +32,7 @@ FAILURE_RULES = {
 
 class SnippetResult(NamedTuple):
     snippet: Snippet
-    status: Literal["pass", "fail", "skip"]
+    status: Status
     commands: tuple[CommandResult, ...] = ()
     seconds: float = 0.0
     reason: str = ""  # why it was skipped

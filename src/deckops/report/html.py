@@ -9,6 +9,7 @@ from typing import Sequence
 
 from ..browser.sheet import thumbnail_path  # (stdlib only at import: no render extra needed)
 from ..files import write_atomic
+from ..rehearse.verdict import Status
 
 TEMPLATE = "rehearse.html.j2"
 
@@ -29,7 +30,7 @@ def thumbnail_uri(out_dir: Path | None, deck_path: str, index: int) -> str | Non
 class SlideView:
     index: int
     title: str
-    status: str
+    status: Status
     seconds: float
     thumbnail: str | None
     results: list = field(default_factory=list)
