@@ -11,7 +11,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "deckops"
 LAYERS = {
     0: {"deckops", "__version__", "errors", "_shipped", "files", "proc", "config", "diagnostic", "marpit", "_failsafe",
         "directives", "annotations", "filerefs", "setup_node", "shard", "extras", "helpers", "chunks"},
-    1: {"deck"},
+    1: {"deck", "chunks"},
     2: {"lint", "marp", "render", "browser", "rehearse", "localcluster", "serve", "lsp", "init", "doctor",
         "merge"},
     3: {"findings", "report", "lsp"},

@@ -39,10 +39,10 @@ def lint_files(paths: list[Path], config: Config, cache: dict | None = None,
 
 
 def lint_bytes(data: bytes, display: str, config: Config, cache: dict, memory: dict | None = None,
-               on_deck=None) -> list[Diagnostic]:
+               on_deck=None, parser=None) -> list[Diagnostic]:
     """One deck's findings from its bytes (as read from `display`), replayed or computed and stored: in the
     cache folder, or in `memory` (the language server: one entry per keystroke would fill the folder).
-    `on_deck` is called with the parsed Deck when there was a parse."""
+    `on_deck` is called with the parsed Deck when there was a parse; `parser` is deck.chunk_parser()'s."""
     from . import resultcache
 
     key = resultcache.entry_key(data, display, config)
@@ -53,7 +53,7 @@ def lint_bytes(data: bytes, display: str, config: Config, cache: dict, memory: d
 
     if memory is None:  # (a file on disk: start its tools before the parse; the server lints its own text)
         start_early(display, config, cache)
-    deck = deck_mod.parse(data, display)
+    deck = deck_mod.parse(data, display, parser)
     if on_deck is not None:
         on_deck(deck)
     out = lint(deck, config, cache)

@@ -39,6 +39,7 @@ class DeckServer(LanguageServer):
         self.stage_findings: dict[str, list[Diagnostic]] = {}  # from deckops.check / rehearse, until an edit
         self.decks: dict[str, tuple[str, object]] = {}  # uri -> (text, Deck) of the last parse
         self.configs: dict[Path, Config] = {}
+        self.parsers: dict[str, object] = {}  # uri -> deck.chunk_parser() (used on the lint thread only)
 
 
 SERVER = DeckServer()
@@ -79,9 +80,19 @@ def lint_text(uri: str, path: Path, text: str) -> list[Diagnostic]:
     # what describes the machine, not the text: kubectl's parsed help, the tool result caches
     run = {k: v for k, v in SERVER.cache.items() if k[0] in CARRIED}
     try:
-        return lint_bytes(text.encode("utf-8", "surrogatepass"), str(path), config, run, SERVER.memory, keep)
+        return lint_bytes(text.encode("utf-8", "surrogatepass"), str(path), config, run, SERVER.memory, keep,
+                          _parser(uri))
     finally:
         SERVER.cache.update((k, v) for k, v in run.items() if k[0] in CARRIED)
+
+
+def _parser(uri: str):
+    """The document's chunk parser: the slides not edited since the last lint are not parsed again."""
+    from ..deck import chunk_parser
+
+    if uri not in SERVER.parsers:
+        SERVER.parsers[uri] = chunk_parser()
+    return SERVER.parsers[uri]
 
 
 def publish(uri: str, version: int | None = None) -> None:
@@ -136,7 +147,7 @@ def did_save(ls: DeckServer, params: types.DidSaveTextDocumentParams) -> None:
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: DeckServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
-    for table in (SERVER.findings, SERVER.stage_findings, SERVER.decks):
+    for table in (SERVER.findings, SERVER.stage_findings, SERVER.decks, SERVER.parsers):
         table.pop(uri, None)
     SERVER.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 

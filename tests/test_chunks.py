@@ -1,0 +1,114 @@
+"""chunks.py: a deck parsed slide by slide, and re-parsed after an edit with the unchanged slides' tokens reused,
+gives exactly the tokens (and so the Deck) of one parse of the whole text."""
+from __future__ import annotations
+
+import random
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import DATA, ROOT
+from deckops import chunks, marpit
+from deckops import deck as deck_mod
+from hostile_inputs import GROWTH
+from test_conformance import TOKENS, decks
+
+MD = marpit.markdown()
+CORPUS = sorted(DATA.rglob("*.md")) + sorted((ROOT / "slides").glob("*.md"))
+
+
+def _sig(tokens) -> list:
+    return [(t.type, t.tag, t.map, t.level, t.nesting, t.content, t.markup, t.info, t.hidden, t.block,
+             dict(t.attrs), dict(t.meta or {}),
+             [(c.type, c.tag, c.content, c.markup, dict(c.attrs), c.hidden) for c in t.children or ()])
+            for t in tokens]
+
+
+def _norm(data: bytes) -> str:
+    text, _, _ = deck_mod.decode(data)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _same(text: str, parser: chunks.Parser | None = None) -> None:
+    parser = parser or chunks.Parser(MD)
+    assert _sig(parser.parse(text)) == _sig(MD.parse(text, {}))
+
+
+def test_the_corpus_parses_the_same_in_pieces():
+    split = 0
+    for path in CORPUS:
+        text = _norm(path.read_bytes())
+        _same(text)
+        split += len(chunks.split_points(text.split("\n")) or []) > 1
+    assert split >= 5  # most decks of the corpus are cut into slides (the test must test something)
+
+
+def test_hostile_inputs_parse_the_same_in_pieces():
+    for make, _ in GROWTH.values():
+        _same(make(300))
+
+
+def _edits(text: str, rng: random.Random, count: int = 12) -> list[str]:
+    """A typing session: characters added and removed, lines added and removed, slides added, one at a time."""
+    out = []
+    for _ in range(count):
+        lines = text.split("\n")
+        at = rng.randrange(len(lines))
+        kind = rng.randrange(5)
+        if kind == 0:
+            lines[at] += rng.choice(["x", " ", "`", "-->", "<!--", "```", "$$", "[a]: b", "---"])
+        elif kind == 1 and lines[at]:
+            lines[at] = lines[at][:-1]
+        elif kind == 2:
+            lines.insert(at, rng.choice(["", "text", "---", "```", "# Title", "- item", "<!-- x -->"]))
+        elif kind == 3 and len(lines) > 1:
+            del lines[at]
+        else:
+            lines[at:at] = ["", "---", "", "# New slide", ""]
+        text = "\n".join(lines)
+        out.append(text)
+    return out
+
+
+def test_edits_reparse_the_same_with_slides_reused():
+    rng = random.Random(19)
+    reused = 0
+    for path in CORPUS:
+        parser = chunks.Parser(MD)
+        text = _norm(path.read_bytes())
+        _same(text, parser)
+        for edited in _edits(text, rng):
+            _same(edited, parser)
+        reused += parser.reused
+    assert reused > 100
+
+
+def test_the_deck_model_is_the_same():
+    parser = deck_mod.chunk_parser()
+    for path in CORPUS:
+        data = path.read_bytes()
+        assert deck_mod.parse(data, str(path), parser) == deck_mod.parse(data, str(path))
+
+
+def test_a_block_open_across_a_break_means_one_parse():
+    """A fence in a list item ended by the dedent, then a bare fence line: the line scan pairs the two, and the
+    piece's parse shows its fence running to the end: the deck is parsed whole (and correctly)."""
+    text = "- item\n  ```\n  code\n\n```\nx\n\n---\n\n```\n\n---\n\n# after\n"
+    parser = chunks.Parser(MD)
+    _same(text, parser)
+    assert parser.pieces == {}  # parsed whole
+    ref = "# A\n\n[x]: http://example.com\n\n---\n\n[x]\n"  # a reference definition acts across slides
+    assert chunks.split_points(ref.split("\n")) is None
+    _same(ref)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(decks(), min_size=1, max_size=4).map("\n---\n\n".join))
+def test_composed_decks_parse_the_same_in_pieces(text: str):
+    _same(text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(TOKENS, max_size=30).map("".join), min_size=1, max_size=6).map("\n\n---\n\n".join))
+def test_token_soup_parses_the_same_in_pieces(text: str):
+    _same(text)
