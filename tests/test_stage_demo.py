@@ -11,9 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import ROOT, run_cli
 
 pexpect = pytest.importorskip("pexpect")
+RUN, NEXT = r"\[(?:Enter\]|⏎) run", r"\[(?:Enter\]|⏎) next"  # the keys' hint, in full or short
 
 DECK = """---
 marp: true
@@ -106,46 +107,46 @@ def test_keys_interactive_command_fallback_and_cleanup(tmp_path):
     child = _spawn(repo, "talk.md", "--no-cluster", "--recordings", "rec", "--pace", "200")
     child.expect("slide 1/5: One")
     child.expect_exact("$ echo one; sleep 0.3; echo done")  # typed out
-    child.expect_exact("[Enter] run")
+    child.expect(RUN)
     child.send("\r")
     child.expect("one\r\ndone\r\n")
     child.expect_exact("✓ as on the slide")
     child.send("\r")  # next
     child.expect("slide 2/5: Background")
-    child.expect_exact("[Enter] run")
+    child.expect(RUN)
     child.send("\r")
     child.expect("\r\nstarted\r\n")
-    child.expect_exact("[Enter] next")
+    child.expect(NEXT)
     child.send("\r")
     child.expect("slide 3/5: Counter")
-    child.expect_exact("[Enter] run")
+    child.expect(RUN)
     child.send("s")  # skip
     child.expect("slide 4/5: Interactive")
-    child.expect_exact("[Enter] run")
+    child.expect(RUN)
     child.send("b")  # back
     child.expect("slide 3/5: Counter")
-    child.expect_exact("[Enter] run")
+    child.expect(RUN)
     child.send("\r")
     child.expect("counter-1")
     child.expect_exact("✓ as on the slide")
     child.send("r")  # rerun: the same shell, so N goes on
     child.expect("slide 3/5: Counter")
-    child.expect_exact("[Enter] run")
+    child.expect(RUN)
     child.send("\r")
     child.expect("counter-2")
     child.expect_exact("✗ stale-output")
     child.send("\r")
     child.expect("slide 4/5: Interactive")
-    child.expect_exact("[Enter] run")
+    child.expect(RUN)
     child.send("\r")
     time.sleep(1)
     child.send("typed by the speaker\r")  # the terminal is cat's now
     child.expect("typed by the speaker\r\ntyped by the speaker")  # the tty's echo, then cat's
     child.send("\x04")
-    child.expect_exact("[Enter] next")
+    child.expect(NEXT)
     child.send("\r")
     child.expect("slide 5/5: Fallback")
-    child.expect_exact("[Enter] run")
+    child.expect(RUN)
     child.send("\r")
     child.expect("SHOWN")
     child.expect_exact("✗ stale-output")
@@ -153,7 +154,7 @@ def test_keys_interactive_command_fallback_and_cleanup(tmp_path):
     child.send("p")
     child.expect_exact("(recording slide-005-1.cast)")
     child.expect("recorded\r\n")
-    child.expect_exact("[Enter] next")
+    child.expect(NEXT)
     assert _sleepers()
     child.send("q")
     child.expect("demo ended: the shell and what it started are gone")
@@ -173,13 +174,13 @@ def test_replay_plays_recordings_and_runs_nothing(tmp_path):
     child.expect_exact("$ touch ran.txt; echo one; sleep 0.3; echo done")
     child.send("\r")
     child.expect("one\r\ndone\r\n")
-    child.expect_exact("[Enter] next")
+    child.expect(NEXT)
     child.send("\r")
     child.expect("slide 2/5: Background")
-    child.expect_exact("[Enter] run")
+    child.expect(RUN)
     child.send("\r")
     child.expect("\r\nstarted\r\n")
-    child.expect_exact("[Enter] next")
+    child.expect(NEXT)
     child.send("\r")
     child.expect("slide 3/5: Counter")
     child.send("\r")
@@ -263,10 +264,10 @@ configmap/stage
     child.expect(r"namespace (deckops-rehearse-[a-z0-9]{6})")
     namespace = child.match.group(1)
     child.expect("slide 1/2: Config")
-    child.expect_exact("[Enter] run")
+    child.expect(RUN)
     child.send("\r")
     child.expect("configmap/stage created")
-    child.expect_exact("[Enter] run")  # the snippet's second command, typed
+    child.expect(RUN)  # the snippet's second command, typed
     child.send("\r")
     child.expect("demo\r\n")
     child.expect_exact("✓ as on the slide")
@@ -278,3 +279,35 @@ configmap/stage
     out = subprocess.run([str(local_cluster.kubectl), "--kubeconfig", str(local_cluster.kubeconfig), "get", "ns",
                           namespace, "-o", "jsonpath={.status.phase}"], capture_output=True, text=True, timeout=60)
     assert out.returncode != 0 or out.stdout == "Terminating", out.stdout
+
+
+@pytest.mark.cluster
+def test_the_flagship_records_and_replays_with_no_cluster(local_cluster, tmp_path):
+    """The flagship's rehearsal writes recordings; deckops time reads them; demo --replay plays them with no
+    kubeconfig and no kubectl to reach anything."""
+    rec = tmp_path / "rec"
+    flagship = "slides/advanced-kubernetes-debugging.md"
+    res = run_cli("rehearse", "--cluster", "local", "--cluster-name", local_cluster.name, "--record", str(rec),
+                  flagship, timeout=900)
+    assert res.returncode == 0, res.stdout + res.stderr
+    names = {p.stem for p in (rec / "advanced-kubernetes-debugging").glob("*.cast")}
+    assert {"setup-1", "setup-2", "slide-007-1", "slide-010-1", "teardown-1"} <= names, names
+    assert {p.stem for p in (rec / "advanced-kubernetes-debugging").glob("*.svg")} == names
+    res = run_cli("time", flagship, "--recordings", str(rec), "--target", "30m")
+    assert res.returncode == 0, res.stderr
+    row = next(l for l in res.stdout.splitlines() if "Sidecars share" in l)
+    assert "?" not in row and " - " not in row  # a measured demo
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm", "KUBECONFIG": str(tmp_path / "none"),
+           "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin"}
+    child = pexpect.spawn(sys.executable, ["-m", "deckops", "demo", flagship, "--replay", str(rec), "--from", "7",
+                                           "--no-typing"], cwd=str(ROOT), env=env, dimensions=(40, 120), timeout=60,
+                          encoding="utf-8", codec_errors="replace")
+    child.expect("slide 7/16: Sidecars share the pod's namespaces")
+    child.expect(RUN)
+    child.send("\r")
+    child.expect("app proxy")
+    child.expect(NEXT)
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

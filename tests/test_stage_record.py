@@ -6,6 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from conftest import run_cli
 
 from deckops.rehearse import record
@@ -128,3 +129,30 @@ def test_a_broken_recording_is_a_clear_error(tmp_path):
         assert str(exc) == f"{bad}: not an asciicast v2 recording: line 2: not an event [time, code, data]"
     else:
         raise AssertionError("no error")
+
+
+@pytest.mark.cluster
+@pytest.mark.browser
+def test_build_records_when_a_cluster_is_configured(local_cluster, tmp_path):
+    """build's last step: with `cluster = "local"` in the config, the rehearsal records into dist/recordings and
+    writes dist/rehearsal.html, the recording embedded."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "slides").mkdir()
+    (tmp_path / "slides" / "talk.md").write_text(
+        "---\nmarp: true\n---\n\n# Config maps\n\n```console\n$ kubectl create configmap stage "
+        "--from-literal=talk=demo\nconfigmap/stage created\n```\n")
+    (tmp_path / "deckops.toml").write_text(f'[rehearse]\ncluster = "local"\ncluster-name = "{local_cluster.name}"\n')
+    res = run_cli("build", cwd=tmp_path, timeout=900)
+    assert res.returncode == 0, res.stdout + res.stderr
+    cast = record.read(tmp_path / "dist" / "recordings" / "talk" / "slide-001-1.cast")
+    assert cast.commands()[0][1][-1][1] == "configmap/stage created\r\n"
+    assert 'data-cast="slide-001-1"' in (tmp_path / "dist" / "rehearsal.html").read_text()
+
+
+def test_build_does_not_rehearse_without_a_cluster_configured(tmp_path):
+    from deckops.commands.rehearse import in_build
+    from deckops.config import Config
+
+    (tmp_path / "talk.md").write_text("# A\n\n```console\n$ touch ran.txt\n```\n")
+    assert in_build([tmp_path / "talk.md"], Config(root=tmp_path), tmp_path / "dist") == 0
+    assert not (tmp_path / "ran.txt").exists() and not (tmp_path / "dist").exists()

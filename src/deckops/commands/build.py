@@ -34,4 +34,8 @@ def run(args) -> int:
         sys.stdout.write("\n".join(render_text(diags, len(decks)).splitlines()[:-1]) + "\n")
     print(f"deckops build: html, pdf, contact sheets in {out}; render and browser checks: "
           f"{count(diags, 'error')} errors, {count(diags, 'warning')} warnings", file=sys.stderr)
-    return 1 if count(diags, "error") else 0
+    if count(diags, "error"):
+        return 1
+    from .rehearse import in_build  # (when a cluster is configured: rehearse, recording every green snippet)
+
+    return in_build(decks, config, out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 from ..findings import apply
 from ..rehearse import rehearsal
@@ -22,6 +23,26 @@ def run(args) -> int:
     if args.record:
         print(f"recordings in {args.record}")
     _outputs(args, config, plans)
+    return 1 if any(rehearsal.failed(p.results) for p in plans) else 0
+
+
+def in_build(decks: list[Path], config, out: Path) -> int:
+    """build's last step when the config or a deck's settings name a cluster (`cluster = "local"`): the rehearsal,
+    every green snippet recorded in OUT/recordings (demo --replay, deckops time) and the report in
+    OUT/rehearsal.html; 1 when a snippet failed."""
+    plans = rehearsal.plan(decks, config)
+    if not any(p.settings.cluster for p in plans):
+        return 0
+    recordings, report = out / "recordings", out / "rehearsal.html"
+    progress = Progress(sys.stdout)
+    started = time.monotonic()
+    rehearsal.rehearse(plans, config, rehearsal.Options(record=recordings), progress,
+                       keep=lambda diags: apply(diags, config))
+    progress.summary([r for p in plans for r in p.results], time.monotonic() - started)
+    from ..report import html
+
+    html.write(report, [(p.deck, p.results) for p in plans], out, recordings)
+    print(f"deckops build: rehearsal report {report}, recordings in {recordings}", file=sys.stderr)
     return 1 if any(rehearsal.failed(p.results) for p in plans) else 0
 
 

@@ -19,7 +19,7 @@ ENTER = ("\r", "\n")
 QUIT = ("q", "\x03", "\x04", "")  # q, ^C, ^D, end of input
 HINT_BEFORE = "[Enter] run  [s] skip  [b] back  [p] recording  [q] quit"
 HINT_AFTER = "[Enter] next  [r] rerun  [b] back  [p] recording  [q] quit"
-SHORT_BEFORE, SHORT_AFTER = "[⏎ s b p q]", "[⏎ r b p q]"  # when the full hint does not fit the line
+SHORT_BEFORE, SHORT_AFTER = "[⏎ run  s b p q]", "[⏎ next  r b p q]"  # when the full hint does not fit the line
 IDLE_LIMIT = 2.0  # seconds: a recording's longer pauses are shortened to this (as asciinema's idle_time_limit)
 _ESC = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[78()=>]|\][^\x07]*\x07)")
 
