@@ -79,8 +79,14 @@ def syntax_errors(ctx: Context) -> dict[int, tuple[int, str]]:
         errors: dict[int, tuple[int, str]] = {}
         if scripts and shutil.which("bash"):
             whole = "".join(s.text for _, s in scripts)
-            if proc.run(["bash", "-n"], input=whole, timeout=BASH_TIMEOUT, check=False).returncode != 0:
-                errors = _per_block(scripts)
+            # a run's cache may carry earlier answers (the language server: the same blocks at every keystroke)
+            known = ctx.cache.setdefault(("bash-n-texts",), {})
+            if whole not in known:
+                if proc.run(["bash", "-n"], input=whole, timeout=BASH_TIMEOUT, check=False).returncode != 0:
+                    errors = _per_block(scripts)
+                known.clear()  # (one deck's answer is all a later run can use)
+                known[whole] = errors
+            errors = known[whole]
         ctx.cache[key] = errors
     return ctx.cache[key]
 

@@ -433,7 +433,7 @@ def spelling(ctx: Context):
         yield Finding(1, 1, "most words are not English: is the deck in another language? spelling is not checked",
                       "set `lang:` in the front matter (deckops checks en, en-US, en-GB)", "info")
         return
-    verdicts = {word: _verdict(word, speller) for word in sorted({w for w, _, _ in occurrences})}
+    verdicts = _verdicts(ctx, (tuple(names), extra), speller, {w for w, _, _ in occurrences})
     skip = _reported_elsewhere(ctx)
     reported: set[str] = set()
     for word, line, col in sorted(occurrences, key=lambda o: (o[1], o[2])):
@@ -445,6 +445,18 @@ def spelling(ctx: Context):
                       + " or ".join(f'"{s}"' for s in found) + "?",
                       "fix the word, or add it to `words = [...]` in [tool.deckops] or to words.txt beside the "
                       "config")
+
+
+def _verdicts(ctx: Context, judge: tuple, speller: Speller, words: set[str]) -> dict:
+    """word -> _verdict, remembered in the run's cache for the same dictionaries and known words: the language
+    server's next run (one keystroke later) asks again about nearly the same words; suggestions cost most."""
+    memo = ctx.cache.get(("spelling-verdicts",))
+    if memo is None or memo[0] != judge:
+        memo = ctx.cache[("spelling-verdicts",)] = (judge, {})
+    known = memo[1]
+    for word in sorted(words - known.keys()):
+        known[word] = _verdict(word, speller)
+    return known
 
 
 def _names(names) -> str:
