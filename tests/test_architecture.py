@@ -10,10 +10,9 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "deckops"
 
 LAYERS = {
     0: {"deckops", "__version__", "errors", "_shipped", "files", "proc", "config", "diagnostic", "marpit", "_failsafe",
-        "directives", "annotations", "filerefs", "setup_node", "shard", "extras", "helpers", "chunks"},
+        "directives", "annotations", "filerefs", "setup_node", "shard", "extras", "helpers"},
     1: {"deck", "chunks"},
-    2: {"lint", "marp", "render", "browser", "rehearse", "localcluster", "serve", "lsp", "init", "doctor",
-        "merge"},
+    2: {"lint", "marp", "render", "browser", "rehearse", "localcluster", "serve", "init", "doctor", "merge"},
     3: {"findings", "report", "lsp"},
     4: {"commands"},
     5: {"cli", "__main__"},
