@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -311,3 +312,21 @@ def test_the_flagship_records_and_replays_with_no_cluster(local_cluster, tmp_pat
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_a_closed_terminal_cleans_up_like_q(tmp_path):
+    """The speaker's window closes (SIGHUP): teardown runs, the background job dies, nothing is left."""
+    repo = _repo(tmp_path)
+    (repo / "talk.rehearse.yaml").write_text("teardown:\n  - echo torn > torn-down.txt\n")
+    child = _spawn(repo, "talk.md", "--no-cluster", "--slide", "2", "--no-typing")
+    child.expect(RUN)
+    child.send("\r")
+    child.expect("\r\nstarted\r\n")
+    child.expect(NEXT)
+    assert _sleepers()
+    child.kill(signal.SIGHUP)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.signalstatus is None and child.exitstatus == 130
+    assert not _sleepers()
+    assert (repo / "torn-down.txt").read_text() == "torn\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import select
+import signal
 import sys
 import termios
 import tty
@@ -30,6 +31,8 @@ class Tty:
                 data = data[os.write(self.out, data):]
             except BlockingIOError:
                 select.select([], [self.out], [], 1.0)
+            except OSError:  # the terminal is gone (closed window, dropped ssh): the cleanup still runs
+                return
 
     def key(self) -> str:
         try:
@@ -44,12 +47,23 @@ class Tty:
 
 @contextmanager
 def raw(fd: int) -> Iterator[None]:
+    """Raw mode, and a hang-up (the terminal window closed) handled as ^C: teardown, shell and namespace go."""
     saved = termios.tcgetattr(fd)
+    previous = signal.signal(signal.SIGHUP, _hung_up)
     try:
         tty.setraw(fd)
         yield
     finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        try:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        except termios.error:
+            pass
+        signal.signal(signal.SIGHUP, previous)
+
+
+def _hung_up(_signum, _frame) -> None:
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # once: the cleanup must not be interrupted again
+    raise KeyboardInterrupt
 
 
 def run(args) -> int:
