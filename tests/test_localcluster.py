@@ -107,3 +107,42 @@ def test_down_leaves_no_process():
     assert cluster.cluster_pids(name) == []
     assert not paths.state_dir(name).exists()
     assert not localcluster.is_running(name)
+
+
+def test_two_clusters_started_at_once_both_come_up():
+    """kwokctl picks its ports counting down from 32767 in every process: two `up`s at the same time (two test
+    sessions, a demo) took the same ones and one timed out. deckops gives each cluster a random free block."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import yaml
+    from cluster_fixture import require_built
+
+    require_built()
+    names = ["deckops-test-ports-a", "deckops-test-ports-b"]
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            configs = list(pool.map(lambda n: localcluster.up(n, "fake"), names))
+        servers = {yaml.safe_load(c.read_text())["clusters"][0]["cluster"]["server"] for c in configs}
+        assert len(servers) == 2, servers
+        assert all(localcluster.is_running(n) for n in names)
+    finally:
+        for n in names:
+            localcluster.down(n)
+
+
+def test_ports_in_use_are_never_picked(monkeypatch):
+    import socket
+
+    from deckops.localcluster import kwokconfig
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        monkeypatch.setattr(kwokconfig, "PORT_RANGE", (port - 2, port + 3))  # blocks of 2: one is free of it
+        assert {tuple(kwokconfig.pick_ports(2)) for _ in range(20)} == {(port - 2, port - 1)}
+        monkeypatch.setattr(kwokconfig, "PORT_RANGE", (port, port + 3))  # only the block at port
+        with pytest.raises(OSError, match="no 2 free ports"):
+            kwokconfig.pick_ports(2, attempts=5)
+    options = kwokconfig.kwokctl_options(paths.cache_root(), "v1.36.3", ports=[1, 2, 3, 4, 5, 6])
+    assert {k: options["options"][k] for k in kwokconfig.PORT_KEYS} == dict(zip(kwokconfig.PORT_KEYS, range(1, 7)))

@@ -1,10 +1,41 @@
 """Renders the kwokctl config: local binaries only, kwok's default stages, ephemeral containers, logs."""
 from __future__ import annotations
 
+import random
+import socket
 from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
+
+# The ports kwokctl would otherwise choose itself, counting down from 32767 in every process: two clusters
+# created at the same time (two test sessions, a demo) got the same ones and one failed with
+# `bind: address already in use`. A random free block below the ephemeral range (32768-60999, where outgoing
+# connections take their ports) makes a collision between two concurrent `up`s about 1 in 1,500.
+PORT_KEYS = ("etcdPort", "etcdPeerPort", "kubeApiserverPort", "kwokControllerPort", "kubeControllerManagerPort",
+             "kubeSchedulerPort")
+PORT_RANGE = (20000, 32700)
+
+
+def _port_free(port: int) -> bool:
+    for host in ("127.0.0.1", ""):  # as kwokctl checks: loopback and every address
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                return False
+    return True
+
+
+def pick_ports(count: int = len(PORT_KEYS), attempts: int = 200) -> list[int]:
+    """`count` consecutive free ports at a random place in PORT_RANGE."""
+    rng = random.SystemRandom()
+    for _ in range(attempts):
+        base = rng.randrange(PORT_RANGE[0], PORT_RANGE[1] - count)
+        ports = list(range(base, base + count))
+        if all(_port_free(p) for p in ports):
+            return ports
+    raise OSError(f"no {count} free ports between {PORT_RANGE[0]} and {PORT_RANGE[1]}")
 
 # Gives `kubectl debug` (non-interactive) containers a status: kwok's default pod stages never
 # touch .status.ephemeralContainerStatuses. A debug container "runs" its command at once and
@@ -88,8 +119,10 @@ def real_node_patches(pki: Path) -> list[dict]:
     ]
 
 
-def kwokctl_options(bin_dir: Path, kube_version: str, patches: list[dict] | None = None) -> dict:
-    """KwokctlConfiguration: binary runtime, every binary a local path so nothing is downloaded."""
+def kwokctl_options(bin_dir: Path, kube_version: str, patches: list[dict] | None = None,
+                    ports: list[int] | None = None) -> dict:
+    """KwokctlConfiguration: binary runtime, every binary a local path so nothing is downloaded; the
+    components' ports (PORT_KEYS) when given."""
     b = {name: str(bin_dir / name) for name in
          ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl",
           "etcd", "kwok", "etcdctl", "etcdutl", "kectl")}
@@ -103,6 +136,7 @@ def kwokctl_options(bin_dir: Path, kube_version: str, patches: list[dict] | None
             "etcdBinary": b["etcd"], "kwokControllerBinary": b["kwok"],
             # not built: pointing at absent local files makes kwokctl fail instead of downloading
             "etcdctlBinary": b["etcdctl"], "etcdutlBinary": b["etcdutl"], "kectlBinary": b["kectl"],
+            **dict(zip(PORT_KEYS, ports or ())),
         },
         **({"componentsPatches": patches} if patches else {}),
     }
@@ -115,8 +149,8 @@ def default_stages(stages_dir: Path) -> list[dict]:
 def render(bin_dir: Path, kube_version: str, log_file: Path, pki: Path | None = None) -> str:
     """The multi-document YAML passed to `kwokctl --config`; with `pki` (the cluster's), ready for a real node."""
     patches = real_node_patches(pki) if pki else None
-    docs = [kwokctl_options(bin_dir, kube_version, patches), *default_stages(bin_dir.parent / "stages"),
-            EPHEMERAL_STAGE, cluster_logs(log_file)]
+    docs = [kwokctl_options(bin_dir, kube_version, patches, pick_ports()),
+            *default_stages(bin_dir.parent / "stages"), EPHEMERAL_STAGE, cluster_logs(log_file)]
     return yaml.safe_dump_all(docs, sort_keys=False)
 
 
