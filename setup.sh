@@ -72,6 +72,11 @@ if [ "${DECKOPS_SKIP_CLUSTER_BUILD:-}" = 1 ]; then
 elif command -v go >/dev/null || [ -x /usr/local/go/bin/go ]; then
   say "local control plane: deckops cluster build (cold: ~40 min on 2 cores, progress below; cached afterwards)"
   PATH="$PATH:/usr/local/go/bin" .venv/bin/deckops cluster build
+  # the real node's offline images (busybox, pause, the demo app): built here too, not by the first `up` in a test
+  if [ -x /bin/busybox ]; then
+    say "the real node's offline images: deckops cluster images"
+    PATH="$PATH:/usr/local/go/bin" .venv/bin/deckops cluster images
+  fi
 else
   say "no Go toolchain: the local control plane is not built; the cluster tests skip (install Go, then 'deckops cluster build')"
 fi
