@@ -215,3 +215,41 @@ async def test_an_edit_is_linted_as_the_new_text(client: LanguageClient, repo: P
         [types.TextDocumentContentChangeWholeDocument(text=text.replace("receive", "recieve"))]))
     assert [(d.code, d.range.start.line + 1) for d in await _diagnostics(client, uri) if d.code == "D503"] == \
         [("D503", 7)]
+
+
+def _row(code, name, severity, line, col, message, hint) -> tuple:
+    return (code, name, severity, line, col, message, hint)
+
+
+async def test_four_ways_agree_on_the_corpus(client: LanguageClient, tmp_path, monkeypatch):
+    """The corpus linted as the CLI does, replayed from the result cache, incrementally (each deck re-parsed by
+    a chunk parser that parsed an edited text of it first, findings computed in memory), and by the server:
+    the same findings, field for field."""
+    from deckops import deck as deck_mod
+    from deckops import files
+    from deckops.lint import lint_bytes
+    from test_lint_cache import CORPUS
+
+    monkeypatch.setattr(files, "CACHE_HOME", tmp_path / "cache")
+    cli, replay, incremental, served = [], [], [], []
+    for path in CORPUS:
+        config = load_config(path.parent, None)
+        cli += [_row(d.code, d.name, d.severity, d.line, d.col, d.message, d.hint)
+                for d in lint_files([path], config, results=False)]
+        lint_files([path], config)
+        replay += [_row(d.code, d.name, d.severity, d.line, d.col, d.message, d.hint)
+                   for d in lint_files([path], config)]
+        data = path.read_bytes()
+        parser = deck_mod.chunk_parser()
+        deck_mod.parse(data.replace(b"\n\n", b"\n\nedited\n\n", 3), str(path), parser)
+        incremental += [_row(d.code, d.name, d.severity, d.line, d.col, d.message, d.hint)
+                        for d in lint_bytes(data, str(path), config, {}, {}, None, parser)]
+        for d in await _open(client, path, data.decode("utf-8")):
+            f = d.data
+            served.append(_row(d.code, f["name"], {1: "error", 2: "warning", 3: "info"}[d.severity], f["line"],
+                               f["col"], f["message"], f["hint"]))
+        client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(path.as_uri())))
+    assert len(cli) > 50
+    assert replay == cli
+    assert incremental == cli
+    assert served == cli
