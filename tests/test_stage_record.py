@@ -78,7 +78,7 @@ def test_green_snippets_are_recorded_with_timing_and_hidden_credentials(tmp_path
     assert [c for c, _ in cast.commands()] == [
         "printf 'token: abcdefghijklmnopqrstuvwxyz\\nTOK=s3cr3t-value\\n'", 'X=5; echo "x is $X" >&2']
     svg = ET.fromstring((folder / "slide-002-1.svg").read_text())
-    texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    texts = [t.text.replace("\xa0", " ") for t in svg.iter("{http://www.w3.org/2000/svg}text")]
     assert texts[-2:] == ['$ X=5; echo "x is $X" >&2', "x is 5"]
 
 

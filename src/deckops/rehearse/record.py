@@ -153,7 +153,9 @@ def svg(lines: list[str], size: tuple[int, int] = SIZE, title: str = "") -> str:
     cols = max([len(l) for l in lines] + [20])
     cols = min(cols, size[1])
     w, h = round(cols * CELL_W + 2 * PAD), round(max(len(lines), 1) * CELL_H + 2 * PAD)
-    body = "\n".join(f'<text x="{PAD}" y="{PAD + (i + 1) * CELL_H - 4}">{escape(l)}</text>'
+    # spaces as no-break spaces: renderers collapse runs of spaces in SVG text whatever xml:space says, and the
+    # columns of `ps` or `kubectl get` must stay where they were
+    body = "\n".join(f'<text x="{PAD}" y="{PAD + (i + 1) * CELL_H - 4}">{escape(l).replace(" ", chr(160))}</text>'
                      for i, l in enumerate(lines) if l)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}">\n'
             f"<title>{escape(title)}</title>\n"
