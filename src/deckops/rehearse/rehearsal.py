@@ -60,7 +60,7 @@ def rehearse(plans: list[Plan], config, options: Options, observer: Observer, ke
     command-line select/ignore/severity, inline disables) that each snippet's failures pass through."""
     with sandboxed(plans, config, options, observer) as stage:
         for n, plan in enumerate(plans):
-            _rehearse(plan, _session_env(stage.env, stage.tmp, n), stage.tmp, options, observer, stage.nodes, keep)
+            _rehearse(plan, stage, n, options, observer, keep)
             if options.fail_fast and failed(plan.results):
                 break
 
@@ -88,6 +88,7 @@ def sandboxed(plans: list[Plan], config, options: Options, observer: Observer) -
 def session(plan: Plan, sandbox: Sandbox, n: int, options: Options, *, record: bool = False,
             size: tuple[int, int] = record_mod.SIZE) -> Session:
     """Deck n's shell: its private HOME, the sandbox's kubeconfig, the deck's env, in the deck's folder."""
+    # deckops' own keys last: the settings' env cannot name them (settings.PROTECTED_ENV)
     env = {"TERM": "dumb", "NO_COLOR": "1", **plan.settings.env, **_session_env(sandbox.env, sandbox.tmp, n)}
     limit = options.output_limit or plan.settings.output_limit
     return Session(env, cwd=plan.path.resolve().parent, tmp=sandbox.tmp, output_limit=limit, record=record,
@@ -248,23 +249,18 @@ def _path_with(kubectl: str, tmp: Path) -> str:
 
 # --- running ----------------------------------------------------------------------------------------
 
-def _rehearse(plan: Plan, extra_env: dict, tmp: Path, options: Options, progress: Observer,
-              nodes: Nodes | None = None, keep: Keep = None) -> None:
-    nodes = nodes or Nodes()
+def _rehearse(plan: Plan, sandbox: Sandbox, n: int, options: Options, progress: Observer, keep: Keep = None) -> None:
     sets = plan.settings
-    masks = Masks.build(sets.k8s_masks, dict(sets.masks))
-    env = {"TERM": "dumb", "NO_COLOR": "1", **sets.env, **extra_env}  # (sets.env cannot name deckops' keys)
-    limit = options.output_limit or sets.output_limit
+    masks = masks_of(sets)
     recordings = options.record
     progress.deck(plan.path, len(plan.snippets))
-    with Session(env, cwd=plan.path.resolve().parent, tmp=tmp, output_limit=limit, record=bool(recordings),
-                 size=record_mod.SIZE) as session:
+    with session(plan, sandbox, n, options, record=bool(recordings)) as shell:
         hide, names = record_mod.Hider.for_deck(dict(sets.masks)), record_mod.names(plan.snippets)
-        for result in _results(session, _unrunnable(plan.snippets, nodes), masks, sets.timeout or DEFAULT_TIMEOUT,
-                               options.fail_fast, nodes.available, keep):
+        for result in _results(shell, runnable_here(plan, sandbox), masks, sets.timeout or DEFAULT_TIMEOUT,
+                               options.fail_fast, sandbox.nodes.available, keep):
             plan.results.append(result)
             if recordings:  # as each one ends: an interrupted rehearsal keeps what it recorded
-                record_mod.record_result(Path(recordings), names[len(plan.results) - 1], result, session.text, hide)
+                record_mod.record_result(Path(recordings), names[len(plan.results) - 1], result, shell.text, hide)
             progress.add(result)
     progress.flush()
 
