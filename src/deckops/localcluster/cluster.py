@@ -134,6 +134,7 @@ def up(name: str, nodes: str | None = None) -> Path:
     (paths.state_dir(name) / "nodes").write_text(mode + "\n")
     # containerd and the images need no API server: they start while kwokctl brings the control plane up
     prepared = proc.background(node.prepare, name, bin_dir, pki / "ca.crt") if mode == "real" else None
+    guarded = None
     try:
         kwokctl(name, bin_dir, "create", "cluster", "--kubeconfig", _contexts(name), "--wait", f"{UP_TIMEOUT}s")
         # with a real node the API server reaches kubelets by InternalIP (the real node's name is not in DNS);
@@ -141,15 +142,19 @@ def up(name: str, nodes: str | None = None) -> Path:
         kwokctl(name, bin_dir, "scale", "node", "--replicas", str(NODES),
                 *(["--param", ".nodeIPs=[]"] if mode == "real" else []))
         if mode == "real":
-            hostguard.install(lambda *a, **kw: kubectl(name, *a, **kw), lambda: _refused(name))
+            # the taint is for the fake nodes only: before the kubelet registers the real one
             kubectl(name, "taint", "nodes", "--all", node.FAKE_TAINT)
+            # the admission policy goes in while the kubelet starts (no pod can exist before `up` returns)
+            guarded = proc.background(hostguard.install, lambda *a, **kw: kubectl(name, *a, **kw),
+                                      lambda: _refused(name))
             prepared.result()
             node.start_kubelet(name, bin_dir, paths.kubeconfig_path(name),
                                lambda: _node_ready(name, node.node_name(name)))
+            guarded.result()
         _wait_ready(name, NODES + (mode == "real"))
     except BaseException:
-        if prepared is not None:
-            concurrent.futures.wait([prepared])  # (its own errors are reported through .result() above)
+        if prepared is not None:  # (their own errors are reported through .result() above)
+            concurrent.futures.wait([f for f in (prepared, guarded) if f is not None])
         kept = keep_logs(name)
         down(name)
         if kept:
