@@ -330,3 +330,38 @@ def test_a_closed_terminal_cleans_up_like_q(tmp_path):
     assert child.signalstatus is None and child.exitstatus == 130
     assert not _sleepers()
     assert (repo / "torn-down.txt").read_text() == "torn\n"
+
+
+def test_ctrl_c_stops_the_running_command_and_the_demo_goes_on(tmp_path):
+    deck = DECK.replace("$ echo counter-$((++N))\ncounter-1", "$ sleep 3017; echo never\nnever")
+    repo = _repo(tmp_path, deck)
+    child = _spawn(repo, "talk.md", "--no-cluster", "--from", "3", "--no-typing")
+    child.expect("slide 3/5: Counter")
+    child.expect(RUN)
+    child.send("\r")
+    time.sleep(1)
+    assert _sleepers()
+    child.send("\x03")
+    child.expect_exact("✗ stopped: `sleep 3017; echo never` stopped by ^C")
+    assert not _sleepers()
+    child.send("\r")
+    child.expect("slide 4/5: Interactive")  # the same demo goes on
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
+
+
+def test_live_output_never_shows_the_session_markers():
+    """What demo streams is the command's output only: the salted markers are held back, even split across reads."""
+    from deckops.rehearse.runner import Session
+
+    got: list[bytes] = []
+    with Session() as shell:
+        shell.live = got.append
+        for command in ("printf 'no newline'", "seq 1 30000", "echo x; sleep 0.3; echo y", "false"):
+            got.clear()
+            outcome = shell.run(command)
+            streamed = b"".join(got).decode()
+            assert shell.salt not in streamed
+            assert streamed == outcome.output, command

@@ -213,7 +213,11 @@ class Demo:
         finally:
             session.live = session.keys = None
         last = j == len(s.commands) - 1
-        return [judge(s, s.commands[j], outcome, self.stage.masks, last, timeout)]
+        result = judge(s, s.commands[j], outcome, self.stage.masks, last, timeout)
+        if session.stopped:  # ^C: the speaker's choice, not a timeout
+            result = result._replace(failure="stopped", message=f"`{s.commands[j].shown}` stopped by ^C; what it "
+                                                                 "started was killed")
+        return [result]
 
     def play(self, item: Item, first: int, typed: bool = False, only: bool = False) -> None:
         """The recording of the snippet from command `first` on (only that one with only=True), with its

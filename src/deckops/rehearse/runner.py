@@ -97,6 +97,7 @@ class Session:
         self._pty_chunks: list[tuple[float, bytes]] = []
         self._shown = 0  # bytes of _buf passed to `live`
         self._pty_step = self._interrupted = False
+        self.stopped = False  # the last batch was stopped by ^C on `keys` (not by its timeout)
         self._sent = self._ended = 0.0  # when the batches were sent; when the last step's marker arrived
 
     # life cycle -----------------------------------------------------------------------------
@@ -244,7 +245,7 @@ class Session:
         outcomes: list[Outcome] = []
         # queued batches run back to back: this one started when the one before it ended (or was sent)
         self._screen, self._scanned, mark, timed_out = b"", 0, max(self._sent, self._ended), False
-        self._pty_chunks, self._interrupted = [], False
+        self._pty_chunks, self._interrupted, self.stopped = [], False, False
         self._feed(steps[0])
         while len(outcomes) < len(steps):
             found = self._next_marker(batch)
@@ -258,7 +259,7 @@ class Session:
                 if len(outcomes) < len(steps):
                     self._feed(steps[len(outcomes)])
             elif time.monotonic() >= deadline or self._interrupted:
-                self._interrupted = False
+                self.stopped, self._interrupted = self.stopped or self._interrupted, False
                 if timed_out:  # the shell itself does not answer: give up on it
                     outcomes.append(self._died(mark, bytes(self._buf) + self._screen, timed_out=True))
                     break
