@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import DATA, ROOT, SEED, golden, run_cli
+import golden_cases as cases
+from conftest import DATA, ROOT, SEED, run_cli
 from lint_support import _lint_cache, lint_cache_dir  # noqa: F401  (fixtures)
 from deckops import config, deck
 from deckops.config import Config, ConfigError
@@ -16,8 +17,9 @@ def run(path, **cfg):
 
 
 def test_inline_disable_enable_and_next_line_golden():
-    diags = run(DATA / "lint" / "disable.md", select=("terminology", "image-alt"))
-    golden("lint-disable.txt", text.render_text(diags, 1).replace(str(ROOT) + "/", ""))
+    case = cases.read(DATA / "lint" / "disable.md")
+    diags = lint(cases.deck(case), Config(root=ROOT, select=("terminology", "image-alt")), {})
+    cases.check(case, cases.shown(case, text.render_text(diags, 1)).replace(str(ROOT) + "/", ""))
     assert [d.line for d in diags] == [10, 14, 18]
 
 
@@ -91,7 +93,7 @@ def test_names_of_other_checks_are_not_config_errors():
 
 
 def test_disable_comments_are_not_speaker_notes():
-    d = deck.load(DATA / "lint" / "disable.md")
+    d = cases.deck(cases.read(DATA / "lint" / "disable.md"))
     kinds = {c.text.split()[0]: c.kind for s in d.slides for c in s.comments}
     assert kinds["deckops-disable"] == kinds["deckops-enable"] == kinds["deckops-disable-next-line"] == "deckops"
     assert not any(n.text.startswith("deckops-") for s in d.slides for n in s.notes)

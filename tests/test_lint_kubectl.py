@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from conftest import DATA, ROOT, SEED, golden
+import golden_cases as cases
+from conftest import DATA, ROOT, SEED
 from lint_support import _lint_cache, lint_cache_dir  # noqa: F401  (fixtures)
 from deckops import deck, files, proc
 from deckops.lint import kubectl_help
@@ -34,8 +35,9 @@ def run(path, **config):
 
 @needs_kubectl
 def test_kubectl_fixture_golden(cache):
-    diags = run(DATA / "lint" / "kubectl.md")
-    golden("lint-kubectl.txt", text.render_text(diags, 1, hints=False).replace(str(ROOT) + "/", ""))
+    case = cases.read(DATA / "lint" / "kubectl.md")
+    diags = lint(cases.deck(case), Config(root=ROOT, select=("kubectl-usage",)), {})
+    cases.check(case, cases.shown(case, text.render_text(diags, 1, hints=False)).replace(str(ROOT) + "/", ""))
 
 
 @needs_kubectl

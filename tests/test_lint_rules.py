@@ -1,9 +1,11 @@
-"""Golden tests per rule family: a fixture deck under tests/data/lint/ and its exact diagnostics."""
+"""Golden tests per rule family: one fixture per family under tests/data/lint/, holding the deck and its exact
+diagnostics (golden_cases.py: mdformat's fixture format)."""
 from __future__ import annotations
 
 import pytest
 
-from conftest import DATA, ROOT, SEED, golden
+import golden_cases as cases
+from conftest import DATA, ROOT, SEED
 from lint_support import _lint_cache, lint_cache_dir  # noqa: F401  (fixtures)
 from deckops import deck
 from deckops.config import Config
@@ -25,11 +27,15 @@ FAMILIES = {
 
 def run(path, *, select=(), **config) -> list:
     cfg = Config(root=ROOT, select=tuple(select), **config)
-    return lint(deck.load(path), cfg, {})
+    return lint(cases.load_deck(path), cfg, {})
 
 
 def rendered(diags, hints=True) -> str:
     return text.render_text(diags, 1, hints=hints).replace(str(ROOT) + "/", "")
+
+
+def check_case(case: cases.Case, diags, hints=True) -> None:
+    cases.check(case, cases.shown(case, text.render_text(diags, 1, hints=hints)).replace(str(ROOT) + "/", ""))
 
 
 def codes(prefix: str) -> list[str]:
@@ -39,9 +45,11 @@ def codes(prefix: str) -> list[str]:
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_family_golden(family):
     name, prefix = FAMILIES[family]
-    diags = run(LINT / name, select=codes(prefix) if family != "snippets" else ("D401", "D402", "D404"))
+    case = cases.read(LINT / name)
+    cfg = Config(root=ROOT, select=tuple(codes(prefix) if family != "snippets" else ("D401", "D402", "D404")))
+    diags = lint(cases.deck(case), cfg, {})
     assert diags, "the fixture must trigger its rules"
-    golden(f"lint-{family}.txt", rendered(diags))
+    check_case(case, diags)
 
 
 def test_every_rule_of_the_families_fires_somewhere():

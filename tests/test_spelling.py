@@ -5,7 +5,8 @@ import random
 
 import pytest
 
-from conftest import DATA, ROOT, golden
+import golden_cases as cases
+from conftest import DATA, ROOT
 from deckops import deck
 from deckops.config import Config
 from deckops.lint import lint, spelling
@@ -29,8 +30,9 @@ def words(diags, code="D503") -> list[str]:
 
 
 def test_golden():
-    diags = lint(deck.load(LINT / "spelling.md"), Config(root=ROOT, select=RULES), {})
-    golden("lint-spelling.txt", text.render_text(diags, 1).replace(str(ROOT) + "/", ""))
+    case = cases.read(LINT / "spelling.md")
+    diags = lint(cases.deck(case), Config(root=ROOT, select=RULES), {})
+    cases.check(case, cases.shown(case, text.render_text(diags, 1)).replace(str(ROOT) + "/", ""))
 
 
 def test_typos_are_found_and_technical_words_are_not():
