@@ -12,3 +12,4 @@ _.measure  # one page measured alone: tests/test_browser.py and test_sandbox.py 
 thumbnail  # the rehearsal report's template reads it (report/templates/rehearse.html.j2)
 did_open, did_change, did_save, did_close, on_hover, code_actions  # pygls calls the registered handlers (lsp/)
 ls  # pygls passes the server as the handlers' first argument (lsp/server.py)
+_.reused  # how many slides a chunks.Parser did not parse again: tests/test_chunks.py reads it
