@@ -30,7 +30,7 @@ _HTML_OPEN = (  # (opening test on the lstripped line, closing text), markdown-i
     (re.compile(r"<![A-Za-z]"), ">"),
     (re.compile(r"<!\[CDATA\["), "]]>"),
 )
-_REFERENCE = re.compile(r"\]:")
+_OPENING_CHARS = frozenset(" \t`~$<")  # the first characters of the lines _opens can say yes to
 MIN_CHUNKS = 2
 
 
@@ -113,7 +113,7 @@ def _runs_to_the_end(toks: list[Token], length: int) -> bool:
 
 def split_points(lines: list[str]) -> list[int] | None:
     """The first line of each piece (0 first), or None when the deck must be parsed whole."""
-    if any(_REFERENCE.search(line) for line in lines):
+    if any("]:" in line for line in lines):  # a link reference definition may be among them
         return None
     bounds = [0]
     i = _after_front_matter(lines)
@@ -128,6 +128,9 @@ def split_points(lines: list[str]) -> list[int] | None:
             continue
         if line == "---" and i > 0 and not lines[i - 1].strip(" \t"):
             bounds.append(i)
+            i += 1
+            continue
+        if line[:1] not in _OPENING_CHARS:
             i += 1
             continue
         closing, fence = _opens(line)

@@ -81,6 +81,11 @@ def prose_lines(ctx: Context) -> list[tuple[int, str]]:
     return ctx.cache[key]
 
 
+LINE_MEMO = 1 << 16  # lines whose per-line work is remembered (pure functions of the line's text): the language
+# server lints the same lines at every keystroke, and a deck repeats lines
+
+
+@lru_cache(maxsize=LINE_MEMO)
 def mask_prose(text: str) -> str:
     """One line with code spans, comments, link targets, HTML tags, URLs and file names blanked (same length)."""
     text = _mask_code_and_comments(text)
@@ -138,18 +143,23 @@ def near_duplicate_term(ctx: Context) -> list[Finding]:
     return _once(ctx, "near-duplicate-term", _near_duplicate_term)
 
 
+@lru_cache(maxsize=LINE_MEMO)
+def _term_hits(pattern: re.Pattern, text: str) -> tuple[tuple[int, str], ...]:
+    return tuple((m.start(), m.group(0)) for m in pattern.finditer(text))
+
+
 def _terminology(ctx: Context):
     terms = glossary(ctx)
     canon_lower = {v.lower(): v for v in terms.values()}
     pattern = _pattern(ctx)
     for line, text in prose_lines(ctx):
-        for m in pattern.finditer(text):
-            found = " ".join(m.group(0).split())
+        for start, written in _term_hits(pattern, text):
+            found = " ".join(written.split())
             right = _correction(found, terms, canon_lower)
             if right is None:
                 continue
             kind = "casing" if found.lower() == right.lower() else "spelling"
-            yield Finding(line, m.start() + 1, f"`{found}` should be written `{right}` ({kind})",
+            yield Finding(line, start + 1, f"`{found}` should be written `{right}` ({kind})",
                           f"write `{right}`; extend or override the glossary under [tool.deckops.glossary]")
 
 
@@ -165,15 +175,23 @@ def _vocabulary(ctx: Context):
     forms: Counter = Counter()
     pattern = _pattern(ctx)
     for line, text in prose_lines(ctx):
-        forms.update(_WORD.findall(text))
-        text = pattern.sub(_blank, text)  # glossary terms are terminology's job
-        words.extend((m.group(0), line, m.start() + 1) for m in _WORD.finditer(text))
+        found, candidates = _line_words(pattern, text)
+        forms.update(found)
+        words.extend((w, line, col) for w, col in candidates)
     seen: Counter = Counter()
     shown: dict[str, str] = {}
     for form, n in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0])):
         seen[form.lower()] += n
         shown.setdefault(form.lower(), form)
     return words, seen, shown
+
+
+@lru_cache(maxsize=LINE_MEMO)
+def _line_words(pattern: re.Pattern, text: str) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
+    """A prose line's written words, and its candidate words with columns once glossary terms (terminology's
+    job) are blanked."""
+    blanked = pattern.sub(_blank, text)
+    return tuple(_WORD.findall(text)), tuple((m.group(0), m.start() + 1) for m in _WORD.finditer(blanked))
 
 
 def _near_duplicate_term(ctx: Context):

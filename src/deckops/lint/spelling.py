@@ -258,8 +258,13 @@ def _blank(m: re.Match) -> str:
     return " " * len(m.group(0))
 
 
-def words_of(text: str):
+@lru_cache(maxsize=1 << 16)  # (a pure function of the line: the language server asks again at each keystroke)
+def words_of(text: str) -> tuple[tuple[str, int], ...]:
     """(word, column) of the words in one masked line: chunks that are code-like are skipped whole."""
+    return tuple(_words_of(text))
+
+
+def _words_of(text: str):
     for chunk in _CHUNK.finditer(text):
         bare = chunk.group(0).strip(_EDGE)
         if not bare or _NOT_PROSE.search(bare):
