@@ -266,3 +266,19 @@ def test_browser_overflow_obeys_config_and_inline_disables(tmp_path, config, fou
     diags = [d for d in json.loads(r.stdout)["diagnostics"] if d["code"] == "D601"]
     assert (r.returncode, [(int(d["message"].split()[1].rstrip(":")), d["severity"]) for d in diags]) == \
         (code, found), r.stdout
+
+
+def test_every_finding_made_in_the_code_is_a_catalogue_rule():
+    """A Diagnostic built anywhere (render, browser, rehearse, serve, lsp) carries a catalogue rule's code and
+    name, so the one filter and `deckops rules` know it; D000 (a crash, a config error) is the one exception."""
+    import re
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "src" / "deckops"
+    made = {(m[0], m[1], str(p.relative_to(src))) for p in src.rglob("*.py")
+            for m in re.findall(r'Diagnostic\(\s*"(D\d{3})",\s*"([a-z0-9-]+)"', p.read_text(encoding="utf-8"))}
+    assert len(made) >= 8, made  # render, browser, D000s: the scan finds them
+    entries = catalogue()
+    strays = [(code, name, where) for code, name, where in made
+              if code != "D000" and (code not in entries or entries[code].name != name)]
+    assert strays == []
