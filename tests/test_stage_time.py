@@ -70,8 +70,12 @@ def test_json_and_junit_run_times(tmp_path):
 
 @pytest.mark.parametrize("args, config, message", [
     (["--target", "soon"], "", "deckops: error: --target: 'soon' is not a duration (write 30m, 1h15m, 90s or 2:30)"),
-    ([], "[time]\nwpm = 0\n", "[tool.deckops.time] wpm: 0 must be a positive number"),
-    ([], "[time]\nspeed = 3\n", "[tool.deckops.time] speed: unknown key; allowed: target, wpm, allowance, pace"),
+    ([], "[time]\nwpm = 0\n", "[tool.deckops.time] wpm: expected a positive number, got 0"),
+    ([], "[time]\nspeed = 3\n", "[tool.deckops.time] speed: unknown key; allowed: allowance, pace, target, wpm"),
+    ([], '[time]\ntarget = "soon"\nallowance = 0\npace = -1\n',
+     "deckops.toml: [tool.deckops.time] target: 'soon' is not a duration (write 30m, 1h15m, 90s or 2:30)\n  "),
+    ([], '[time]\ntarget = "soon"\nallowance = 0\npace = -1\n',  # every problem at once, 0 s allowance is fine
+     "deckops.toml: [tool.deckops.time] pace: expected a positive number, got -1\n"),
 ])
 def test_bad_settings_exit_2(tmp_path, args, config, message):
     repo = _repo(tmp_path)

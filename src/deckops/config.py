@@ -42,7 +42,7 @@ class ConfigError(Exception):
 
 
 Kind = Literal["str", "bool", "strings", "folders", "table", "strings-table", "mapping", "severity-table",
-               "regex-table", "seconds", "bytes", "choice", "section"]
+               "regex-table", "seconds", "positive", "duration", "bytes", "choice", "section"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ class Key:
     section: Mapping[str, "Key"] | None = None
     refused: str = ""  # set only in a file of the repository: refused, and how to set it instead
     reserved: tuple[str, ...] = ()  # `mapping` names a file of the repository may not set (env)
+    zero: bool = False  # `duration`: 0 is allowed too
 
 
 # [tool.deckops.rehearse] and DECK.rehearse.yaml (rehearse/settings.py). A file in the repository is as untrusted
@@ -75,6 +76,14 @@ REHEARSE_KEYS: Mapping[str, Key] = MappingProxyType({
 })
 USER_KEYS: Mapping[str, Key] = MappingProxyType({"sandbox-contexts": Key("strings")})  # the user's own config
 
+# [tool.deckops.time] (deckops time, demo's pace: rehearse/budget.py)
+TIME_KEYS: Mapping[str, Key] = MappingProxyType({
+    "target": Key("duration"),
+    "allowance": Key("duration", zero=True),
+    "wpm": Key("positive"),
+    "pace": Key("positive"),
+})
+
 CONFIG_KEYS: Mapping[str, Key] = MappingProxyType({
     "select": Key("strings"),
     "ignore": Key("strings"),
@@ -92,7 +101,7 @@ CONFIG_KEYS: Mapping[str, Key] = MappingProxyType({
     "sandbox-contexts": Key("strings"),  # read, and ignored with a warning, by rehearse (its guard)
     "out": Key("str"),
     "rehearse": Key("section", section=REHEARSE_KEYS),
-    "time": Key("table"),  # deckops time's own keys (rehearse/budget.py)
+    "time": Key("section", section=TIME_KEYS),
 })
 
 
@@ -213,6 +222,35 @@ def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?")
+_CLOCK = re.compile(r"(\d+):([0-5]\d)")
+
+
+def parse_duration(text) -> float:
+    """`30m`, `1h15m`, `90s`, `1.5m`, `2:30` (minutes:seconds) or a number of seconds -> seconds; ValueError."""
+    text = str(text).strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    clock = _CLOCK.fullmatch(text)
+    if clock:
+        return int(clock.group(1)) * 60 + int(clock.group(2))
+    m = _DURATION.fullmatch(text)
+    if not text or not m or not any(m.groups()):
+        raise ValueError(f"{text!r} is not a duration (write 30m, 1h15m, 90s or 2:30)")
+    h, mins, s = (float(g or 0) for g in m.groups())
+    return h * 3600 + mins * 60 + s
+
+
+def _duration(spec: Key, key: str, value, where: Where):
+    try:
+        seconds = parse_duration(value) if not isinstance(value, bool) else -1.0
+    except ValueError as exc:
+        return None, [(key, str(exc))]
+    if seconds > 0 or (spec.zero and seconds == 0):
+        return seconds, []
+    return None, [(key, f"expected a {'' if spec.zero else 'positive '}duration, got {_got(value)}")]
+
+
 def _choice(spec: Key, key: str, value, where: Where):
     if value in spec.allowed:
         return value, []
@@ -223,6 +261,8 @@ _KINDS = {
     "str": _scalar("a string", lambda v: isinstance(v, str)),
     "bool": _scalar("true or false", lambda v: isinstance(v, bool)),
     "seconds": _scalar("a positive number of seconds", lambda v: _number(v) and v > 0, float),
+    "positive": _scalar("a positive number", lambda v: _number(v) and v > 0, float),
+    "duration": _duration,
     "bytes": _scalar(f"a number of bytes from 1 to {MAX_OUTPUT_LIMIT}",
                      lambda v: _number(v) and isinstance(v, int) and 0 < v <= MAX_OUTPUT_LIMIT),
     "choice": _choice,

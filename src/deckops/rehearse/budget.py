@@ -6,31 +6,13 @@ import re
 from pathlib import Path
 from typing import Mapping, NamedTuple, Sequence
 
+from ..config import TIME_KEYS, ConfigError, Where, parse_duration, validate
 from ..deck import Deck, Slide
-from ..errors import UsageError
 
 WPM = 140  # words of speaker notes read aloud per minute
 PACE = 25.0  # characters per second demo types a command at (deckops demo --pace)
 ALLOWANCE = 15.0  # seconds per slide besides its notes and demos (showing it, the audience reading it)
 _TIME_NOTE = re.compile(r"\s*time\s*:\s*(.*?)\s*")
-_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?")
-_CLOCK = re.compile(r"(\d+):([0-5]\d)")
-CONFIG_KEYS = ("target", "wpm", "allowance", "pace")
-
-
-def parse_duration(text: str) -> float:
-    """`30m`, `1h15m`, `90s`, `1.5m`, `2:30` (minutes:seconds) or a number of seconds -> seconds; ValueError."""
-    text = str(text).strip()
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return float(text)
-    clock = _CLOCK.fullmatch(text)
-    if clock:
-        return int(clock.group(1)) * 60 + int(clock.group(2))
-    m = _DURATION.fullmatch(text)
-    if not text or not m or not any(m.groups()):
-        raise ValueError(f"{text!r} is not a duration (write 30m, 1h15m, 90s or 2:30)")
-    h, mins, s = (float(g or 0) for g in m.groups())
-    return h * 3600 + mins * 60 + s
 
 
 def clock(seconds: float) -> str:
@@ -47,18 +29,10 @@ class Pace(NamedTuple):
 
 
 def from_config(table: Mapping, where: str) -> Pace:
-    """[tool.deckops.time]: target, wpm, allowance, pace; a bad key or value names the file and the key."""
-    values = {}
-    for key, value in table.items():
-        if key not in CONFIG_KEYS:
-            raise UsageError(f"{where}: [tool.deckops.time] {key}: unknown key; allowed: {', '.join(CONFIG_KEYS)}")
-        try:
-            number = parse_duration(value) if key in ("target", "allowance") else float(value)
-            if isinstance(value, bool) or number < 0 or (key != "allowance" and number == 0):
-                raise ValueError(f"{value!r} must be a positive number")
-        except (ValueError, TypeError) as exc:
-            raise UsageError(f"{where}: [tool.deckops.time] {key}: {exc}") from None
-        values[key] = number
+    """[tool.deckops.time]: target, wpm, allowance, pace, checked by the one config validator (TIME_KEYS)."""
+    values, problems = validate(table, TIME_KEYS, Where(where, "[tool.deckops.time]"))
+    if problems:
+        raise ConfigError(problems)
     return Pace(**values)
 
 
