@@ -105,7 +105,7 @@ def test_update_refuses_a_deck_that_is_not_a_regular_file(tmp_path, kind):
         assert res.returncode == 2 and "refusing to write: it is a symbolic link" in res.stderr
         assert path.is_symlink() and (tmp_path / "target.txt").read_text() == SHELL_DECK.read_text()
     else:
-        res = run_cli("rehearse", "--no-cluster", "--update", str(path), timeout=60)
+        res = run_cli("rehearse", "--no-cluster", "--update", str(path), timeout=PATIENCE)
         assert res.returncode == 2 and "Traceback" not in res.stderr
 
 

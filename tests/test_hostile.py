@@ -9,7 +9,7 @@ import os
 import pytest
 
 from hostile_inputs import GROWTH
-from conftest import DATA, run_cli
+from conftest import DATA, PATIENCE, run_cli
 
 HOSTILE = DATA / "hostile"
 
@@ -186,7 +186,7 @@ def test_pipes_are_refused_by_render_check_and_rehearse(tmp_path):
     (tmp_path / ".git").mkdir()
     os.mkfifo(tmp_path / "pipe.md")
     for args in (("render", "--to", "html"), ("check",), ("rehearse", "--no-cluster")):
-        r = run_cli(*args, "--out", str(tmp_path / "dist"), str(tmp_path / "pipe.md"), cwd=tmp_path, timeout=60)
+        r = run_cli(*args, "--out", str(tmp_path / "dist"), str(tmp_path / "pipe.md"), cwd=tmp_path, timeout=PATIENCE)
         assert r.returncode == 2 and "not a" in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
 
 
