@@ -253,3 +253,18 @@ async def test_four_ways_agree_on_the_corpus(client: LanguageClient, tmp_path, m
     assert replay == cli
     assert incremental == cli
     assert served == cli
+
+
+async def test_the_config_is_the_clis_and_read_again(client: LanguageClient, tmp_path):
+    """deckops.toml beside the deck applies as in the CLI; an edit to it applies at the next change."""
+    (tmp_path / ".git").mkdir()
+    path = tmp_path / "deck.md"
+    assert "D102" in [d.code for d in await _open(client, path, DECK)]
+    (tmp_path / "deckops.toml").write_text('ignore = ["unknown-directive"]\n', encoding="utf-8")
+    uri = path.as_uri()
+    client.diagnostics.pop(uri)
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        [types.TextDocumentContentChangeWholeDocument(text=DECK + "\n")]))
+    codes = [d.code for d in await _diagnostics(client, uri)]
+    assert "D102" not in codes and "D202" in codes

@@ -39,7 +39,6 @@ class DeckServer(LanguageServer):
         self.findings: dict[str, list[Diagnostic]] = {}  # lint's, per uri
         self.stage_findings: dict[str, list[Diagnostic]] = {}  # from deckops.check / rehearse, until an edit
         self.decks: dict[str, tuple[str, object]] = {}  # uri -> (text, Deck) of the last parse
-        self.configs: dict[Path, Config] = {}
         self.parsers: dict[str, object] = {}  # uri -> deck.chunk_parser() (used on the lint thread only)
 
 
@@ -47,11 +46,9 @@ SERVER = DeckServer()
 
 
 def _config(path: Path) -> Config:
-    """The config the CLI would use for this deck (nearest deckops.toml / pyproject.toml), read once per folder."""
-    folder = path.parent
-    if folder not in SERVER.configs:
-        SERVER.configs[folder] = config_mod.load(folder, None)
-    return SERVER.configs[folder]
+    """The config the CLI would use for this deck (nearest deckops.toml / pyproject.toml), read at every lint (a
+    millisecond): an edit to the config file applies at the next keystroke, as at the next `deckops lint`."""
+    return config_mod.load(path.parent, None)
 
 
 def is_deck(path: Path, text: str, config: Config) -> bool:
