@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from functools import lru_cache
 
 from .engine import Context, Finding
 
@@ -88,26 +89,32 @@ def unbalanced_html(ctx: Context):
         for n in range(s.start_line, s.end_line + 1):
             if n in skip or n > len(ctx.deck.lines):
                 continue
-            text = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), ctx.deck.lines[n - 1])
-            for m in _TAG.finditer(text):
+            for m in _line_tags(ctx.deck.lines[n - 1]):
                 yield from _tag(m, n, stack, s.index)
         for tag, line, col in stack:
             yield Finding(line, col, f"`<{tag}>` opened here is not closed on slide {s.index}",
                           f"add `</{tag}>` before the slide ends; Marp does not carry HTML across slides")
 
 
+@lru_cache(maxsize=1 << 16)  # a pure function of the line (the language server asks again at every keystroke)
+def _line_tags(line: str) -> tuple[tuple[str, str, str, int], ...]:
+    """(closing slash, tag, self-closing slash, column) of the block tags on one line, code spans left out."""
+    text = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+    return tuple((m.group(1), m.group(2).lower(), m.group(3), m.start() + 1) for m in _TAG.finditer(text))
+
+
 def _tag(m, line: int, stack: list, slide: int):
-    closing, tag, selfclose = m.group(1), m.group(2).lower(), m.group(3)
+    closing, tag, selfclose, col = m
     if selfclose:
         return
     if not closing:
-        stack.append((tag, line, m.start() + 1))
+        stack.append((tag, line, col))
         return
     for i in range(len(stack) - 1, -1, -1):
         if stack[i][0] == tag:
             del stack[i:]
             return
-    yield Finding(line, m.start() + 1, f"`</{tag}>` closes nothing opened on slide {slide}",
+    yield Finding(line, col, f"`</{tag}>` closes nothing opened on slide {slide}",
                   f"remove it or add the matching `<{tag}>` on this slide")
 
 
