@@ -282,3 +282,31 @@ def test_every_finding_made_in_the_code_is_a_catalogue_rule():
     strays = [(code, name, where) for code, name, where in made
               if code != "D000" and (code not in entries or entries[code].name != name)]
     assert strays == []
+
+
+def test_serve_filters_render_findings_like_every_stage(tmp_path):
+    """serve adds render's refusals (D304 for a path outside the repo) to a deck's findings: through the filter."""
+    from deckops.serve import State
+
+    deck = tmp_path / "deck.md"
+    deck.write_text("# A\n\n<!-- deckops-disable-next-line D304 -->\n![x](../../x.png)\n\n![y](../../y.png)\n")
+    refusals = [Diagnostic("D304", "path-outside-repo", "error", Pos(str(deck), n, 1), "outside") for n in (4, 6)]
+    for config, lines in ((Config(root=tmp_path), [6]), (Config(root=tmp_path, ignore=("path-outside-repo",)), [])):
+        state = State([deck], config, tmp_path / "dist")
+        state.findings[deck] = []
+        state._add(refusals)
+        assert [d.line for d in state.findings[deck]] == lines
+
+
+@pytest.mark.browser
+def test_render_refusals_obey_inline_disables(tmp_path):
+    """render refuses a deck whose image leaves the repository (D304, a lint code made outside lint's engine):
+    the refusal obeys the deck's disable comment like lint's own finding."""
+    (tmp_path / ".git").mkdir()
+    deck = tmp_path / "deck.md"
+    deck.write_text("# A\n\n<!-- deckops-disable-next-line path-outside-repo -->\n![x](../../x.png)\n")
+    r = run_cli("render", "deck.md", "--to", "html", "--out", str(tmp_path / "dist"), cwd=tmp_path)
+    assert "D304" not in r.stdout, r.stdout
+    deck.write_text("# A\n\n![x](../../x.png)\n")
+    r = run_cli("render", "deck.md", "--to", "html", "--out", str(tmp_path / "dist"), cwd=tmp_path)
+    assert r.returncode == 1 and "deck.md:3:1: D304 path-outside-repo" in r.stdout, r.stdout

@@ -11,8 +11,8 @@ from .lint.catalogue import catalogue
 
 
 def apply(diags: list[Diagnostic], config: Config) -> list[Diagnostic]:
-    """select/ignore/severity and inline disables for findings from any stage (lint's already passed through the
-    same rules in its engine), then one finding per cause."""
+    """select/ignore/severity and inline disables for findings from any stage (lint's passed the same filter in
+    its engine; passing it again changes nothing), then one finding per cause."""
     from . import deck as deck_mod
     from .lint.engine import filter_disabled, selected, severity_of
 
@@ -34,8 +34,10 @@ def apply(diags: list[Diagnostic], config: Config) -> list[Diagnostic]:
         by_path.setdefault(d.path, []).append(d)
     out = []
     for path, group in by_path.items():
-        later = [d for d in group if d.code in entries and entries[d.code].stage != "lint"]
-        if later and path.endswith(".md"):  # (lint's passed the deck's disables in its engine)
+        # every catalogue finding: render's refusals carry lint's codes (D304, D001) and met no engine; for lint's
+        # own findings the deck's disables have passed already, and pass again (idempotent)
+        later = [d for d in group if d.code in entries]
+        if later and path.endswith(".md"):
             deck = deck_mod.load(path)
             at = {d: _at_fence(d, deck) for d in later}
             open_here, open_at_fence = set(filter_disabled(later, deck)), set(filter_disabled([*at.values()], deck))

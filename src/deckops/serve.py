@@ -89,8 +89,11 @@ class State:
             return []
 
     def _add(self, diags: list) -> None:
-        """Render's refusals join their deck's findings, unless lint named the same cause (code and position)."""
-        for diag in diags:
+        """Render's refusals join their deck's findings, after the one finding filter (config select/ignore/
+        severity, inline disables), unless lint named the same cause (code and position)."""
+        from .findings import apply
+
+        for diag in apply(diags, self.config):
             deck = next((d for d in self.decks if str(d) == diag.pos.path), None)
             known = {(f.code, f.pos) for f in self.findings.get(deck, [])}
             if deck is not None and (diag.code, diag.pos) not in known:
