@@ -234,9 +234,7 @@ def test_one_slide_only_and_usage_errors(tmp_path):
     assert res.returncode == 2 and "demo drives a terminal" in res.stderr
 
 
-@pytest.mark.cluster
-def test_live_on_the_local_cluster_and_q_deletes_the_namespace(local_cluster, tmp_path):
-    deck = """---
+CLUSTER_DECK = """---
 marp: true
 ---
 
@@ -251,20 +249,38 @@ demo
 
 ---
 
-# Later
+# Interactive
+
+<!-- rehearse: pty timeout=60 -->
+```console
+$ cat
+```
+
+---
+
+# Lookup
 
 ```console
-$ kubectl get configmap -o name
-configmap/kube-root-ca.crt
+$ kubectl get configmap stage -o name
 configmap/stage
 ```
 """
-    repo = _repo(tmp_path, deck)
-    child = _spawn(repo, "talk.md", "--cluster", "local", "--cluster-name", local_cluster.name, "--pace", "200",
-                   timeout=180)
+
+
+@pytest.mark.cluster
+def test_live_on_the_local_cluster_keys_fallback_and_q_deletes_the_namespace(local_cluster, tmp_path):
+    """On the local cluster: typing, Enter, rerun, skip, back, an interactive command, a forced failure switched
+    to the green rehearsal's recording, and q deleting the demo's namespace."""
+    repo = _repo(tmp_path, CLUSTER_DECK.replace("<!-- rehearse: pty timeout=60 -->", "<!-- rehearse: skip -->"))
+    cluster = ("--cluster", "local", "--cluster-name", local_cluster.name)
+    res = run_cli("rehearse", *cluster, "--record", "rec", "talk.md", cwd=repo, timeout=600)
+    assert res.returncode == 0 and (repo / "rec" / "talk" / "slide-003-1.cast").is_file(), res.stdout + res.stderr
+    (repo / "talk.md").write_text(CLUSTER_DECK.replace("get configmap stage -o name", "get configmap gone -o name"))
+    child = _spawn(repo, "talk.md", *cluster, "--recordings", "rec", "--pace", "200", timeout=180)
     child.expect(r"namespace (deckops-rehearse-[a-z0-9]{6})")
     namespace = child.match.group(1)
-    child.expect("slide 1/2: Config")
+    child.expect("slide 1/3: Config")
+    child.expect_exact("$ kubectl create configmap stage --from-literal=talk=demo")  # typed
     child.expect(RUN)
     child.send("\r")
     child.expect("configmap/stage created")
@@ -272,11 +288,41 @@ configmap/stage
     child.send("\r")
     child.expect("demo\r\n")
     child.expect_exact("✓ as on the slide")
+    child.send("r")  # rerun: the configmap exists now, in the same namespace
+    child.expect(RUN)
+    child.send("\r")
+    child.expect("already exists")
+    child.expect_exact("✗ stale-output")  # (an error instead of `created`, and exit 1)
+    child.send("\r")
+    child.expect("slide 2/3: Interactive")
+    child.expect(RUN)
+    child.send("s")  # skip
+    child.expect("slide 3/3: Lookup")
+    child.expect(RUN)
+    child.send("b")  # back
+    child.expect("slide 2/3: Interactive")
+    child.expect(RUN)
+    child.send("\r")
+    time.sleep(1)
+    child.send("kubectl is not needed here\r")
+    child.expect("kubectl is not needed here\r\nkubectl is not needed here")
+    child.send("\x04")
+    child.expect(NEXT)
+    child.send("\r")
+    child.expect("slide 3/3: Lookup")
+    child.expect(RUN)
+    child.send("\r")
+    child.expect("not found")
+    child.expect_exact("[p] plays the recording")
+    child.send("p")
+    child.expect_exact("(recording slide-003-1.cast)")
+    child.expect("configmap/stage\r\n")
+    child.expect(NEXT)
     child.send("q")
     child.expect(f"demo ended: namespace {namespace} deleted")
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 0
+    assert child.exitstatus == 1
     out = subprocess.run([str(local_cluster.kubectl), "--kubeconfig", str(local_cluster.kubeconfig), "get", "ns",
                           namespace, "-o", "jsonpath={.status.phase}"], capture_output=True, text=True, timeout=60)
     assert out.returncode != 0 or out.stdout == "Terminating", out.stdout
