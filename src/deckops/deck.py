@@ -419,6 +419,9 @@ class _Builder:
 
     # inline --------------------------------------------------------------------------------
     def _inline(self, tok: Token, acc: dict, comments: bool = True) -> None:
+        kinds = {c.type for c in tok.children or ()}
+        if not kinds & _POSITIONED and not ("text" in kinds and acc["links"] and not acc["links"][-1].text):
+            return  # plain text (most inline tokens): nothing to place, no line offsets to compute
         first = tok.map[0] if tok.map else 0
         last = tok.map[1] if tok.map else first + 1
         block = "\n".join(self.lines[first:last])
@@ -653,6 +656,9 @@ class _Builder:
                                               "HTML comment `<!--` is never closed with `-->`: Marp shows it as "
                                               "text"))
                 return
+
+
+_POSITIONED = frozenset({"image", "link_open", "marpit_comment", "html_inline"})  # children _inline places
 
 
 def _next_at(matches, cursor: int):
