@@ -310,3 +310,15 @@ def test_render_refusals_obey_inline_disables(tmp_path):
     deck.write_text("# A\n\n![x](../../x.png)\n")
     r = run_cli("render", "deck.md", "--to", "html", "--out", str(tmp_path / "dist"), cwd=tmp_path)
     assert r.returncode == 1 and "deck.md:3:1: D304 path-outside-repo" in r.stdout, r.stdout
+
+
+def test_a_disable_above_a_fence_covers_lint_findings_inside_it_too():
+    """The one inline-disable rule in every stage: lint's shell-syntax inside a fence, like rehearse's verdicts."""
+    from deckops import deck as deck_mod
+    from deckops.lint import lint
+
+    text = ("# A\n\n<!-- deckops-disable-next-line shell-syntax -->\n```bash\necho ok\nif then fi (\n```\n\n"
+            "```bash\nif then fi (\n```\n")
+    found = lint(deck_mod.parse(text, "deck.md"), Config(select=("shell-syntax",)), {})
+    assert [(d.code, d.line) for d in found] == [("D401", 10)]
+    assert [d.line for d in apply([diag("D401", "shell-syntax", "x.md", n) for n in (6, 10)], Config())] == [6, 10]

@@ -38,22 +38,10 @@ def apply(diags: list[Diagnostic], config: Config) -> list[Diagnostic]:
         # own findings the deck's disables have passed already, and pass again (idempotent)
         later = [d for d in group if d.code in entries]
         if later and path.endswith(".md"):
-            deck = deck_mod.load(path)
-            at = {d: _at_fence(d, deck) for d in later}
-            open_here, open_at_fence = set(filter_disabled(later, deck)), set(filter_disabled([*at.values()], deck))
-            group = [d for d in group if d not in at or (d in open_here and at[d] in open_at_fence)]
+            shown = set(filter_disabled(later, deck_mod.load(path)))
+            group = [d for d in group if d not in later or d in shown]
         out.extend(group)
     return one_per_cause(out)
-
-
-def _at_fence(d: Diagnostic, deck) -> Diagnostic:
-    """A finding inside a code fence (a rehearsed command, an overflowing block) moved to the fence's opening
-    line: `<!-- deckops-disable-next-line ... -->` above a fence covers what is found inside it."""
-    for slide in deck.slides:
-        for f in slide.fences:
-            if f.line < d.line <= f.end_line:
-                return replace(d, pos=replace(d.pos, line=f.line))
-    return d
 
 
 # the codes that report one broken image reference, most precise stage first: lint (the file is missing or

@@ -144,15 +144,22 @@ def _filter_disabled(diags: list[Diagnostic], deck: Deck) -> list[Diagnostic]:
                 events.append((c.line, c.end_line, m.group(1), names or {"*"}))
     if not events:
         return diags
-    return [d for d in diags if not _suppressed(d, events)]
+    fences = [(f.line, f.end_line) for slide in deck.slides for f in slide.fences]
+    return [d for d in diags if not _suppressed(d, events, _fence_start(d.line, fences))]
 
 
-def _suppressed(d: Diagnostic, events) -> bool:
+def _fence_start(line: int, fences: list[tuple[int, int]]) -> int | None:
+    """The opening line of the code fence `line` is inside: a disable-next-line above a fence covers what is
+    found in it (a shell error, a rehearsed command, an overflowing block), where no comment can go."""
+    return next((start for start, end in fences if start < line <= end), None)
+
+
+def _suppressed(d: Diagnostic, events, fence: int | None = None) -> bool:
     ids = {d.code, d.name, "*"}
     off: set[str] = set()
     for line, end_line, kind, names in sorted(events):
         if kind == "disable-next-line":
-            if d.line == end_line + 1 and names & ids:
+            if end_line + 1 in (d.line, fence) and names & ids:
                 return True
             continue
         if line > d.line:
