@@ -58,6 +58,7 @@ def test_masks_keep_what_matters():
     ("IP: 10.244.0.5", "IP: <ip>"),
     ("nginx:1.27 ready", "nginx:1.27 ready"),  # an image tag is not a duration
     ("deployment.apps/web created", "deployment.apps/web created"),
+    ("No resources found in deckops-rehearse-4cp4j4 namespace.", "No resources found in <namespace> namespace."),
 ])
 def test_individual_masks(line, masked):
     assert K8S.apply(line) == masked

@@ -7,13 +7,15 @@ from typing import Iterable, NamedTuple, Sequence
 
 ELLIPSIS = "..."
 
-# name -> pattern; order matters (timestamps before IPs and durations, UIDs before suffixes)
+# name -> pattern; order matters (timestamps before IPs and durations, UIDs and the namespace before suffixes)
 K8S_MASKS = {
     "timestamp": r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
                  r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}",
     "uid": r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
     "resource-version": r"(?P<keep>resourceVersion[\"']?\s*[:=]\s*[\"']?)\d+",
     "ip": r"\b(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?\b|\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}\b",
+    # before the hashes: the rehearsal's namespace ends in 6 random characters that rs-hash would take
+    "namespace": r"\bdeckops-rehearse-[a-z0-9]{6}\b",
     # pod-template hash + pod suffix (deployments), then a bare 5-char suffix (jobs, daemonsets,
     # generateName); Kubernetes draws these from an alphabet without vowels, y, 0, 1 and 3, so words
     # rarely match (and a masked word is masked on both sides: it only stops being compared)
@@ -22,7 +24,6 @@ K8S_MASKS = {
     # template, so the new ReplicaSet's name differs on every run
     "rs-hash": r"(?<=[a-z0-9])-[bcdfghjklmnpqrstvwxz2456789]{6,10}\b",
     "suffix": r"(?<=[a-z0-9])-[bcdfghjklmnpqrstvwxz2456789]{5}\b",
-    "namespace": r"\bdeckops-rehearse-[a-z0-9]{6}\b",
     # the RESTARTS column of `kubectl get pods` (NAME READY STATUS RESTARTS AGE), with its "(5s ago)"
     "restarts": r"^(?P<keep>\S+\s+\d+/\d+\s+\S+\s+)\d+(?: \([^)]*\))?(?=\s|$)",
     "duration": r"(?<![\w.:/-])(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|y))+(?![\w.:/-])|<unknown>|<invalid>",
