@@ -39,7 +39,8 @@ def cache_dir(tmp_path, monkeypatch):
 def _parses(monkeypatch) -> list[str]:
     seen: list[str] = []
     real = deck_mod.parse
-    monkeypatch.setattr(deck_mod, "parse", lambda data, path="<deck>": seen.append(path) or real(data, path))
+    monkeypatch.setattr(deck_mod, "parse",
+                        lambda data, path="<deck>", parser=None: seen.append(path) or real(data, path, parser))
     return seen
 
 
@@ -162,3 +163,19 @@ def test_the_cache_lives_in_deckops_cache_folder_not_the_repo(tmp_path, cache_di
     _codes(repo)
     assert sorted(p.relative_to(repo) for p in repo.rglob("*")) == before
     assert list((cache_dir / "lint-results").rglob("*.json"))
+
+
+def test_a_theme_beside_a_deck_in_a_subfolder_lints_again(tmp_path, cache_dir):
+    """custom themes come from themes/ beside the deck too, not only from the configured folders."""
+    repo = tmp_path / "talk"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "talks").mkdir()
+    deck = repo / "talks" / "deck.md"
+    deck.write_text("---\nmarp: true\ntheme: brand\n---\n\n# Title\n", encoding="utf-8")
+    config = Config(root=repo, select=("D104",))
+    assert [d.code for d in lint_files([deck], config)] == ["D104"]
+    (repo / "talks" / "themes").mkdir()
+    (repo / "talks" / "themes" / "brand.css").write_text("/* @theme brand */\n", encoding="utf-8")
+    assert lint_files([deck], config) == []
+    (repo / "talks" / "themes" / "brand.css").write_text("/* @theme other */\n", encoding="utf-8")
+    assert [d.code for d in lint_files([deck], config)] == ["D104"]

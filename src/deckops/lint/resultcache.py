@@ -132,12 +132,16 @@ def dependencies(deck, config: Config, cache: dict | None = None) -> list[tuple[
         written.update(i.src for i in s.images)
         written.update(link.href for link in s.links)
     written.update(r.path for r in deck_refs(deck, {} if cache is None else cache))  # (outside fences: a superset)
-    theme_dirs = [os.path.join(root, t) for t in config.themes]
+    # the theme folders (or files) custom_themes reads: themes/ beside the deck and the configured ones
+    theme_dirs = [os.path.join(base, "themes")] + [os.path.join(root, t) for t in config.themes]
     deps = [("setup", root)]
     deps += [("list", d) for d in (os.path.join(root, ".github", "workflows"), *theme_dirs, *DICT_DIRS)]
+    deps += [("stat", d) for d in theme_dirs if lexically_inside(d, root)]  # (a theme entry may be one file)
     for folder in theme_dirs:
         css = [os.path.join(folder, n) for n in _names(folder) if n.endswith(".css")] or [folder]
         for path in css:
+            if not lexically_inside(path, root) or not os.path.isfile(path):  # (a FIFO would block the read)
+                continue
             try:
                 written.update(r.path for r in scan(Path(path).read_text(encoding="utf-8", errors="replace")))
             except OSError:
