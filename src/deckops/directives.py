@@ -1,6 +1,7 @@
 """Marp's directive catalogue and its loose YAML reading (marpit's looseYAML + js-yaml FAILSAFE)."""
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import re
@@ -115,6 +116,13 @@ def _simple_mapping(text: str) -> dict | None:
 
 
 def parse_loose(text: str, keys=MARPIT_KEYS) -> tuple[object, YamlError | None]:
+    """parse_loose_once's answer, the data a copy of its own (callers may keep or change it)."""
+    data, err = _parse_loose_once(text, keys)
+    return copy.deepcopy(data), err
+
+
+@functools.lru_cache(maxsize=4096)  # a deck repeats its directive comments; the language server re-reads them all
+def _parse_loose_once(text: str, keys=MARPIT_KEYS) -> tuple[object, YamlError | None]:
     """Parse text as Marp does: marpit's loose quoting of `keys`, then js-yaml's FAILSAFE schema (every scalar a
     string; duplicate keys and tags other than !!str/!!seq/!!map are errors). Returns (data, error)."""
     if _cannot_be_mapping(text) and not _BLOCK_START.search(text):
