@@ -53,6 +53,9 @@ def rehearse(name: str, nodes: str) -> tuple[float, str]:
     finally:
         localcluster.down(name)
     summary = re.search(r"\d+ passed, \d+ failed, \d+ skipped", res.stdout)
+    if res.returncode != 0:  # what failed, so that a flaky slide can be told from a slow machine
+        failed = re.findall(r"^  \S+(?: +\d+)? +FAIL .*\n(?:      .*\n)*", res.stdout, re.MULTILINE)
+        print("".join(failed) or res.stdout + res.stderr, end="", file=sys.stderr)
     return took, summary.group(0) if summary else f"exit {res.returncode}"
 
 
