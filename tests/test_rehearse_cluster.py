@@ -71,3 +71,34 @@ def test_unknown_context_is_a_clear_error(tmp_path):
     with pytest.raises(cluster.ClusterError, match="'kind-other' is not in"):
         with cluster.existing([tmp_path / "a"], "kind-other", "kubectl", tmp_path):
             pass
+
+
+FAKE_KUBECTL = """#!/bin/sh
+# a kubectl double: the namespace's default ServiceAccount appears on the third look (its controller is late)
+echo "$*" >> "$0.log"
+case "$*" in
+  *"get serviceaccount default"*) n=$(grep -c "get serviceaccount" "$0.log"); [ "$n" -ge 3 ] || exit 1;
+    echo serviceaccount/default;;
+esac
+"""
+
+
+def test_the_namespace_is_used_once_its_default_serviceaccount_exists(tmp_path, monkeypatch):
+    """Pods in a namespace whose `default` ServiceAccount is not made yet are refused; a fresh namespace is
+    handed to the snippets only once it is there."""
+    kubectl = tmp_path / "kubectl"
+    kubectl.write_text(FAKE_KUBECTL)
+    kubectl.chmod(0o755)
+    (tmp_path / "kc").write_text(A)
+    target = cluster.Cluster(tmp_path / "kc", "kind-talk", str(kubectl))
+    with cluster.namespace(target, tmp_path, keep=False) as (name, _):
+        calls = (tmp_path / "kubectl.log").read_text().splitlines()
+    assert calls[0].endswith(f"create namespace {name}")
+    assert [c.split("--context kind-talk ")[1] for c in calls[1:]] == \
+        [f"get serviceaccount default -n {name} -o name"] * 3
+    # a cluster that never makes one: the wait ends and the rehearsal goes on
+    (tmp_path / "kubectl.log").write_text("")
+    monkeypatch.setattr(cluster, "SERVICEACCOUNT_TIMEOUT", 0.5)
+    kubectl.write_text(FAKE_KUBECTL.replace('[ "$n" -ge 3 ]', "false"))
+    with cluster.namespace(target, tmp_path, keep=True) as (name, _):
+        pass

@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import string
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)  # notes for the user: the commands layer show
 
 SANDBOXES = ("kind-*", "kwok-*", "k3d-*", "minikube", "docker-desktop", "rancher-desktop")
 KUBECTL_TIMEOUT = 60
+SERVICEACCOUNT_TIMEOUT = 30
 _FILE_KEYS = ("certificate-authority", "client-certificate", "client-key", "tokenFile")
 
 
@@ -307,12 +309,23 @@ def session_kubeconfig(target: Cluster, namespace: str, dest: Path) -> Path:
     return dest
 
 
+def _wait_default_serviceaccount(target: Cluster, namespace: str) -> None:
+    """A new namespace's `default` ServiceAccount is made by a controller, a moment later (longer on a busy
+    machine): a pod created before it is refused (`serviceaccount "default" not found`). Wait for it; after
+    the timeout the snippets run anyway and kubectl's own message says what is wrong."""
+    deadline = time.monotonic() + SERVICEACCOUNT_TIMEOUT
+    while kubectl(target, "get", "serviceaccount", "default", "-n", namespace, "-o", "name",
+                  check=False).returncode != 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 @contextmanager
 def namespace(target: Cluster, tmp: Path, keep: bool) -> Iterator[tuple[str, Path]]:
     """Create deckops-rehearse-<random>; yield (name, session kubeconfig); delete it at the end, even on ^C."""
     name = "deckops-rehearse-" + _token()
     kubectl(target, "create", "namespace", name)
     try:
+        _wait_default_serviceaccount(target, name)
         yield name, session_kubeconfig(target, name, tmp / "kubeconfig")
     finally:
         if keep:
