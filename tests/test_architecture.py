@@ -12,8 +12,8 @@ LAYERS = {
     0: {"deckops", "__version__", "errors", "_shipped", "files", "proc", "config", "diagnostic", "marpit", "_failsafe",
         "directives", "annotations", "filerefs", "setup_node", "shard", "extras", "helpers"},
     1: {"deck", "chunks"},
-    2: {"lint", "marp", "render", "browser", "rehearse", "localcluster", "serve", "init", "doctor", "merge"},
-    3: {"findings", "report", "lsp"},
+    2: {"lint", "marp", "render", "browser", "rehearse", "localcluster", "init", "doctor", "merge"},
+    3: {"findings", "report", "lsp", "serve"},
     4: {"commands"},
     5: {"cli", "__main__"},
 }
