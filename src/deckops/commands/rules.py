@@ -6,5 +6,5 @@ from ..lint.catalogue import catalogue
 
 def run(args) -> int:
     for e in catalogue().values():
-        print(f"{e.code}  {e.name:<24} {e.severity:<8} {e.stage:<6} {e.family:<10} {e.summary}")
+        print(f"{e.code}  {e.name:<24} {e.severity:<8} {e.stage:<8} {e.family:<10} {e.summary}")
     return 0
