@@ -12,9 +12,31 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT, descendants, run_cli
 
 pexpect = pytest.importorskip("pexpect")
+_STARTED: list = []  # every demo this module starts; the autouse fixture below ends them, pass or fail
+
+
+def _started(child):
+    _STARTED.append(child)
+    return child
+
+
+@pytest.fixture(autouse=True)
+def _end_demos():
+    """A failing expect leaves `deckops demo` (and its shell) running: end it, and what runs below it, at
+    teardown. SIGHUP first (a closed terminal: demo's own cleanup runs), then SIGKILL."""
+    yield
+    while _STARTED:
+        child = _STARTED.pop()
+        below = descendants(child.pid) if child.isalive() else []
+        child.close(force=True)
+        for pid in below:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 RUN, NEXT = r"\[(?:Enter\]|⏎) run", r"\[(?:Enter\]|⏎) next"  # the keys' hint, in full or short
 
 DECK = """---
@@ -75,9 +97,8 @@ def _repo(tmp_path: Path, deck: str = DECK) -> Path:
 
 def _spawn(cwd: Path, *args: str, timeout: float = 60):
     env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm"}
-    child = pexpect.spawn(sys.executable, ["-m", "deckops", "demo", *args], cwd=str(cwd), env=env,
-                          dimensions=(40, 120), timeout=timeout, encoding="utf-8", codec_errors="replace")
-    return child
+    return _started(pexpect.spawn(sys.executable, ["-m", "deckops", "demo", *args], cwd=str(cwd), env=env,
+                                  dimensions=(40, 120), timeout=timeout, encoding="utf-8", codec_errors="replace"))
 
 
 def _sleepers() -> list[int]:
@@ -346,9 +367,9 @@ def test_the_flagship_records_and_replays_with_no_cluster(local_cluster, tmp_pat
     assert "?" not in row and " - " not in row  # a measured demo
     env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm", "KUBECONFIG": str(tmp_path / "none"),
            "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin"}
-    child = pexpect.spawn(sys.executable, ["-m", "deckops", "demo", flagship, "--replay", str(rec), "--from", "7",
-                                           "--no-typing"], cwd=str(ROOT), env=env, dimensions=(40, 120), timeout=60,
-                          encoding="utf-8", codec_errors="replace")
+    child = _started(pexpect.spawn(sys.executable, ["-m", "deckops", "demo", flagship, "--replay", str(rec),
+                                                    "--from", "7", "--no-typing"], cwd=str(ROOT), env=env,
+                                   dimensions=(40, 120), timeout=60, encoding="utf-8", codec_errors="replace"))
     child.expect("slide 7/16: Sidecars share the pod's namespaces")
     child.expect(RUN)
     child.send("\r")
