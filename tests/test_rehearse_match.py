@@ -183,3 +183,18 @@ def test_update_lays_out_a_table_again_without_the_terminating_rows():
         "web-68867c8d56-plmjh   1/1     Running   0          5s    10.88.0.10   e-flag-node   <none>           <none>")
     # a table that lost nothing is written exactly as kubectl printed it
     assert _compare(["x"], actual[4:], _Masks.build()).merged == tuple(actual[4:])
+
+
+def test_a_prompt_drawn_again_before_the_typed_command_is_not_compared_nor_written():
+    """busybox sh redraws its prompt when `kubectl debug -it` attaches: one run in three showed `/ # ` on a
+    line of its own before `/ # ps` (real node)."""
+    one = ["If you don't see a command prompt, try pressing enter.", "", "/ # ps", "PID   USER     COMMAND",
+           "    1 root     /checkout", "/ # "]
+    two = one[:2] + ["/ # "] + one[2:]
+    assert _compare(one, two, _Masks.build()).ok
+    assert _compare(["x"], two, _Masks.build()).merged == _compare(["x"], one, _Masks.build()).merged
+    assert _compare(["$ ", "$ ls"], ["$ ls"], _Masks.build()).ok
+    # a prompt that ends the output, or one followed by something else, stays
+    assert _compare(["x"], one, _Masks.build()).merged[-1] == "/ # "
+    assert not _compare(["/ # ", "total 0"], ["total 0"], _Masks.build()).ok
+    assert not _compare(one, two, _Masks.build(k8s=False)).ok

@@ -68,7 +68,7 @@ class Masks:
         kept = [l for l in lines if not VOLATILE.match(l)]
         if realign and len(kept) < len(lines):
             kept = _realigned(lines, kept)
-        return self._generated_rows_sorted(kept)
+        return self._generated_rows_sorted(_without_redrawn_prompts(kept))
 
     def _generated_rows_sorted(self, lines: list[str]) -> list[str]:
         out, i = list(lines), 0
@@ -94,6 +94,25 @@ class Masks:
 
 
 NO_MASKS = Masks(())
+
+
+# A shell prompt alone on its line (`/ # `, `$ `, `root@box:/# `)
+_BARE_PROMPT = re.compile(r"^\S*\s?[#$%>] ?$")
+
+
+def _without_redrawn_prompts(lines: list[str]) -> list[str]:
+    """Drop a bare prompt that the next line repeats with a command typed after it. Under `kubectl debug -it`
+    busybox sh draws its prompt again when kubectl attaches and sets the terminal size, before or after the
+    first one depending on timing: seen as `/ # ` then `/ # ps` in one run of three on the real node."""
+    out = []
+    for i, line in enumerate(lines):
+        if _BARE_PROMPT.match(line) and i + 1 < len(lines):
+            prompt = line if line.endswith(" ") else line + " "
+            following = lines[i + 1]
+            if following.startswith(prompt) and following.strip() != line.strip():
+                continue
+        out.append(line)
+    return out
 
 
 def _row_key(line: str) -> str | None:
