@@ -113,6 +113,10 @@ async def relint(uri: str, delay: float) -> None:
     except (ConfigError, UsageError) as exc:
         SERVER.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"deckops: {exc}"))
         found = [Diagnostic("D000", "config-error", "error", Pos(doc.path, 1, 1), str(exc))]
+    except Exception as exc:  # noqa: BLE001 - the editor gets a finding, the server keeps serving
+        found = [Diagnostic("D000", "internal-error", "error", Pos(doc.path, 1, 1),
+                            f"deckops lsp could not lint this deck: {type(exc).__name__}: {exc}",
+                            "please report this with the deck that triggers it")]
     if SERVER.workspace.get_text_document(uri).version != version:
         return  # a newer keystroke's lint follows
     SERVER.findings[uri] = found
