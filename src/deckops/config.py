@@ -4,12 +4,13 @@ files) checked by validate(), which reports every problem of a file at once, eac
 its line, where the parser gives one) and what is allowed, in one ConfigError (exit 2)."""
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Callable, Literal, Mapping
+
+from .helpers import did_you_mean
 
 SEVERITY_VALUES = ("error", "warning", "info", "off")
 MAX_OUTPUT_LIMIT = 16 * 1024 * 1024  # per command: what a repository may ask for (reports stay bounded)
@@ -148,8 +149,8 @@ def validate(table: Mapping, schema: Mapping[str, Key], where: Where) -> tuple[d
         key = str(raw).replace("_", "-")
         spec = schema.get(key)
         if spec is None:
-            guess = difflib.get_close_matches(key, list(schema), n=1, cutoff=0.6)
-            problems.append(where.problem(str(raw), "unknown key" + (f" (did you mean {guess[0]!r}?)" if guess else "")
+            guess = did_you_mean(key, schema, cutoff=0.6)
+            problems.append(where.problem(str(raw), "unknown key" + (f" (did you mean {guess!r}?)" if guess else "")
                                           + f"; allowed: {', '.join(sorted(schema))}"))
         elif spec.refused:
             problems.append(where.problem(key, "refused in a file of the repository (a deck may not choose or widen "

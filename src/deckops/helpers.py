@@ -8,12 +8,12 @@ from functools import lru_cache
 from pathlib import Path
 
 
-def did_you_mean(name: str, known) -> str | None:
-    """The known name `name` differs from only in case, else the closest one (difflib ratio >= 0.7), else None."""
+def did_you_mean(name: str, known, cutoff: float = 0.7) -> str | None:
+    """The known name `name` differs from only in case, else the closest one (difflib ratio >= cutoff), else None."""
     lower = {k.lower(): k for k in known}
     if name.lower() in lower:
         return lower[name.lower()]
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.7)
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=cutoff)
     return close[0] if close else None
 
 

@@ -2,7 +2,6 @@
 with exit 0 (HTML it escapes or strips, image keywords it turns into captions, other tools' markup it prints)."""
 from __future__ import annotations
 
-import difflib
 import functools
 import html
 import json
@@ -10,6 +9,7 @@ import re
 from importlib import resources
 
 from .. import marpit
+from ..helpers import did_you_mean
 from .engine import Context, Finding
 
 # --- html-disabled -------------------------------------------------------------------------------
@@ -232,9 +232,9 @@ def _keyword_problem(word: str, background: bool) -> tuple[str, str] | None:
             return "", f"give a length: `{name}:200px`, `{name}:50%` or `{name}:auto`"
         if name.lower() in ("left", "right") and background:
             return "", f"the split size is a percentage: `{name}:40%`"
-        guess = difflib.get_close_matches(name.lower(), _KEYS, n=1, cutoff=0.6)
+        guess = did_you_mean(name.lower(), _KEYS, cutoff=0.6)
         if guess:
-            return f"; did you mean `{guess[0]}:`?", f"write `{guess[0]}:{m.group(2)}`"
+            return f"; did you mean `{guess}:`?", f"write `{guess}:{m.group(2)}`"
         if background:
             return "", ("background keywords: contain, cover, fit, auto, x%, left[:x%], right[:x%], vertical, "
                         "w:, h:, and filters (blur, sepia, ...)")
@@ -243,9 +243,9 @@ def _keyword_problem(word: str, background: bool) -> tuple[str, str] | None:
     if low in _WORDS and (background or low == "bg"):
         return " (Marp's keywords are lower case)", f"write `{low}`"
     if background and word.isalpha():
-        guess = difflib.get_close_matches(low, _WORDS, n=1, cutoff=0.75)
-        if guess and guess[0] != low:
-            return f"; did you mean `{guess[0]}`?", f"write `{guess[0]}`"
+        guess = did_you_mean(low, _WORDS, cutoff=0.75)
+        if guess and guess != low:
+            return f"; did you mean `{guess}`?", f"write `{guess}`"
     return None
 
 

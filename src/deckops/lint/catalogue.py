@@ -3,13 +3,13 @@ marp-cli's run (render), the browser checks (check) and the snippets' verdicts (
 of rule names in config and on the command line. The finding filter that uses it is findings.py."""
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Literal
 
 from ..config import Config, ConfigError, Problem
 from ..diagnostic import Severity
 from ..errors import UsageError
+from ..helpers import did_you_mean
 
 Stage = Literal["lint", "render", "check", "rehearse"]
 FAMILIES = {"D0": "parse", "D1": "directives", "D2": "structure", "D3": "assets", "D4": "snippets",
@@ -69,7 +69,7 @@ def unknown_rules(idents, entries=None) -> list[tuple[str, str | None]]:
         return []  # (no catalogue: it imports every rule, which a replayed lint never needs)
     entries = list((entries or catalogue()).values())
     names = [e.name for e in entries] + [e.code for e in entries]
-    return [(i, next(iter(difflib.get_close_matches(i, names, n=1, cutoff=0.6)), None))
+    return [(i, did_you_mean(i, names, cutoff=0.6))
             for i in idents if not _known(i, entries)]
 
 
