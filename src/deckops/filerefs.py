@@ -18,8 +18,8 @@ from urllib.parse import unquote, urlsplit
 _ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\r\n\f])?|(.))", re.S)
 # One pass: url(ARG), image-set(...) and friends (their strings up to the next parenthesis; a url() in them
 # is matched as such), @import "x". A function's name and its parenthesis touch (`url (x)` is no URL); the
-# argument may start on a later line.
-_CSS = re.compile(r"""(?<![\w-])(?:"""
+# argument may start on a later line. (The lookahead on the first letters of the alternatives only saves time.)
+_CSS = re.compile(r"""(?=[uic@-])(?<![\w-])(?:"""
                   r"""url\(\s*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s"'()]*))"""
                   r"""|(?:image-set|-webkit-image-set|image|cross-fade)\(([^()]*)"""
                   r"""|@import\s*(?:"([^"\n]*)"|'([^'\n]*)'))""", re.I)
@@ -66,6 +66,8 @@ def _blank_code_spans(line: str) -> str:
     """line with each `code span` blanked (same length): a run of n backticks up to the next run of exactly n.
     Linear: the next run of each length is found by bisection (a regex with a backreference is quadratic on
     a line of backticks)."""
+    if "`" not in line:
+        return line
     runs = [(m.start(), m.end()) for m in _TICKS.finditer(line)]
     if len(runs) < 2:
         return line
@@ -108,14 +110,15 @@ def local_path(value: str) -> tuple[str, bool]:
 
 def _css(text: str):
     """(kind, offset in text, value) of each CSS reference."""
-    decoded, origin = _decode_css(text)
+    decoded, origin = _decode_css(text) if "\\" in text else (text, None)  # no escape: offsets are the text's
     for m in _CSS.finditer(decoded):
         q1, q2, bare, items, i1, i2 = m.groups()
+        at = m.start() if origin is None else origin[m.start()]
         if items is not None:
             for a, b in _SET_ITEM.findall(items):
-                yield "css", origin[m.start()], a or b
+                yield "css", at, a or b
         else:
-            yield "css", origin[m.start()], next(v for v in (q1, q2, bare, i1, i2) if v is not None)
+            yield "css", at, next(v for v in (q1, q2, bare, i1, i2) if v is not None)
 
 
 def _html(text: str):

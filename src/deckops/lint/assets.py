@@ -93,13 +93,19 @@ def _text_refs(ctx: Context, seen: set[tuple[int, str]]):
 
 def missing_image(ctx: Context):
     seen: set[tuple[int, str]] = set()
+    looked: dict[str, tuple[Path | None, bool]] = {}  # decoded path -> (target, exists), once per path and run
     for slide in ctx.deck.slides:
         for img in slide.images:
             seen.add((img.line, img.decoded))
-            target = local_target(ctx, img.decoded)
-            if target is None or not inside(target, ctx.root):
+            if img.decoded not in looked:
+                target = local_target(ctx, img.decoded)
+                if target is None or not inside(target, ctx.root):
+                    target = None
+                looked[img.decoded] = (target, target is not None and _exists(target))
+            target, exists = looked[img.decoded]
+            if target is None:
                 continue
-            if _exists(target):
+            if exists:
                 if img.src != img.decoded and "%2f" in img.src.lower():
                     yield Finding(img.line, img.col, f"image path `{img.src}` encodes `/` as %2F: "
                                   "browsers refuse such file URLs, so it will not load",
