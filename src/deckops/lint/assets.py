@@ -166,19 +166,24 @@ def _shown(ctx: Context, target: Path) -> str:
 
 
 def image_alt(ctx: Context):
+    names: dict[str, tuple[str, str] | None] = {}  # decoded path -> (file name, stem), None: outside the repo
     for slide in ctx.deck.slides:
         for img in slide.images:
             if img.background or img.origin == "directive":
                 continue  # backgrounds are decoration: Marp renders them without alt
-            target = local_target(ctx, img.decoded)
-            if target is not None and not lexically_inside(target, ctx.root):
+            if img.decoded not in names:
+                target = local_target(ctx, img.decoded)
+                file = Path(img.decoded.split("?", 1)[0]).name
+                outside = target is not None and not lexically_inside(target, ctx.root)
+                names[img.decoded] = None if outside else (file, Path(file).stem)
+            if names[img.decoded] is None:
                 continue  # path-outside-repo reports it
             alt = " ".join(img.alt.split())
-            name = Path(img.decoded.split("?", 1)[0]).name
+            name, stem = names[img.decoded]
             if not alt:
                 yield Finding(img.line, img.col, f"image `{img.src}` has no alt text",
                               "describe what the image shows, e.g. `![Pods sharing a network namespace](...)`")
-            elif alt.lower().strip(".:") in GENERIC_ALT or alt == name or alt == Path(name).stem:
+            elif alt.lower().strip(".:") in GENERIC_ALT or alt == name or alt == stem:
                 yield Finding(img.line, img.col, f"image `{img.src}` has generic alt text \"{alt}\"",
                               "describe what the image shows; screen readers and the PDF outline read it")
 
