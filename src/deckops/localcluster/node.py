@@ -22,7 +22,9 @@ CNI_DIR = Path("/usr/lib/cni")
 CNI_PLUGINS = ("bridge", "host-local", "loopback")
 BRIDGE = "cni-deckops"  # "cni" prefix: the rehearse guard counts addresses on it as local
 SUBNET = "10.88.0.0/16"
-LOCK = Path("/run/deckops-real-node")  # the cluster name that owns this machine's real node
+# the cluster that owns this machine's real node: its name, then its node folder (clusters of another
+# DECKOPS_CACHE, e.g. a test run from another clone, hold the same kubelet port and host state)
+LOCK = Path("/run/deckops-real-node")
 START_TIMEOUT = 60
 STOP_TIMEOUT = 30
 # Fake nodes get this taint, so pods run on the real node unless they tolerate it (scheduling demos may).
@@ -68,19 +70,31 @@ def missing(name: str) -> list[str]:
         why.append(f"{images.BUSYBOX} is missing (apt-get install busybox-static)")
     if len(str(socket_path(name))) > 100:
         why.append(f"the state folder's path is too long for a unix socket: {socket_path(name)}")
-    holder = owner()
-    if holder and holder != name:
-        why.append(f"this machine's real node belongs to cluster {holder} (deckops cluster down --name {holder})")
+    holder = _holder()
+    if holder and holder != (name, node_dir(name)):
+        where = "" if holder[1] == node_dir(holder[0]) else f" of the cache folder {holder[1].parents[2]}"
+        why.append(f"this machine's real node belongs to cluster {holder[0]}{where} "
+                   f"(deckops cluster down --name {holder[0]})")
     return why
 
 
 def owner() -> str | None:
     """The cluster that holds this machine's real node, if its state still exists."""
+    holder = _holder()
+    return holder[0] if holder else None
+
+
+def _holder() -> tuple[str, Path] | None:
+    """(name, node folder) of the holder, when that folder still exists (else the lock is stale)."""
     try:
-        holder = LOCK.read_text().strip()
+        lines = LOCK.read_text().splitlines()
     except OSError:
         return None
-    return holder if holder and node_dir(holder).is_dir() else None
+    if not lines or not lines[0].strip():
+        return None
+    name = lines[0].strip()
+    folder = Path(lines[1].strip()) if len(lines) > 1 and lines[1].strip() else node_dir(name)
+    return (name, folder) if folder.is_dir() else None
 
 
 # --- configuration --------------------------------------------------------------------------------
@@ -211,7 +225,7 @@ def prepare(name: str, bin_dir: Path, ca: Path) -> None:
     host's state recorded (hoststate.snapshot, for `stop`), the configs, containerd, the offline images."""
     d = node_dir(name)
     d.mkdir(parents=True, exist_ok=True)
-    LOCK.write_text(name + "\n")
+    LOCK.write_text(f"{name}\n{d}\n")
     (d / "host-before.json").write_text(json.dumps(hoststate.snapshot(), indent=1) + "\n")
     files = _write(name, bin_dir, ca)
     log = log_dir(name) / "containerd.log"
@@ -314,7 +328,8 @@ def restore(name: str) -> None:
 
 def _release(name: str) -> None:
     try:
-        if LOCK.read_text().strip() == name:
+        lines = LOCK.read_text().splitlines()
+        if lines[:1] == [name] and (len(lines) < 2 or Path(lines[1]) == node_dir(name)):
             LOCK.unlink()
     except OSError:
         pass
