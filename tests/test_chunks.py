@@ -112,3 +112,31 @@ def test_composed_decks_parse_the_same_in_pieces(text: str):
 @given(st.lists(st.lists(TOKENS, max_size=30).map("".join), min_size=1, max_size=6).map("\n\n---\n\n".join))
 def test_token_soup_parses_the_same_in_pieces(text: str):
     _same(text)
+
+
+def test_a_typing_session_in_the_server_lints_as_a_fresh_lint():
+    """The language server's lint after each edit of a session (its chunk parser, the run caches it carries
+    from one keystroke to the next: spelling verdicts, kubectl help) gives the findings of a fresh lint of
+    that text, field for field."""
+    import pytest
+
+    pytest.importorskip("pygls")
+    from deckops.config import load as load_config
+    from deckops.lint import lint_bytes
+    from deckops.lsp import server
+
+    rng = random.Random(1919)
+    compared = reused = 0
+    for path in [p for p in CORPUS if b"marp: true" in p.read_bytes()][:4]:
+        config = load_config(path.parent, None)
+        uri = path.as_uri()
+        text = _norm(path.read_bytes())
+        for edited in [text, *_edits(text, rng, 8)]:
+            served = server.lint_text(uri, path, edited)
+            fresh = lint_bytes(edited.encode("utf-8", "surrogatepass"), str(path), config, {}, {}, None, None)
+            assert [d.__dict__ for d in served] == [d.__dict__ for d in fresh]
+            compared += len(fresh)
+        reused += getattr(server.SERVER.parsers.get(uri), "reused", 0)
+        for table in (server.SERVER.decks, server.SERVER.parsers):
+            table.pop(uri, None)
+    assert compared > 20 and reused > 0
