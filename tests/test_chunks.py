@@ -2,6 +2,7 @@
 gives exactly the tokens (and so the Deck) of one parse of the whole text."""
 from __future__ import annotations
 
+import gc
 import random
 
 from hypothesis import HealthCheck, given, settings
@@ -140,3 +141,6 @@ def test_a_typing_session_in_the_server_lints_as_a_fresh_lint():
         for table in (server.SERVER.decks, server.SERVER.parsers):
             table.pop(uri, None)
     assert compared > 20 and reused > 0
+    assert gc.isenabled() and gc.get_freeze_count() > 0  # paused during each lint only; its objects frozen
+    server.full_collection()
+    gc.unfreeze()  # (this test process's objects: back to the collector)
