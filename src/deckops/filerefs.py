@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import functools
 import html
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -58,7 +59,8 @@ def scan(text: str, first_line: int = 1) -> list[Ref]:
 def scan_deck(lines: list[str], code_lines: set[int]) -> list[Ref]:
     """scan() over a deck's lines, leaving out fenced code (lines in code_lines) and inline code spans:
     Marp shows those as text, never as CSS or HTML."""
-    kept = [" " * len(t) if n in code_lines else _blank_code_spans(t) for n, t in enumerate(lines, 1)]
+    kept = [" " * len(t) if n in code_lines else t if "`" not in t else _blank_code_spans(t)
+            for n, t in enumerate(lines, 1)]
     return scan("\n".join(kept))
 
 
@@ -157,7 +159,7 @@ class _Positions:
     """Offset in a text -> (line, column), both 1-based."""
 
     def __init__(self, text: str, first_line: int):
-        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.starts = list(itertools.accumulate((len(line) + 1 for line in text.split("\n")[:-1]), initial=0))
         self.first = first_line
 
     def at(self, offset: int) -> tuple[int, int]:
