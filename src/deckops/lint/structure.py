@@ -129,15 +129,20 @@ def fence_language(ctx: Context):
 
 def sparse_slide(ctx: Context):
     """A slide with no heading, picture or code and at most two words is usually a placeholder."""
+    candidates = {s.index for s in ctx.deck.slides
+                  if not (s.empty or s.headings or s.images or s.fences or s.html_blocks)}
+    if not candidates:
+        return  # (the pass over every token below is for these slides only)
     starts = [s.break_line or s.start_line for s in ctx.deck.slides]
     words_at: dict[int, list[tuple[int, int, str]]] = {}
     for t in ctx.deck.tokens:
         if t.type == "inline" and t.map:
             index = bisect.bisect_right(starts, t.map[0] + 1)  # 1-based slide index
-            words_at.setdefault(index, []).append((t.map[0] + 1, len(t.content.split()), t.content))
+            if index in candidates:
+                words_at.setdefault(index, []).append((t.map[0] + 1, len(t.content.split()), t.content))
     for s in ctx.deck.slides:
         found = words_at.get(s.index, [])
-        if s.empty or s.headings or s.images or s.fences or s.html_blocks or not found:
+        if s.index not in candidates or not found:
             continue
         words = sum(n for _, n, _ in found)
         if words <= 2:
