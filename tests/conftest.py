@@ -3,11 +3,18 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+# A suite started in the background by a non-interactive shell (`cmd &`, as a CI runner or nohup may start it)
+# inherits SIGINT ignored, and every child the tests spawn would inherit that too: the ^C tests would then
+# test nothing but a deaf process. The tests stand for a speaker pressing ^C in a terminal: restore the default.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
