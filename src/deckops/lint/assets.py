@@ -56,14 +56,17 @@ def path_outside_repo(ctx: Context):
     """The early, positioned warning; what keeps render and check inside the repo is the sandbox
     (proc.Sandbox), which also holds against references no text check knows."""
     seen: set[tuple[int, str]] = set()
+    outside: dict[str, bool] = {}  # each path judged once per run
     for kind, ref, written, line, col in _refs(ctx):
         seen.add((line, ref))
         if _FILE_URL.match(ref):
             yield Finding(line, col, f"{kind} `{written}` is a file: URL; it points outside the repository "
                           "and breaks on any other machine", "copy the file into the repo and use a relative path")
             continue
-        target = local_target(ctx, ref)
-        if target is not None and not inside(target, ctx.root):
+        if ref not in outside:
+            target = local_target(ctx, ref)
+            outside[ref] = target is not None and not inside(target, ctx.root)
+        if outside[ref]:
             yield Finding(line, col, f"{kind} `{written}` points outside the repository; "
                           "deckops does not read it and the deck breaks on any other machine",
                           "copy the file into the repo and use a relative path")
