@@ -24,6 +24,8 @@ command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
 # hunspell dictionaries for the spelling rule (lint/spelling.py; en_US also ships with spylls)
 [ -f /usr/share/hunspell/en_US.dic ] || need_apt+=(hunspell-en-us)
+# Neovim: tests/test_editors.py runs the editor set-up of docs/editors.md against the real server
+command -v nvim >/dev/null || need_apt+=(neovim)
 [ -f /usr/share/hunspell/en_GB.dic ] || need_apt+=(hunspell-en-gb)
 if [ ${#need_apt[@]} -gt 0 ] || [ -n "$want_shell" ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -24,7 +24,6 @@ from deckops import files  # noqa: E402
 
 VSCODE = ROOT / "editors" / "vscode"
 DOCS = ROOT / "docs" / "editors.md"
-pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 @pytest_lsp.fixture(scope="module", loop_scope="module",
@@ -33,6 +32,7 @@ async def client(lsp_client: LanguageClient):
     yield
 
 
+@pytest.mark.asyncio(loop_scope="module")
 async def test_the_vscode_extension_gets_what_it_relies_on(client: LanguageClient):
     manifest = json.loads((VSCODE / "package.json").read_text(encoding="utf-8"))
     assert manifest["contributes"]["configuration"]["properties"]["deckops.command"]["default"] == ["deckops", "lsp"]
