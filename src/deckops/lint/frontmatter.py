@@ -60,6 +60,8 @@ def _front_matter(ctx: Context):
     err = fm.error
     line = fm.file_line(err.line)
     col = err.col + 1
+    if line > len(ctx.deck.lines):  # an unclosed front matter on the deck's only line: YAML's mark is past the end
+        line, col = max(len(ctx.deck.lines), 1), 1
     quote = _open_quote_line(fm.raw, fm.line + 1)
     hint = "fix the YAML; Marp drops an invalid front matter silently"
     if quote is not None:
