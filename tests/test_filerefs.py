@@ -1,13 +1,11 @@
 """filerefs: every way a deck's text names a local file (pure), and lint's D304 on each form, positioned."""
 from __future__ import annotations
 
-import gc
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import best_cpu_seconds, run_cli
 from deckops.filerefs import scan, scan_deck
 
 FORMS = [  # (text, path it names, file: URL?, column)
@@ -52,19 +50,9 @@ def test_linear_in_hostile_input(unit):
     process with the collector paused, the small and large runs interleaved so that a busy spell on a loaded
     machine sways both alike, best of 5 each (the n-to-2n wall-clock figure is bench/hostile.py's)."""
     small_text, large_text = unit * 12_500, unit * 100_000
-    small, large = [], []
-    gc.collect()
-    gc.disable()
-    try:
-        for _ in range(5):
-            for text, times in ((small_text, small), (large_text, large)):
-                start = time.process_time()
-                scan_deck([text], set())
-                times.append(time.process_time() - start)
-    finally:
-        gc.enable()
-    ratio = min(large) / max(min(small), 0.005)
-    assert ratio <= 20.0, (unit, min(small), min(large))
+    small, large = best_cpu_seconds([lambda: scan_deck([small_text], set()), lambda: scan_deck([large_text], set())], 5)
+    ratio = large / max(small, 0.005)
+    assert ratio <= 20.0, (unit, small, large)
 
 
 def test_lint_reports_each_form_as_d304_at_its_position(tmp_path: Path):

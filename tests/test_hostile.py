@@ -1,15 +1,13 @@
 """Hostile and broken decks: every one gets a positioned diagnostic or a one-line error, never a traceback or a hang."""
 from __future__ import annotations
 
-import gc
 import json
-import time
 import os
 
 import pytest
 
 from hostile_inputs import GROWTH
-from conftest import DATA, PATIENCE, run_cli
+from conftest import DATA, PATIENCE, best_cpu_seconds, run_cli
 
 HOSTILE = DATA / "hostile"
 
@@ -113,23 +111,12 @@ def test_huge_inputs_finish(tmp_path):
 
 
 def _cpu_seconds(*texts: str) -> list[float]:
-    """Best CPU time of linting each text, the texts' runs interleaved so a busy spell sways them alike."""
+    """Best CPU time of linting each text (conftest.best_cpu_seconds: interleaved, collector paused)."""
     from deckops import config as config_mod
     from deckops import deck as deck_mod
     from deckops.lint import lint
 
-    best = [float("inf")] * len(texts)
-    gc.collect()
-    gc.disable()  # the collector's passes over a growing heap are not what this measures
-    try:
-        for _ in range(3):  # CPU time of this process: other tenants sway it far less than wall time
-            for i, text in enumerate(texts):
-                start = time.process_time()
-                lint(deck_mod.parse(text, "h.md"), config_mod.Config(), {})
-                best[i] = min(best[i], time.process_time() - start)
-    finally:
-        gc.enable()
-    return best
+    return best_cpu_seconds([lambda t=t: lint(deck_mod.parse(t, "h.md"), config_mod.Config(), {}) for t in texts], 3)
 
 
 @pytest.mark.parametrize("name", sorted(GROWTH))
