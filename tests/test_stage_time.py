@@ -66,6 +66,7 @@ def test_json_and_junit_run_times(tmp_path):
     assert slides[3]["set"] == 120 and slides[3]["total"] == 120
     assert slides[1]["words"] == 28 and slides[1]["demo"] == 0
     assert data["total"] == pytest.approx(slides[5]["cumulative"])
+    golden("time-junit.json", res.stdout)
 
 
 @pytest.mark.parametrize("args, config, message", [
