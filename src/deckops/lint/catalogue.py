@@ -38,7 +38,7 @@ STAGE_RULES = {
     "D604": Entry("D604", "html-enabled", "warning", "`html = true`: what the deck's HTML may now do", "render"),
     "D605": Entry("D605", "emoji-offline", "info", "emoji are twemoji images from a CDN the check could not reach",
                   "check"),
-    # a snippet's verdict (rehearse/verdict.py FAILURE_RULES), at the line of the command on the slide
+    # a snippet's verdict (rehearse/verdict.py FAILURE_RULES takes these names), at the line of the command on the slide
     "D801": Entry("D801", "stale-output", "error", "a command printed something else than the slide shows",
                   "rehearse"),
     "D802": Entry("D802", "exit-status", "error", "a command exited with another status than expected", "rehearse"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 from ..diagnostic import Diagnostic, Pos, Severity
+from ..lint.catalogue import STAGE_RULES
 from .match import Comparison, Masks, compare
 from .runner import Outcome
 from .snippets import Command, Snippet
@@ -20,14 +21,10 @@ class CommandResult(NamedTuple):
     severity: Severity = "error"  # the rule's, after the config and inline disables (findings.apply)
 
 
-# failure kind -> the catalogue's rule (lint/catalogue.py STAGE_RULES; a test keeps the two equal)
-FAILURE_RULES = {
-    "stale-output": ("D801", "stale-output"),
-    "exit-status": ("D802", "exit-status"),
-    "timeout": ("D803", "snippet-timeout"),
-    "shell-exited": ("D804", "shell-exited"),
-    "image-unavailable": ("D805", "image-unavailable"),
-}
+# failure kind -> the catalogue's rule (code, name): the names are the catalogue's (lint/catalogue.py STAGE_RULES)
+_FAILURE_CODES = {"stale-output": "D801", "exit-status": "D802", "timeout": "D803", "shell-exited": "D804",
+                  "image-unavailable": "D805"}
+FAILURE_RULES = {kind: (code, STAGE_RULES[code].name) for kind, code in _FAILURE_CODES.items()}
 
 
 class SnippetResult(NamedTuple):
