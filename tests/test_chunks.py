@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import random
+import sys
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,6 +29,16 @@ def _sig(tokens) -> list:
 def _norm(data: bytes) -> str:
     text, _, _ = deck_mod.decode(data)
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def generated(slides: int) -> str:
+    """bench/lint_scale.py's deck (front matter, directives every tenth slide, shell, console and YAML fences)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import lint_scale
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    return lint_scale.FRONT + "".join(lint_scale.slide(i) for i in range(1, slides + 1))
 
 
 def _same(text: str, parser: chunks.Parser | None = None) -> None:
@@ -89,6 +100,22 @@ def test_the_deck_model_is_the_same():
     for path in CORPUS:
         data = path.read_bytes()
         assert deck_mod.parse(data, str(path), parser) == deck_mod.parse(data, str(path))
+
+
+def test_edits_rebuild_the_same_deck_with_slides_reused():
+    """After each edit of a session the model from the chunk parser (its unchanged slides' Slide objects, their
+    directives and parse issues kept from the last build) equals a fresh parse's, field for field."""
+    rng = random.Random(1920)
+    kept = 0
+    for path, text in [(p, _norm(p.read_bytes())) for p in CORPUS] + [(ROOT / "bench" / "deck.md", generated(60))]:
+        parser = deck_mod.chunk_parser()
+        before: set[int] = set()
+        for edited in [text, *_edits(text, rng, 10)]:
+            got = deck_mod.parse(edited, str(path), parser)
+            assert got == deck_mod.parse(edited, str(path))
+            kept += sum(id(s) in before for s in got.slides)
+            before = {id(s) for s in got.slides}
+    assert kept > 100
 
 
 def test_a_block_open_across_a_break_means_one_parse():

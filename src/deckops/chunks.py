@@ -51,6 +51,7 @@ class Parser:
         # (text, is first, occurrence) -> [deck line it starts at, its tokens with deck lines]
         self.pieces: dict[tuple[str, bool, int], list] = {}
         self.reused = 0
+        self.slides: dict = {}  # deck.py's built slides of the last parse, reused where their tokens are
 
     def parse(self, text: str) -> list[Token]:
         lines = text.split("\n")

@@ -293,7 +293,8 @@ def parse(source: bytes | str, path: str = "<deck>", parser=None) -> Deck:
     except RecursionError:
         issues.append(ParseIssue("too-large", 1, 1, "the Markdown is nested too deeply to parse"))
         tokens = []
-    return _Builder(path, norm, lines, tokens, issues, bom, crlf).build()
+    memo = getattr(parser, "slides", None) if parser is not None else None
+    return _Builder(path, norm, lines, tokens, issues, bom, crlf, memo).build()
 
 
 def line_count(text: str) -> int:
@@ -360,9 +361,11 @@ class _Builder:
     """Reads the flat token list the way Marpit's core rules do: global directives, heading dividers, slides,
     local and spot directives, speaker notes; and collects elements with their positions on the way."""
 
-    def __init__(self, path, text, lines, tokens, issues, bom, crlf):
+    def __init__(self, path, text, lines, tokens, issues, bom, crlf, memo: dict | None = None):
         self.path, self.text, self.lines, self.tokens = path, text, lines, tokens
         self.issues, self.bom, self.crlf = list(issues), bom, crlf
+        # the slides of the last build with the same parser (chunks.Parser.slides), and this build's for the next
+        self.memo, self.kept = memo, {}
         self.front_matter: FrontMatter | None = None
         self.all_directives: list[Directive] = []
         self._by_comment: dict[tuple[int, int], list[Directive]] = {}
@@ -514,6 +517,9 @@ class _Builder:
                 recognized.add(id(c))
         breaks = self._breaks(toks, _divider_tags(globals_.get("headingDivider", False)))
         slides = self._slides(toks, breaks, comments, globals_, recognized, body_start)
+        if self.memo is not None:
+            self.memo.clear()
+            self.memo.update(self.kept)
         return Deck(self.path, self.text, self.lines, self.front_matter, tuple(slides),
                     tuple(sorted(self.all_directives, key=lambda d: (d.line, d.col))),
                     MappingProxyType(globals_), tuple(self.issues), self.bom, self.crlf, tuple(self.tokens))
@@ -580,6 +586,26 @@ class _Builder:
         return slides
 
     def _slide(self, n, toks, first, stop, brk, start, end, own_comments, recognized, effective) -> Slide:
+        """The slide built before from the same token objects at the same place with the same directives (the
+        chunk parser reuses an unchanged slide's tokens), with what building it added to the deck; else built."""
+        if self.memo is None or first >= stop:
+            return self._build_slide(n, toks, first, stop, brk, start, end, own_comments, recognized, effective)
+        key = (n, brk, start, end, id(toks[first]), id(toks[stop - 1]), stop - first,
+               tuple((id(c) in recognized, id(c) in self._unshown) for c in own_comments))
+        hit = self.memo.get(key)
+        # (the entry holds its first and last token: while it lives, no other token can take their ids)
+        if hit is not None and hit[0] is toks[first] and hit[1] is toks[stop - 1] and hit[2] == effective:
+            self.all_directives.extend(hit[4])
+            self.issues.extend(hit[5])
+            self.kept[key] = hit
+            return hit[3]
+        dirs_before, issues_before = len(self.all_directives), len(self.issues)
+        slide = self._build_slide(n, toks, first, stop, brk, start, end, own_comments, recognized, effective)
+        self.kept[key] = (toks[first], toks[stop - 1], effective, slide, self.all_directives[dirs_before:],
+                          self.issues[issues_before:])
+        return slide
+
+    def _build_slide(self, n, toks, first, stop, brk, start, end, own_comments, recognized, effective) -> Slide:
         acc = {k: [] for k in ("headings", "fences", "images", "links", "html_blocks", "comments")}
         comments = []
         for c in own_comments:
