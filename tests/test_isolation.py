@@ -264,3 +264,72 @@ def test_on_the_local_cluster_snippets_see_only_the_sandbox_context(local_cluste
     assert res.returncode == 0, res.stdout + res.stderr
     assert "kubectl config get-contexts" not in res.stdout, res.stdout  # (not a stale-output failure)
     assert _settle(via_env, via_home) == 0
+
+
+# --- --allow-host-access: the command line only (docs/security.md) ----------------------------------
+
+HOST_DECK = """---
+marp: true
+{front}---
+
+# Debug the node
+
+<!-- rehearse: needs=host-access{extra} -->
+```bash
+touch {mark}
+```
+"""
+# each way a file of the talk repository (or the environment, or the user's own config) could try to grant host
+# access, and how it ends: refused (exit 2, naming the key) or ignored (the snippet is still skipped)
+WIDEN = {
+    "front matter": ({"front": "allow-host-access: true\nrehearse: {allow-host-access: true}\n"}, None),
+    "annotation": ({"extra": " allow-host-access"}, "unknown rehearse key 'allow-host-access'"),
+    "annotation value": ({"extra": " allow-host-access=true"}, "unknown rehearse key 'allow-host-access'"),
+    "sidecar": ({"d.rehearse.yaml": "allow-host-access: true\n"}, "d.rehearse.yaml:1:1: allow-host-access: refused"),
+    "deckops.toml": ({"deckops.toml": "allow-host-access = true\n"}, "allow-host-access: refused"),
+    "deckops.toml [rehearse]": ({"deckops.toml": "[rehearse]\nallow-host-access = true\n"},
+                                "allow-host-access: refused"),
+    "pyproject.toml": ({"pyproject.toml": "[tool.deckops]\nallow-host-access = true\n"}, "allow-host-access: refused"),
+    "pyproject.toml [rehearse]": ({"pyproject.toml": "[tool.deckops.rehearse]\nallow-host-access = true\n"},
+                                  "allow-host-access: refused"),
+    "user config in the repo": ({"xdg/deckops/config.toml": "allow-host-access = true\n"}, None),
+    "user config": ({"../xdg/deckops/config.toml": "allow-host-access = true\n"}, "allow-host-access: unknown key"),
+    "environment": ({"env": {"DECKOPS_ALLOW_HOST_ACCESS": "1", "DECKOPS_ALLOW_HOST_ACCESS_FOR_CI": "1"}}, None),
+}
+
+
+def _host_repo(tmp_path: Path, attempt: dict) -> tuple[Path, Path, dict]:
+    repo, mark = tmp_path / "repo", tmp_path / "ran"
+    (repo / ".git").mkdir(parents=True)
+    deck = repo / "d.md"
+    deck.write_text(HOST_DECK.format(front=attempt.get("front", ""), extra=attempt.get("extra", ""), mark=mark))
+    for name, text in attempt.items():
+        if "." in name:
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            (repo / name).write_text(text)
+    xdg = repo / "xdg" if "xdg/deckops/config.toml" in attempt else tmp_path / "xdg"
+    return deck, mark, {"XDG_CONFIG_HOME": str(xdg), **attempt.get("env", {})}
+
+
+@pytest.mark.parametrize("how", WIDEN)
+def test_nothing_in_the_repo_can_allow_host_access(tmp_path, how):
+    """A `needs=host-access` snippet runs only with --allow-host-access on the command line: every other place
+    that asks for it is refused (exit 2, the key named, nothing run) or has no effect (skipped, the flag named)."""
+    attempt, refusal = WIDEN[how]
+    deck, mark, env = _host_repo(tmp_path, attempt)
+    res = run_cli("rehearse", "--no-cluster", str(deck), cwd=deck.parent, env=env)
+    assert not mark.exists(), f"{how} granted host access:\n{res.stdout}{res.stderr}"
+    if refusal:
+        assert res.returncode == 2 and refusal in res.stderr, res.stdout + res.stderr
+        assert "Traceback" not in res.stderr
+    else:
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert "1 skipped" in res.stdout and "with --allow-host-access" in res.stdout, res.stdout
+
+
+def test_the_command_line_allows_host_access(tmp_path):
+    """The positive control of the test above: the same deck, the flag on the command line, the snippet runs."""
+    deck, mark, env = _host_repo(tmp_path, {})
+    res = run_cli("rehearse", "--no-cluster", "--allow-host-access", str(deck), cwd=deck.parent, env=env)
+    assert res.returncode == 0 and "1 passed" in res.stdout, res.stdout + res.stderr
+    assert mark.exists()

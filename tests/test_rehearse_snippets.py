@@ -76,6 +76,9 @@ def test_annotation_keys_and_values():
     ("rehearse: setup=please", "setup"),
     ("rehearse: name", "name"),
     ('rehearse: skip="open', ""),
+    ("rehearse: needs=root", "needs"),
+    ("rehearse: needs", "needs"),
+    ("rehearse: allow-host-access", "allow-host-access"),  # only the command line grants it
 ])
 def test_bad_annotations_name_the_key(text, key):
     with pytest.raises(AnnotationError) as err:
@@ -109,6 +112,13 @@ def test_script_fence_is_one_command_with_aliases_resolved_and_skip_reason():
 def test_setup_annotation_values():
     setup = snippets()[0]
     assert (setup.expect_exit, setup.stdin, setup.skip) == (1, "y\\n", None)
+
+
+def test_needs_host_access_is_read_from_its_annotation():
+    found = extract(deck.parse("# A\n\n<!-- rehearse: needs=host-access stdin=ps -->\n```console\n"
+                               "$ kubectl debug node/n -it --image=busybox:1.36\n```\n\n```console\n$ true\n```\n",
+                               "t.md"))
+    assert [(s.needs, s.stdin, s.skip) for s in found.snippets] == [(("host-access",), "ps", None), ((), None, None)]
 
 
 def test_bad_annotation_is_a_positioned_problem():

@@ -13,7 +13,10 @@ KEYS = {
     "teardown": "flag",
     "name": "text",
     "pty": "flag",
+    "needs": "choice",
 }
+# the values of a `choice` key: what a snippet needs that a rehearsal gives only when the command line allows it
+CHOICES = {"needs": ("host-access",)}
 
 
 class AnnotationError(ValueError):
@@ -61,6 +64,10 @@ def _value(key: str, kind: str, value: str | None):
             return ""
         raise AnnotationError(f"rehearse key {key!r} needs a value ({key}=...)", key)
     if kind == "text":
+        return value
+    if kind == "choice":
+        if value not in CHOICES[key]:
+            raise AnnotationError(f"rehearse key {key!r}: {value!r} is not one of: {', '.join(CHOICES[key])}", key)
         return value
     try:
         number = float(value) if kind == "number" else int(value)

@@ -37,6 +37,11 @@ def _report_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", "-o", type=Path, help="write the report to FILE instead of stdout")
 
 
+HOST_ACCESS_HELP = ("run the snippets marked needs=host-access (kubectl debug node/...): on the local cluster, "
+                    "pods in this run's namespace may use the node's host namespaces and files (root on this "
+                    "machine) until the run ends; only this option grants it, no file of the repository can")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deckops",
@@ -97,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kubeconfig", type=Path, help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     p.add_argument("--allow-context", action="append", default=[], metavar="NAME",
                    help="allow this non-sandbox context (dangerous)")
+    p.add_argument("--allow-host-access", action="store_true", help=HOST_ACCESS_HELP)
     p.add_argument("--keep", action="store_true", help="keep the kind cluster / namespace after the run")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failing snippet")
     p.add_argument("--update", action="store_true", help="rewrite the decks' expected output from the real run")
@@ -124,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kubeconfig", type=Path, help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     p.add_argument("--allow-context", action="append", default=[], metavar="NAME",
                    help="allow this non-sandbox context (dangerous)")
+    p.add_argument("--allow-host-access", action="store_true", help=HOST_ACCESS_HELP)
     p.add_argument("--cluster-name", help="name of the --cluster local control plane (default: deckops)")
     p.add_argument("--no-cluster", action="store_true", help="run the snippets without any cluster or namespace")
     p.add_argument("--no-typing", action="store_true", help="show each command at once instead of typing it")

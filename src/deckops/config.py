@@ -58,6 +58,10 @@ class Key:
     zero: bool = False  # `duration`: 0 is allowed too
 
 
+# Host access for `needs=host-access` snippets (root on the real node's machine) is granted by the command line
+# only: a file of the repository that asks for it is refused (it would be read from a pull request).
+HOST_ACCESS_REFUSED = "only the command line can allow host access: pass --allow-host-access"
+
 # [tool.deckops.rehearse] and DECK.rehearse.yaml (rehearse/settings.py). A file in the repository is as untrusted
 # as the deck: it may not pick or widen the cluster the snippets reach, nor point them at another kubeconfig or
 # home; only the command line and the user's own config (outside the repository) may.
@@ -74,6 +78,7 @@ REHEARSE_KEYS: Mapping[str, Key] = MappingProxyType({
     "timeout": Key("seconds"),
     "sandbox-contexts": Key("strings", refused="put it in ~/.config/deckops/config.toml or pass --allow-context"),
     "output-limit": Key("bytes"),
+    "allow-host-access": Key("bool", refused=HOST_ACCESS_REFUSED),
 })
 USER_KEYS: Mapping[str, Key] = MappingProxyType({"sandbox-contexts": Key("strings")})  # the user's own config
 
@@ -100,6 +105,7 @@ CONFIG_KEYS: Mapping[str, Key] = MappingProxyType({
     "html": Key("bool"),
     "online": Key("bool"),
     "sandbox-contexts": Key("strings"),  # read, and ignored with a warning, by rehearse (its guard)
+    "allow-host-access": Key("bool", refused=HOST_ACCESS_REFUSED),
     "out": Key("str"),
     "rehearse": Key("section", section=REHEARSE_KEYS),
     "time": Key("section", section=TIME_KEYS),

@@ -97,7 +97,7 @@ def run(args) -> int:
 def _live(args, config, plan, main, recordings, term: Tty, pace: float, last: int) -> int:
     options = rehearsal.Options(cluster=args.cluster, context=args.context, kubeconfig=args.kubeconfig,
                                 allow_context=tuple(args.allow_context), cluster_name=args.cluster_name,
-                                no_cluster=args.no_cluster)
+                                no_cluster=args.no_cluster, allow_host_access=args.allow_host_access)
     observer = _Lines()
     with rehearsal.sandboxed([plan], config, options, observer) as sandbox:  # the guard first
         runnable = rehearsal.runnable_here(plan, sandbox)

@@ -50,7 +50,8 @@ def options(args) -> rehearsal.Options:
     return rehearsal.Options(cluster=args.cluster, context=args.context, kubeconfig=args.kubeconfig,
                              allow_context=tuple(args.allow_context), keep=args.keep, fail_fast=args.fail_fast,
                              output_limit=args.output_limit, cluster_name=args.cluster_name,
-                             no_cluster=args.no_cluster, record=args.record)
+                             no_cluster=args.no_cluster, record=args.record,
+                             allow_host_access=args.allow_host_access)
 
 
 def _outputs(args, config, plans: list[rehearsal.Plan]) -> None:

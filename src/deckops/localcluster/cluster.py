@@ -145,8 +145,7 @@ def up(name: str, nodes: str | None = None) -> Path:
             # the taint is for the fake nodes only: before the kubelet registers the real one
             kubectl(name, "taint", "nodes", "--all", node.FAKE_TAINT)
             # the admission policy goes in while the kubelet starts (no pod can exist before `up` returns)
-            guarded = proc.background(hostguard.install, lambda *a, **kw: kubectl(name, *a, **kw),
-                                      lambda: _refused(name))
+            guarded = proc.background(hostguard.install, lambda *a, **kw: kubectl(name, *a, **kw))
             prepared.result()
             node.start_kubelet(name, bin_dir, paths.kubeconfig_path(name),
                                lambda: _node_ready(name, node.node_name(name)))
@@ -162,11 +161,6 @@ def up(name: str, nodes: str | None = None) -> Path:
         raise
     _say(f"{name} is up in {time.monotonic() - start:.1f}s")
     return paths.kubeconfig_path(name)
-
-
-def _refused(name: str) -> bool:
-    res = kubectl(name, *hostguard.PROBE, check=False)
-    return res.returncode != 0 and hostguard.NAME in res.stderr
 
 
 def _node_ready(name: str, node_name: str) -> bool:

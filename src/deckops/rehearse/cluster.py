@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
+import json
 import logging
 import os
 import shutil
@@ -285,9 +286,10 @@ def _token(n: int = 6) -> str:
     return "".join(alphabet[b % len(alphabet)] for b in os.urandom(n))
 
 
-def kubectl(target: Cluster, *args: str, check: bool = True) -> proc.Result:
+def kubectl(target: Cluster, *args: str, check: bool = True, input: str | None = None,
+            timeout: float = KUBECTL_TIMEOUT) -> proc.Result:
     return proc.run([target.kubectl, "--kubeconfig", target.kubeconfig, "--context", target.context, *args],
-                    timeout=KUBECTL_TIMEOUT, check=check)
+                    timeout=timeout, check=check, input=input)
 
 
 def session_kubeconfig(target: Cluster, namespace: str, dest: Path) -> Path:
@@ -332,3 +334,48 @@ def namespace(target: Cluster, tmp: Path, keep: bool) -> Iterator[tuple[str, Pat
             _say(f"kept namespace {name}")
         else:
             kubectl(target, "delete", "namespace", name, "--wait=false", check=False)
+
+
+# --- --allow-host-access --------------------------------------------------------------------------
+
+HOST_PODS_TIMEOUT = 60
+
+
+@contextmanager
+def host_access(target: Cluster, namespace: str) -> Iterator[None]:
+    """Let the run's own namespace have pods with the host's namespaces and files (--allow-host-access, the
+    command line only), and take that back at the end, also on ^C: the local cluster's admission policy leaves
+    that namespace out until then; on every cluster the pods that use the host are deleted, and waited for,
+    before the namespace goes (even with --keep)."""
+    from ..localcluster import hostguard
+
+    run = lambda *a, **kw: kubectl(target, *a, **kw)  # noqa: E731
+    guarded = target.nodes == "real"  # the policy exists on the local cluster's real node
+    try:
+        if guarded:
+            try:
+                hostguard.exempt(run, namespace)
+            except (RuntimeError, TimeoutError, proc.ToolError) as exc:
+                raise ClusterError(f"--allow-host-access: cannot exempt namespace {namespace}: {exc}") from None
+        yield
+    finally:
+        try:
+            if guarded:
+                hostguard.exempt(run, namespace, on=False)
+        except (RuntimeError, TimeoutError, proc.ToolError) as exc:
+            log.warning(f"deckops rehearse: warning: namespace {namespace} may still be exempt from "
+                        f"{hostguard.NAME} (it is being deleted): {exc}")
+        finally:
+            _delete_host_pods(target, namespace)
+
+
+def _delete_host_pods(target: Cluster, namespace: str) -> None:
+    from ..localcluster import hostguard
+
+    res = kubectl(target, "get", "pods", "-n", namespace, "-o", "json", check=False)
+    items = json.loads(res.stdout).get("items", []) if res.returncode == 0 else []
+    names = [p["metadata"]["name"] for p in items if hostguard.uses_host(p)]
+    if names:
+        _say(f"deleting the pods that used the host: {', '.join(names)}")
+        kubectl(target, "delete", "pod", "-n", namespace, *names, "--grace-period=1", "--wait=true",
+                f"--timeout={HOST_PODS_TIMEOUT}s", check=False, timeout=HOST_PODS_TIMEOUT + 30)

@@ -43,6 +43,7 @@ class Options(NamedTuple):
     cluster_name: str | None = None
     no_cluster: bool = False
     record: Path | None = None
+    allow_host_access: bool = False  # run `needs=host-access` snippets; only the command line sets it
 
 
 class Observer(Protocol):
@@ -69,6 +70,7 @@ class Sandbox(NamedTuple):
     env: dict  # KUBECONFIG, PATH, DECKOPS_NAMESPACE: what every session of the run gets
     nodes: "Nodes"
     tmp: Path  # the run's own folder (homes, batch files, the session kubeconfig), removed after it
+    host_access: bool = False  # --allow-host-access: `needs=host-access` snippets run
 
 
 @contextmanager
@@ -82,7 +84,7 @@ def sandboxed(plans: list[Plan], config, options: Options, observer: Observer) -
         needed = any(s.skip is None for p in plans for s in p.snippets)
         env, nodes = stack.enter_context(_sandbox(choice if needed else Choice("none"), Path(tmp), options,
                                                   observer))
-        yield Sandbox(env, nodes, Path(tmp))
+        yield Sandbox(env, nodes, Path(tmp), options.allow_host_access)
 
 
 def session(plan: Plan, sandbox: Sandbox, n: int, options: Options, *, record: bool = False,
@@ -100,8 +102,22 @@ def masks_of(sets: settings_mod.Settings) -> Masks:
 
 
 def runnable_here(plan: Plan, sandbox: Sandbox) -> list[snip_mod.Snippet]:
-    """The plan's snippets, those the sandbox's nodes cannot run marked skipped with the reason."""
-    return _unrunnable(plan.snippets, sandbox.nodes)
+    """The plan's snippets, those the sandbox's nodes cannot run, or that need what the command line did not
+    grant, marked skipped with the reason."""
+    return _unrunnable(_ungranted(plan.snippets, sandbox.host_access), sandbox.nodes)
+
+
+HOST_ACCESS_SKIP = ("needs host access (`needs=host-access`): its pod gets the node's namespaces and files, root on "
+                    "the machine the node runs on; rehearse it on a sandbox cluster with --allow-host-access")
+
+
+def _ungranted(snippets: list, host_access: bool) -> list:
+    """`needs=host-access` snippets are skipped unless --allow-host-access was given: nothing in the repository
+    (the deck, its sidecar, the config) can grant it."""
+    if host_access:
+        return snippets
+    return [s._replace(skip=HOST_ACCESS_SKIP) if s.skip is None and "host-access" in s.needs else s
+            for s in snippets]
 
 
 def steps(snippet: snip_mod.Snippet) -> list[Step]:
@@ -223,7 +239,11 @@ def _sandbox(choice: Choice, tmp: Path, options: Options, observer: Observer) ->
         else:
             target = stack.enter_context(cluster.existing(choice.files, choice.context, choice.kubectl, tmp))
         ns, kubeconfig = stack.enter_context(cluster.namespace(target, tmp, options.keep))
+        if options.allow_host_access:  # entered after the namespace: it ends first, before the namespace goes
+            stack.enter_context(cluster.host_access(target, ns))
         observer.line(f"rehearsing on context {target.context}, namespace {ns}")
+        if options.allow_host_access:
+            observer.line(f"host access allowed in namespace {ns} for this run (--allow-host-access)")
         if target.nodes:
             log.info(f"deckops rehearse: the local cluster runs {target.nodes} nodes"
                      + (" (pods run: exec, logs, debug -it, port-forward, cp are real)" if target.nodes == "real"

@@ -43,6 +43,7 @@ class Snippet(NamedTuple):
     stdin: str | None = None
     role: Role = "main"
     pty: bool = False
+    needs: tuple[str, ...] = ()  # what only the command line can grant (`needs=host-access`: --allow-host-access)
 
     @property
     def label(self) -> str:
@@ -120,6 +121,7 @@ def _snippet(path: str, slide: Slide, fence: Fence, notes: dict, aliases) -> Sni
         commands=commands, console=fence.console, name=notes.get("name", ""), skip=notes.get("skip"),
         timeout=notes.get("timeout"), expect_exit=int(notes.get("expect-exit", 0)),
         stdin=notes.get("stdin"), role=role, pty=bool(notes.get("pty")),
+        needs=(notes["needs"],) if "needs" in notes else (),
     )
 
 
