@@ -182,3 +182,46 @@ def test_rehearse_on_the_local_cluster(local_cluster, tmp_path):
     reasons = [(s.get("message") or s.text or "").strip() for s in skips if s is not None]
     assert len(reasons) == skipped
     assert all(len(r) > 15 for r in reasons), reasons
+
+
+def _verdicts(stdout: str) -> dict[str, tuple[str, str]]:
+    """'slide 11' -> ('PASS', '') or ('SKIP', its reason), from rehearse's terminal report."""
+    found, last = {}, None
+    for line in stdout.splitlines():
+        m = re.match(r"  ((?:slide \d+)|setup|teardown)\s+(PASS|FAIL|SKIP)", line)
+        if m:
+            last = m.group(1)
+            found.setdefault(last, (m.group(2), ""))
+        elif last and line.strip().startswith("skipped: "):
+            found[last] = (found[last][0], line.strip().removeprefix("skipped: "))
+    return found
+
+
+@pytest.mark.cluster
+def test_with_allow_host_access_only_the_offline_snippets_are_skipped(real_cluster):
+    """The node-debugging slide runs on the real node with the flag, and is skipped naming the flag without it;
+    after the run the policy guards every namespace again and no node-debugger pod is left."""
+    from deckops.localcluster import hostguard
+
+    args = ("rehearse", "--cluster", "local", "--cluster-name", real_cluster.name, "slides/")
+    res = run_cli(*args, "--allow-host-access")
+    assert res.returncode == 0, res.stdout + res.stderr
+    verdicts = _verdicts(res.stdout)
+    assert verdicts["slide 11"] == ("PASS", ""), res.stdout
+    skipped = {k: why for k, (v, why) in verdicts.items() if v == "SKIP"}
+    assert sorted(skipped) == ["slide 13", "slide 14", "slide 5"], res.stdout
+    assert "network" in skipped["slide 5"] and "network" in skipped["slide 13"] and "eBPF" in skipped["slide 14"]
+    assert "8 passed, 0 failed, 3 skipped" in res.stdout
+
+    kubectl = [str(real_cluster.kubectl), "--kubeconfig", str(real_cluster.kubeconfig)]
+    binding = json.loads(subprocess.run([*kubectl, "get", "validatingadmissionpolicybinding", hostguard.NAME, "-o",
+                                         "json"], capture_output=True, text=True, timeout=60, check=True).stdout)
+    assert hostguard.exempted(binding) == []
+    left = subprocess.run([*kubectl, "get", "pods", "-A", "-l", "app.kubernetes.io/managed-by=kubectl-debug", "-o",
+                           "name"], capture_output=True, text=True, timeout=60, check=True).stdout
+    assert left == ""
+
+    res = run_cli(*args)
+    assert res.returncode == 0, res.stdout + res.stderr
+    state, why = _verdicts(res.stdout)["slide 11"]
+    assert state == "SKIP" and "--allow-host-access" in why, res.stdout

@@ -150,3 +150,47 @@ def test_a_second_real_node_is_one_line_exit_2(real_cluster):
     assert res.returncode == 2, res.stdout + res.stderr
     assert res.stderr.count("\n") == 1 and f"belongs to cluster {real_cluster.name}" in res.stderr, res.stderr
     assert not (node.node_dir("deckops-second")).exists()
+
+
+HOST_DECK = """\
+# Debug the node
+
+```console
+$ kubectl debug node/{node} --image=busybox:1.36 --profile=sysadmin -- true
+...
+```
+
+# Only this namespace
+
+```console
+$ kubectl run p --image=busybox:1.36 --privileged --restart=Never --dry-run=server -o name
+pod/p
+$ kubectl run p --image=busybox:1.36 --privileged --restart=Never --dry-run=server -n default 2>&1 | grep -o 'denied request: privileged containers'
+denied request: privileged containers
+```
+"""
+
+
+def test_host_access_is_the_command_lines_and_only_for_the_runs_namespace(real_cluster, tmp_path):
+    """Without --allow-host-access the cluster refuses a host-access pod even when the deck does not mark it
+    (the refusal names the flag); with it, the run's own namespace may make one, `default` still may not, and
+    afterwards the binding is as `cluster up` made it and the node-debugger pod is gone."""
+    from conftest import run_cli
+    from deckops.localcluster import hostguard
+
+    deck = tmp_path / "talk.md"
+    deck.write_text(HOST_DECK.format(node=node.node_name(real_cluster.name)))
+    args = ("rehearse", "--cluster", "local", "--cluster-name", real_cluster.name, str(deck))
+    res = run_cli(*args)
+    assert res.returncode == 1 and "0 passed, 2 failed" in res.stdout, res.stdout + res.stderr
+    assert "deckops-no-host-access" in res.stdout and "--allow-host-access" in res.stdout, res.stdout
+
+    res = run_cli(*args, "--allow-host-access")
+    assert res.returncode == 0 and "2 passed" in res.stdout, res.stdout + res.stderr
+    assert "deleting the pods that used the host: node-debugger-" in res.stderr
+    binding = json.loads(kubectl(real_cluster, "get", "validatingadmissionpolicybinding", hostguard.NAME,
+                                 "-o", "json").stdout)
+    assert hostguard.exempted(binding) == []
+    assert kubectl(real_cluster, "get", "pods", "-A", "-l", "app.kubernetes.io/managed-by=kubectl-debug",
+                   "-o", "name").stdout == ""
+    assert hostguard.refuses(lambda *a, **kw: kubectl(real_cluster, *a, **kw))
