@@ -60,14 +60,26 @@ def test_hostile_inputs_parse_the_same_in_pieces():
         _same(make(300))
 
 
-def _edits(text: str, rng: random.Random, count: int = 12) -> list[str]:
-    """A typing session: characters added and removed, lines added and removed, slides added, one at a time."""
+def _edits(text: str, rng: random.Random, count: int = 12, kinds: int = 5) -> list[str]:
+    """A typing session: characters added and removed, lines added and removed, slides added, one at a time
+    (with kinds=8 also: words misspelt, a word's letters swapped, directives and notes added)."""
     out = []
     for _ in range(count):
         lines = text.split("\n")
         at = rng.randrange(len(lines))
-        kind = rng.randrange(5)
-        if kind == 0:
+        kind = rng.randrange(kinds)
+        words = lines[at].split(" ")
+        if kind == 5:
+            lines[at] += rng.choice([" recieve", " Kubernets", " Inspektr", " kubectl", " schedulse", " `x`",
+                                     " ![alt](images/none.png)", " <div>", " http://host.example/a"])
+        elif kind == 6 and len(words[-1]) > 3:
+            w = words[-1]
+            i = rng.randrange(len(w) - 1)
+            lines[at] = " ".join(words[:-1] + [w[:i] + w[i + 1] + w[i] + w[i + 2:]])
+        elif kind == 7:
+            lines.insert(at, rng.choice(["<!-- _class: lead -->", "<!-- header: Teh title -->", "<!-- paginate: false -->",
+                                         "<!-- a note about schedulse -->", "<!-- theme: gaia -->", "<!-- lang: de -->"]))
+        elif kind == 0:
             lines[at] += rng.choice(["x", " ", "`", "-->", "<!--", "```", "$$", "[a]: b", "---"])
         elif kind == 1 and lines[at]:
             lines[at] = lines[at][:-1]
@@ -142,7 +154,7 @@ def test_token_soup_parses_the_same_in_pieces(text: str):
     _same(text)
 
 
-def test_a_typing_session_in_the_server_lints_as_a_fresh_lint():
+def test_a_typing_session_in_the_server_lints_as_a_fresh_lint(tmp_path):
     """The language server's lint after each edit of a session (its chunk parser, the run caches it carries
     from one keystroke to the next: spelling verdicts, kubectl help) gives the findings of a fresh lint of
     that text, field for field."""
@@ -155,11 +167,15 @@ def test_a_typing_session_in_the_server_lints_as_a_fresh_lint():
 
     rng = random.Random(1919)
     compared = reused = 0
-    for path in [p for p in CORPUS if b"marp: true" in p.read_bytes()][:4]:
+    bench = tmp_path / "bench" / "deck.md"
+    bench.parent.mkdir()
+    bench.write_text(generated(40), encoding="utf-8")
+    sessions = [(p, 8, 5) for p in CORPUS if b"marp: true" in p.read_bytes()][:8] + [(bench, 40, 8)]
+    for path, count, kinds in sessions:
         config = load_config(path.parent, None)
         uri = path.as_uri()
         text = _norm(path.read_bytes())
-        for edited in [text, *_edits(text, rng, 8)]:
+        for edited in [text, *_edits(text, rng, count, kinds)]:
             served = server.lint_text(uri, path, edited)
             fresh = lint_bytes(edited.encode("utf-8", "surrogatepass"), str(path), config, {}, {}, None, None)
             assert [d.__dict__ for d in served] == [d.__dict__ for d in fresh]

@@ -7,6 +7,7 @@ import re
 from collections import Counter, defaultdict
 from functools import lru_cache
 
+from . import perslide
 from .engine import Context, Finding
 
 # wrong form -> right form; a key equal to its value only enforces that casing (any other casing is flagged)
@@ -71,14 +72,27 @@ def prose_lines(ctx: Context) -> list[tuple[int, str]]:
     """(line number, text with code/URLs/HTML blanked out) for every line of prose (memoised per deck)."""
     key = ("prose", ctx.deck.path)
     if key not in ctx.cache:
-        skip = ctx.deck.block_lines(html=True)
-        out = []
-        for n, text in enumerate(ctx.deck.lines, 1):
-            if n in skip or not text.strip():
-                continue
-            out.append((n, mask_prose(text)))
-        ctx.cache[key] = out
+        parts = prose_parts(ctx)
+        if parts is None:
+            ctx.cache[key] = _prose(ctx.deck.lines, 1, len(ctx.deck.lines), ctx.deck.block_lines(html=True))
+        else:
+            ctx.cache[key] = [line for part in parts for line in part]
     return ctx.cache[key]
+
+
+def prose_parts(ctx: Context) -> list[list[tuple[int, str]]] | None:
+    """prose_lines() slide by slide (perslide.py: an unchanged slide's are kept from the last lint); None when
+    the deck's slides cannot be taken one by one."""
+    return perslide.each(ctx, "prose-lines", span_prose)
+
+
+def span_prose(ctx: Context, span) -> list[tuple[int, str]]:
+    _, lo, hi = span
+    return _prose(ctx.deck.lines, lo, hi, perslide.block_lines(ctx, span, html=True))
+
+
+def _prose(lines, lo: int, hi: int, skip) -> list[tuple[int, str]]:
+    return [(n, mask_prose(lines[n - 1])) for n in range(lo, hi + 1) if n not in skip and lines[n - 1].strip()]
 
 
 LINE_MEMO = 1 << 16  # lines whose per-line work is remembered (pure functions of the line's text): the language
@@ -150,9 +164,21 @@ def _term_hits(pattern: re.Pattern, text: str) -> tuple[tuple[int, str], ...]:
 
 def _terminology(ctx: Context):
     terms = glossary(ctx)
+    parts = perslide.each(ctx, "terminology", _span_terms, tuple(sorted(terms.items())))
+    if parts is None:
+        return _terms_in(ctx, prose_lines(ctx))
+    return [f for part in parts for f in part]
+
+
+def _span_terms(ctx: Context, span) -> list[Finding]:
+    return list(_terms_in(ctx, span_prose(ctx, span)))  # (mask_prose remembers the lines: the slide's are cheap)
+
+
+def _terms_in(ctx: Context, lines):
+    terms = glossary(ctx)
     canon_lower = {v.lower(): v for v in terms.values()}
     pattern = _pattern(ctx)
-    for line, text in prose_lines(ctx):
+    for line, text in lines:
         for start, written in _term_hits(pattern, text):
             found = " ".join(written.split())
             right = _correction(found, terms, canon_lower)
@@ -169,21 +195,35 @@ MIN_LEN = 5
 MAX_RARE = 2
 
 
-def _vocabulary(ctx: Context):
-    """(candidate words with positions, counts per lowercase word, most common written form per word)."""
-    words: list[tuple[str, int, int]] = []
-    forms: Counter = Counter()
+class Words:
+    """One slide's (or the deck's) words for near-duplicate-term: how often each is written (lowercase, and in
+    each written form), and the candidates, glossary terms blanked, with their positions."""
+
+    def __init__(self, pattern: re.Pattern, lines):
+        self.forms: Counter = Counter()
+        words = []
+        for line, text in lines:
+            found, candidates = _line_words(pattern, text)
+            self.forms.update(found)
+            words.extend((w, line, col) for w, col in candidates)
+        self.words = words
+        self.seen: Counter = Counter()
+        for form, n in self.forms.items():
+            self.seen[form.lower()] += n
+        self.candidates = Counter(w.lower() for w, _, _ in words)
+
+
+def _vocabulary(ctx: Context) -> tuple[list[Words], Counter, Counter, Counter]:
+    """(the parts, slide by slide where it can; counts per lowercase word; per written form; per candidate)."""
     pattern = _pattern(ctx)
-    for line, text in prose_lines(ctx):
-        found, candidates = _line_words(pattern, text)
-        forms.update(found)
-        words.extend((w, line, col) for w, col in candidates)
-    seen: Counter = Counter()
-    shown: dict[str, str] = {}
-    for form, n in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0])):
-        seen[form.lower()] += n
-        shown.setdefault(form.lower(), form)
-    return words, seen, shown
+    context = tuple(sorted(glossary(ctx).items()))
+    parts = perslide.each(ctx, "vocabulary", lambda c, span: Words(pattern, span_prose(c, span)), context)
+    if parts is None:
+        whole = Words(pattern, prose_lines(ctx))
+        return [whole], whole.seen, whole.forms, whole.candidates
+    sums = [perslide.Tally.of(ctx, f"vocabulary-{k}", context, [getattr(p, k) for p in parts])
+            for k in ("seen", "forms", "candidates")]
+    return parts, *sums
 
 
 @lru_cache(maxsize=LINE_MEMO)
@@ -196,41 +236,74 @@ def _line_words(pattern: re.Pattern, text: str) -> tuple[tuple[str, ...], tuple[
 
 def _near_duplicate_term(ctx: Context):
     """A rare non-word one edit from a known term of the deck: never two real words, never two names."""
-    words, seen, shown = _vocabulary(ctx)
+    parts, seen, forms, candidates = _vocabulary(ctx)
     counts = Counter(seen)
     for term in glossary(ctx).values():
         if " " not in term:
             counts[term.lower()] += 3  # glossary terms count as well known
     known = _known_terms(ctx)
-    index = _deletion_index(w for w in counts if MIN_LEN - 1 <= len(w) <= MAX_WORD + 1 and known(w))
-    reported: set[str] = set()
-    for word, line, col in words:
-        low = word.lower()
-        if not MIN_LEN <= len(low) <= MAX_WORD or counts[low] > MAX_RARE or low in reported or not low.isalpha():
+    index = _index(ctx, counts, known)
+    near_of: dict[str, str] = {}
+    for low in candidates:
+        if not MIN_LEN <= len(low) <= MAX_WORD or counts[low] > MAX_RARE or not low.isalpha():
             continue
         near = _neighbour(low, counts, index, known)
         if near and not known(low):
+            near_of[low] = near
+    if not near_of:
+        return
+    shown = _shown(forms)
+    reported: set[str] = set()
+    for part in parts:  # each at its first occurrence
+        if near_of.keys().isdisjoint(part.candidates):
+            continue
+        for word, line, col in part.words:
+            low = word.lower()
+            if low not in near_of or low in reported:
+                continue
             reported.add(low)
-            near = shown.get(near, near)
+            near = shown.get(near_of[low], near_of[low])
             where = f"appears {seen[near.lower()]}x" if seen[near.lower()] else "is in the glossary"
             yield Finding(line, col, f"\"{word}\" appears {seen[low]}x but \"{near}\" {where}: a typo?",
                           f"write \"{near}\", or disable with "
                           "<!-- deckops-disable-next-line near-duplicate-term -->")
 
 
+def _shown(forms: Counter) -> dict[str, str]:
+    """The most common written form of each lowercase word (the first in sort order on a tie)."""
+    shown: dict[str, str] = {}
+    for form, _ in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0])):
+        shown.setdefault(form.lower(), form)
+    return shown
+
+
+def _index(ctx: Context, counts: Counter, known) -> dict[str, set[str]]:
+    """_deletion_index of the deck's known words, kept while the set of those words does not change."""
+    words = frozenset(w for w in counts if MIN_LEN - 1 <= len(w) <= MAX_WORD + 1 and known(w))
+    hit = ctx.cache.get(("near-duplicate-index",))
+    if hit is None or hit[0] != words:
+        hit = ctx.cache[("near-duplicate-index",)] = (words, _deletion_index(words))
+    return hit[1]
+
+
 def _known_terms(ctx: Context):
     """Whether a lowercase word is a known term: the glossary, deckops' vocabulary, the project's words, the
-    deck's code, and for a deck in a language with a dictionary (English), the dictionary."""
+    deck's code, and for a deck in a language with a dictionary (English), the dictionary. The answers are kept
+    across lints with the same dictionaries and known words (the language server asks again at each keystroke)."""
     from . import spelling
 
     key = ("known-terms", ctx.deck.path)
     if key not in ctx.cache:
         tag, _ = spelling.language(ctx)
-        _, dicts = spelling.dictionaries(tag)
+        names, dicts = spelling.dictionaries(tag)
         extra = spelling.vocabulary() | spelling.project_words(ctx) | spelling.code_words(ctx)
         extra |= {p.lower() for t in glossary(ctx).values() for p in t.split()}
-        speller = spelling.Speller(dicts, extra)
-        ctx.cache[key] = lru_cache(maxsize=None)(speller.known)
+        judge = (tuple(names), extra)
+        memo = ctx.cache.get(("known-terms-memo",))
+        if memo is None or memo[0] != judge:
+            known = lru_cache(maxsize=LINE_MEMO)(spelling.Speller(dicts, extra).known)
+            memo = ctx.cache[("known-terms-memo",)] = (judge, known)
+        ctx.cache[key] = memo[1]
     return ctx.cache[key]
 
 

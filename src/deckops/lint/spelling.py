@@ -7,12 +7,14 @@ import bisect
 import hashlib
 import os
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
 from .. import files
+from . import perslide
 from .engine import Context, Finding
-from .prose import mask_prose, prose_lines, glossary
+from .prose import glossary, mask_prose, prose_lines, span_prose
 
 # hunspell dictionaries per language; English accepts both spellings (a deck that writes "greyscale" beside
 # "color" has no typo); Debian's hunspell-en-us / hunspell-en-gb, else the en_US copy spylls ships
@@ -190,23 +192,34 @@ def code_words(ctx: Context) -> frozenset[str]:
     key = ("code-words", ctx.deck.path)
     if key in ctx.cache:
         return ctx.cache[key]
+    parts = perslide.each(ctx, "code-words", _span_code_words)  # (an unchanged slide's: from the last lint)
+    if parts is None:
+        parts = [_code_words(ctx.deck.slides, ctx.deck.lines, 1, len(ctx.deck.lines), ctx.deck.block_lines())]
+    ctx.cache[key] = frozenset().union(*parts)
+    return ctx.cache[key]
+
+
+def _span_code_words(ctx: Context, span) -> frozenset[str]:
+    return _code_words((span[0],), ctx.deck.lines, span[1], span[2], perslide.block_lines(ctx, span))
+
+
+def _code_words(slides, lines, lo: int, hi: int, skip) -> frozenset[str]:
     out: set[str] = set()
-    for slide in ctx.deck.slides:
+    for slide in slides:
         for target in [*(l.href for l in slide.links), *(i.src for i in slide.images)]:
             out.update(w.lower() for w in _IDENT.findall(target))  # repository, file and host names
         for fence in slide.fences:  # a console block's output is not the deck's code
             code = "\n".join(l.text for l in fence.commands) if fence.console else fence.content
             out.update(w.lower() for w in _IDENT.findall(code))
-    skip = ctx.deck.block_lines()
-    for n, line in enumerate(ctx.deck.lines, 1):
+    for n in range(lo, hi + 1):
+        line = lines[n - 1]
         if "`" in line and n not in skip:
             for m in _CODE_SPAN.finditer(line):
                 out.update(w.lower() for w in _IDENT.findall(m.group(2)))
         if "://" in line and n not in skip:
             for m in _URL.finditer(line):
                 out.update(w.lower() for w in _IDENT.findall(m.group(0)))
-    ctx.cache[key] = frozenset(out)
-    return ctx.cache[key]
+    return frozenset(out)
 
 
 def spoken_lines(ctx: Context) -> list[tuple[int, int, str]]:
@@ -217,6 +230,35 @@ def spoken_lines(ctx: Context) -> list[tuple[int, int, str]]:
         for note in slide.notes:
             out += list(_note_text(ctx, note))
     return out
+
+
+class Spoken:
+    """The words of one slide's prose and notes: (word, line, column) in order, and how often each occurs."""
+
+    def __init__(self, occurrences: list[tuple[str, int, int]]):
+        self.occurrences = occurrences
+        self.counts = Counter(w for w, _, _ in occurrences)
+
+
+def _span_spoken(ctx: Context, span) -> Spoken:
+    lines = [(n, 0, _without_alt(ctx.deck.lines[n - 1], text)) for n, text in span_prose(ctx, span)]
+    for note in span[0].notes:
+        lines += list(_note_text(ctx, note))
+    return Spoken(_occurrences(lines))
+
+
+def _occurrences(lines) -> list[tuple[str, int, int]]:
+    return [(w, line, col + 1) for line, _, text in lines for w, col in words_of(text)]
+
+
+def _spoken(ctx: Context) -> tuple[list[Spoken], Counter]:
+    """The deck's spoken words slide by slide (header/footer values as one more part) and their counts."""
+    parts = perslide.each(ctx, "spoken", _span_spoken)
+    directives = Spoken(_occurrences(_directive_text(ctx)))
+    if parts is None:
+        whole = Spoken(_occurrences(spoken_lines(ctx)))
+        return [whole], whole.counts
+    return [*parts, directives], perslide.Tally.of(ctx, "spoken", (), [p.counts for p in parts]) + directives.counts
 
 
 def _without_alt(raw: str, text: str) -> str:
@@ -430,16 +472,16 @@ def spelling(ctx: Context):
         return
     extra = vocabulary() | project_words(ctx) | code_words(ctx) | _glossary_words(ctx)
     speller = Speller(dicts, extra)
-    lines = spoken_lines(ctx)
-    occurrences: list[tuple[str, int, int]] = []
-    for line, _, text in lines:
-        occurrences.extend((w, line, col + 1) for w, col in words_of(text))
-    if directive is None and _foreign(occurrences, speller):
+    parts, counts = _spoken(ctx)
+    if directive is None and _foreign(counts, speller):
         yield Finding(1, 1, "most words are not English: is the deck in another language? spelling is not checked",
                       "set `lang:` in the front matter (deckops checks en, en-US, en-GB)", "info")
         return
-    verdicts = _verdicts(ctx, (tuple(names), extra), speller, {w for w, _, _ in occurrences})
-    skip = _reported_elsewhere(ctx)
+    verdicts = _verdicts(ctx, (tuple(names), extra), speller, set(counts))
+    bad = {w for w in counts if verdicts[w]}
+    # (only the misspelt words' occurrences: each is reported where it first occurs outside `skip`)
+    occurrences = [o for p in parts if not bad.isdisjoint(p.counts) for o in p.occurrences if o[0] in bad]
+    skip = _reported_elsewhere(ctx) if bad else set()
     reported: set[str] = set()
     for word, line, col in sorted(occurrences, key=lambda o: (o[1], o[2])):
         found = verdicts[word]
@@ -472,9 +514,9 @@ def _glossary_words(ctx: Context) -> set[str]:
     return {p.lower() for term in glossary(ctx).values() for p in term.split()}
 
 
-def _foreign(occurrences, speller: Speller) -> bool:
+def _foreign(counts, speller: Speller) -> bool:
     """Most distinct lowercase words unknown to the dictionary: the deck is in another language."""
-    words = {w.lower() for w, _, _ in occurrences if len(w) >= 4 and w.islower() and "-" not in w}
+    words = {w.lower() for w in counts if len(w) >= 4 and w.islower() and "-" not in w}
     if len(words) < MIN_SAMPLE:
         return False
     unknown = sum(1 for w in words if not speller.known(w))

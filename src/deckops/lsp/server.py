@@ -26,7 +26,8 @@ from . import actions, convert, hover
 DEBOUNCE = 0.05  # seconds of quiet after a keystroke before the lint starts (a newer keystroke restarts it)
 STAGE_TIMEOUT = 1800  # deckops.check / deckops.rehearse: real renders, browsers and clusters
 # run-cache keys kept across lints (see lint_text): what depends on the machine or on text alone
-CARRIED = ("kubectl-help", "result-cache", "glossary-re", "bash-n-texts", "spelling-verdicts")
+CARRIED = ("kubectl-help", "result-cache", "glossary-re", "bash-n-texts", "spelling-verdicts", "per-slide",
+           "per-slide-tally", "near-duplicate-index", "known-terms-memo")
 GC_FULL_EVERY = 50  # lints between two full collections of the cyclic garbage collector (see _gc_paused)
 _MARP = re.compile(r"\A\ufeff?---[ \t]*\n(?:.*\n)*?[ \t]*marp[ \t]*:[ \t]*true\b")
 

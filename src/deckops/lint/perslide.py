@@ -1,0 +1,113 @@
+"""Per-slide work of the rules, reused across lints while the deck model reuses the slide.
+
+deck.py keeps a Slide object for the next build with the same chunk parser (the language server's) when its
+tokens, place and directives are unchanged; a rule's result for such a slide is a function of that object, the
+lines the slide owns (`spans`) and what the rule declares as its deck-level `context`, so it is kept too. A
+lint then redoes the slides that were edited and combines the rest (`each`, and `Tally` for counts over the
+whole deck that change by what the edited slides add and remove). In a fresh process (the CLI) nothing is
+reused and the results are the same: tests/test_chunks.py compares them after random edits.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Callable
+
+from .engine import Context
+
+Span = tuple[object, int, int]  # (slide, first line it owns, last line it owns)
+
+
+def spans(ctx: Context) -> list[Span] | None:
+    """Each slide with the deck lines it owns: from its break (line 1 for the first) to the line before the next
+    slide's; together they cover every line of the deck. None when some slide's fence, comment or HTML block
+    reaches outside its own lines (then a per-slide answer could differ from the deck's: no reuse)."""
+    key = ("slide-spans", ctx.deck.path)
+    hit = ctx.cache.get(key)
+    if hit is not None and hit[0] is ctx.deck:
+        return hit[1]
+    deck = ctx.deck
+    out: list[Span] | None = []
+    slides = deck.slides
+    for k, s in enumerate(slides):
+        lo = 1 if k == 0 else s.line
+        hi = slides[k + 1].line - 1 if k + 1 < len(slides) else len(deck.lines)
+        if hi < lo or any(b.line < lo or b.end_line > hi for b in (*s.fences, *s.comments, *s.html_blocks)):
+            out = None
+            break
+        out.append((s, lo, hi))
+    if out is not None and deck.front_matter is not None and out and deck.front_matter.end_line > out[0][2]:
+        out = None
+    ctx.cache[key] = (deck, out)
+    return out
+
+
+def block_lines(ctx: Context, span: Span, html: bool = False) -> frozenset[int]:
+    """Deck.block_lines() restricted to the span's lines: its slide's fences and comments (and HTML blocks),
+    and the front matter on the first slide."""
+    s, lo, _ = span
+    skip: set[int] = set()
+    fm = ctx.deck.front_matter
+    if lo == 1 and fm is not None:
+        skip.update(range(fm.line, fm.end_line + 1))
+    for b in (*s.fences, *s.comments, *(s.html_blocks if html else ())):
+        skip.update(range(b.line, b.end_line + 1))
+    return frozenset(skip)
+
+
+def each(ctx: Context, name: str, fn: Callable[[Context, Span], object], context: object = ()) -> list | None:
+    """[fn(ctx, span) for span in spans(ctx)], a slide's result taken from the last lint when the slide is the
+    same object owning the same lines and `context` (what else fn reads: config values, deck-level facts) is
+    equal. None when spans() is None (the caller does the deck-wide work instead)."""
+    parts = spans(ctx)
+    if parts is None:
+        return None
+    key = ("per-slide", name)
+    old = ctx.cache.get(key)
+    memo = old[1] if old is not None and old[0] == context else {}
+    kept: dict[int, tuple] = {}
+    out = []
+    for span in parts:
+        s, lo, hi = span
+        hit = memo.get(id(s))
+        if hit is None or hit[0] is not s or hit[1] != lo or hit[2] != hi:
+            hit = (s, lo, hi, fn(ctx, span))  # (the entry holds the slide: its id is not reused meanwhile)
+        kept[id(s)] = hit
+        out.append(hit[3])
+    ctx.cache[key] = (context, kept)
+    return out
+
+
+class Tally:
+    """The sum of per-slide Counters, updated from the last lint's sum by the parts that came and went (an edit
+    changes one slide's part: the deck-wide sum costs that part, not a pass over every slide)."""
+
+    def __init__(self) -> None:
+        self.parts: dict[int, Counter] = {}
+        self.total: Counter = Counter()
+
+    @classmethod
+    def of(cls, ctx: Context, name: str, context: object, parts: list[Counter]) -> Counter:
+        key = ("per-slide-tally", name)
+        old = ctx.cache.get(key)
+        tally = old[1] if old is not None and old[0] == context else cls()
+        ctx.cache[key] = (context, tally)
+        return tally.update(parts)
+
+    def update(self, parts: list[Counter]) -> Counter:
+        now = {id(p): p for p in parts}
+        if len(now) != len(parts):  # the same object twice: count it twice, from scratch
+            self.parts, self.total = {}, Counter()
+            for p in parts:
+                self.total.update(p)
+            return self.total
+        gone = [self.parts[pid] for pid in self.parts.keys() - now.keys()]
+        for part in gone:
+            self.total.subtract(part)
+        for pid in now.keys() - self.parts.keys():
+            self.total.update(now[pid])
+        self.parts = now
+        for part in gone:  # (subtract leaves zeros behind: the sum's keys are what is still counted)
+            for word in part:
+                if self.total.get(word, 1) <= 0:
+                    del self.total[word]
+        return self.total
