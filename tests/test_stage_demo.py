@@ -432,3 +432,41 @@ def test_live_output_never_shows_the_session_markers():
             streamed = b"".join(got).decode()
             assert shell.salt not in streamed
             assert streamed == outcome.output, command
+
+
+@pytest.mark.cluster
+def test_demo_debugs_the_real_node_only_with_allow_host_access(real_cluster):
+    """On stage, the flagship's node-debugging slide: skipped with the flag named without --allow-host-access;
+    with it, the speaker's own keys go to the node's shell (its kubelet is among the host's processes) and ^D
+    ends it; the slide deletes its pod, q cleans up."""
+    flagship, cluster = "slides/advanced-kubernetes-debugging.md", ("--cluster", "local", "--cluster-name",
+                                                                    real_cluster.name)
+    child = _spawn(ROOT, flagship, *cluster, "--slide", "11", "--no-typing", timeout=180)
+    child.expect("slide 11/16")
+    child.expect_exact("skipped: needs host access")
+    child.expect_exact("--allow-host-access")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+
+    child = _spawn(ROOT, flagship, *cluster, "--slide", "11", "--no-typing", "--allow-host-access", timeout=180)
+    child.expect(r"host access allowed in namespace deckops-rehearse-[a-z0-9]{6}")
+    child.expect("slide 11/16")
+    child.expect(RUN)
+    child.send("\r")  # NODE=$(kubectl get pod checkout ...)
+    child.expect(RUN)
+    child.send("\r")  # kubectl debug "node/$NODE" -it ...
+    child.expect("/ # ")
+    child.send("ps -o comm | grep -x kubelet\r")
+    child.expect("\r\nkubelet\r\n")
+    child.send("\x04")
+    child.expect("Session ended")
+    child.expect(RUN)
+    child.send("\r")  # kubectl delete pod -l app.kubernetes.io/managed-by=kubectl-debug
+    child.expect(r'pod "node-debugger-\S+" deleted')
+    child.expect(NEXT)
+    child.send("q")
+    child.expect("demo ended: namespace deckops-rehearse-")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
