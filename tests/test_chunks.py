@@ -71,7 +71,8 @@ def _edits(text: str, rng: random.Random, count: int = 12, kinds: int = 5) -> li
         words = lines[at].split(" ")
         if kind == 5:
             lines[at] += rng.choice([" recieve", " Kubernets", " Inspektr", " kubectl", " schedulse", " `x`",
-                                     " ![alt](images/none.png)", " <div>", " http://host.example/a"])
+                                     " ![alt](images/none.png)", " <div>", " http://host.example/a", " url(",
+                                     " <img src=\"images/gone.png\">", " background: url(images/x.png)"])
         elif kind == 6 and len(words[-1]) > 3:
             w = words[-1]
             i = rng.randrange(len(w) - 1)
@@ -128,6 +129,34 @@ def test_edits_rebuild_the_same_deck_with_slides_reused():
             kept += sum(id(s) in before for s in got.slides)
             before = {id(s) for s in got.slides}
     assert kept > 100
+
+
+CSS_BITS = st.sampled_from(["url(", "url(a.png)", "image-set(", "\"b.png\"", ")", "(", "<div", "<img src=c.png",
+                             ">", "@import", " 'd.css'", "\\", "\\75 rl(", "\\28", "`", "```", "---", "\n", "\n\n",
+                             "# h", "<!-- x -->", "<style>", "</style>", " ", "e.svg", "<!-- _class: a -->"])
+
+
+def _refs_both_ways(text: str) -> None:
+    from deckops.filerefs import scan_deck
+    from deckops.lint.assets import deck_refs
+
+    deck = deck_mod.parse(text, "deck.md")
+    in_code = {n for s in deck.slides for f in s.fences for n in range(f.line, f.end_line + 1)}
+    assert deck_refs(deck, {}) == scan_deck(deck.lines, in_code)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(CSS_BITS, max_size=12).map("".join), min_size=2, max_size=5).map("\n\n---\n\n".join))
+def test_references_found_slide_by_slide_are_the_decks(text: str):
+    """missing-image's and path-outside-repo's references, scanned slide by slide (where no reference can run
+    on into the next slide), are scan_deck's over the whole deck, in its order."""
+    _refs_both_ways(text)
+
+
+def test_references_of_the_corpus_slide_by_slide():
+    for path in CORPUS:
+        _refs_both_ways(_norm(path.read_bytes()))
+    _refs_both_ways('<img src="a.png">\n\n---\n\n<p style="background: url(b.png)">x</p>\n')  # (css first)
 
 
 def test_a_block_open_across_a_break_means_one_parse():

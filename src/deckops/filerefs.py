@@ -59,9 +59,30 @@ def scan(text: str, first_line: int = 1) -> list[Ref]:
 def scan_deck(lines: list[str], code_lines: set[int]) -> list[Ref]:
     """scan() over a deck's lines, leaving out fenced code (lines in code_lines) and inline code spans:
     Marp shows those as text, never as CSS or HTML."""
-    kept = [" " * len(t) if n in code_lines else t if "`" not in t else _blank_code_spans(t)
-            for n, t in enumerate(lines, 1)]
-    return scan("\n".join(kept))
+    return scan("\n".join(kept_line(t, n in code_lines) for n, t in enumerate(lines, 1)))
+
+
+def kept_line(line: str, in_code: bool) -> str:
+    """A deck line as scan_deck reads it: blank in fenced code, inline code spans blanked."""
+    return " " * len(line) if in_code else line if "`" not in line else _blank_code_spans(line)
+
+
+def open_at_end(text: str) -> bool:
+    """Whether a reference scan() reads could go on past the end of text (so text cannot be scanned apart from
+    what follows it): an HTML tag not closed, a parenthesis not closed (url(, image-set(), an @import or a
+    backslash escape at the end. Conservative: a yes costs a scan of the whole."""
+    lt = text.rfind("<")
+    if lt >= 0 and text.find(">", lt) < 0:
+        return True
+    last = text.rstrip("\n").rsplit("\n", 1)[-1]
+    if "\\" in last:
+        return True
+    css = _decode_css(text)[0] if "\\" in text else text
+    paren = css.rfind("(")
+    if paren >= 0 and css.find(")", paren) < 0:
+        return True
+    at = css.lower().rfind("@import")
+    return at >= 0 and not css[at + len("@import"):].strip()
 
 
 def _blank_code_spans(line: str) -> str:

@@ -5,8 +5,9 @@ import os
 import re
 from pathlib import Path
 
-from ..filerefs import scan, scan_deck
+from ..filerefs import kept_line, open_at_end, scan, scan_deck
 from ..helpers import inside, lexically_inside
+from . import perslide
 from .engine import Context, Finding
 
 _REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*:|//|#)", re.I)
@@ -28,12 +29,26 @@ def local_target(ctx: Context, ref: str) -> Path | None:
 
 def deck_refs(deck, cache: dict) -> list:
     """filerefs.scan_deck over the deck outside its fences, once per deck and run (path-outside-repo,
-    missing-image and the result cache's dependencies all read it; a pass over every line)."""
+    missing-image and the result cache's dependencies all read it). Slide by slide where no reference can
+    run on from one slide into the next (an unchanged slide's scan is kept from the last lint: perslide.py),
+    in scan_deck's order (CSS references, then HTML)."""
     hit = cache.get(("deck-refs",))
     if hit is None or hit[0] is not deck:
-        in_code = {n for s in deck.slides for f in s.fences for n in range(f.line, f.end_line + 1)}
-        hit = cache[("deck-refs",)] = (deck, scan_deck(deck.lines, in_code))
+        parts = perslide.each(Context(deck, None, cache), "deck-refs", _span_refs)  # (no rule reads the config)
+        if parts is None or any(tail_open for _, tail_open in parts[:-1]):
+            in_code = {n for s in deck.slides for f in s.fences for n in range(f.line, f.end_line + 1)}
+            refs = scan_deck(deck.lines, in_code)
+        else:
+            refs = [r for kind in ("css", "html") for part, _ in parts for r in part if r.kind == kind]
+        hit = cache[("deck-refs",)] = (deck, refs)
     return hit[1]
+
+
+def _span_refs(ctx: Context, span) -> tuple[list, bool]:
+    s, lo, hi = span
+    in_code = {n for f in s.fences for n in range(f.line, f.end_line + 1)}
+    text = "\n".join(kept_line(ctx.deck.lines[n - 1], n in in_code) for n in range(lo, hi + 1))
+    return scan(text, lo), open_at_end(text)
 
 
 def _exists(p: Path) -> bool:
