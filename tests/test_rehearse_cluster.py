@@ -102,3 +102,43 @@ def test_the_namespace_is_used_once_its_default_serviceaccount_exists(tmp_path, 
     kubectl.write_text(FAKE_KUBECTL.replace('[ "$n" -ge 3 ]', "false"))
     with cluster.namespace(target, tmp_path, keep=True) as (name, _):
         pass
+
+
+PODS_KUBECTL = """#!/bin/sh
+# a kubectl double for --allow-host-access's clean-up: two pods, one of them kubectl debug node/'s
+echo "$*" >> "$0.log"
+case "$*" in
+  *"get pods"*) cat <<'JSON'
+{"items": [{"metadata": {"name": "checkout"}, "spec": {"containers": [{"name": "app"}]}},
+           {"metadata": {"name": "node-debugger-n-x2kqp"}, "spec": {"hostPID": true, "hostNetwork": true,
+            "containers": [{"name": "debugger", "securityContext": {"privileged": true}}]}}]}
+JSON
+  ;;
+esac
+"""
+
+
+@pytest.mark.parametrize("nodes", ["", "real"])
+def test_host_access_exempts_only_on_the_real_node_and_always_deletes_the_host_pods(tmp_path, monkeypatch, nodes):
+    """kind or a context of yours has no deckops policy: nothing to exempt, but the pods that used the host are
+    deleted at the end all the same; on the local real node the namespace is exempted first and guarded again
+    before the pods go, also when the rehearsal fails."""
+    from deckops.localcluster import hostguard
+
+    kubectl = tmp_path / "kubectl"
+    kubectl.write_text(PODS_KUBECTL)
+    kubectl.chmod(0o755)
+    (tmp_path / "kc").write_text(A)
+    target = cluster.Cluster(tmp_path / "kc", "kind-talk", str(kubectl), nodes)
+    events = []
+    monkeypatch.setattr(hostguard, "exempt", lambda run, ns, on=True: events.append(("exempt", ns, on)))
+    with pytest.raises(KeyboardInterrupt):
+        with cluster.host_access(target, "deckops-rehearse-abc123"):
+            events.append("run")
+            raise KeyboardInterrupt
+    calls = [c.split("--context kind-talk ")[1] for c in (tmp_path / "kubectl.log").read_text().splitlines()]
+    deletes = [c for c in calls if c.startswith("delete")]
+    assert deletes == ["delete pod -n deckops-rehearse-abc123 node-debugger-n-x2kqp --grace-period=1 --wait=true "
+                       "--timeout=60s"]
+    guarded = [("exempt", "deckops-rehearse-abc123", True), "run", ("exempt", "deckops-rehearse-abc123", False)]
+    assert events == (guarded if nodes == "real" else ["run"])

@@ -373,8 +373,11 @@ def _delete_host_pods(target: Cluster, namespace: str) -> None:
     from ..localcluster import hostguard
 
     res = kubectl(target, "get", "pods", "-n", namespace, "-o", "json", check=False)
-    items = json.loads(res.stdout).get("items", []) if res.returncode == 0 else []
-    names = [p["metadata"]["name"] for p in items if hostguard.uses_host(p)]
+    try:
+        items = json.loads(res.stdout).get("items", []) if res.returncode == 0 else []
+    except (ValueError, AttributeError):  # not kubectl's JSON: nothing to go on
+        items = []
+    names = [p["metadata"]["name"] for p in items if isinstance(p, dict) and hostguard.uses_host(p)]
     if names:
         _say(f"deleting the pods that used the host: {', '.join(names)}")
         kubectl(target, "delete", "pod", "-n", namespace, *names, "--grace-period=1", "--wait=true",
