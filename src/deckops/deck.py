@@ -194,6 +194,7 @@ class Deck:
     bom: bool = False
     crlf: bool = False
     tokens: tuple[Token, ...] = ()
+    slide_tokens: tuple[tuple[int, int], ...] = ()  # (first, stop) of each slide's tokens in `tokens`
 
     def block_lines(self, html: bool = False) -> frozenset[int]:
         """Lines of the front matter, fences and comments (and HTML blocks with html=True): no prose there."""
@@ -366,6 +367,7 @@ class _Builder:
         self.issues, self.bom, self.crlf = list(issues), bom, crlf
         # the slides of the last build with the same parser (chunks.Parser.slides), and this build's for the next
         self.memo, self.kept = memo, {}
+        self.token_ranges: list[tuple[int, int]] = []
         self.front_matter: FrontMatter | None = None
         self.all_directives: list[Directive] = []
         self._by_comment: dict[tuple[int, int], list[Directive]] = {}
@@ -522,7 +524,8 @@ class _Builder:
             self.memo.update(self.kept)
         return Deck(self.path, self.text, self.lines, self.front_matter, tuple(slides),
                     tuple(sorted(self.all_directives, key=lambda d: (d.line, d.col))),
-                    MappingProxyType(globals_), tuple(self.issues), self.bom, self.crlf, tuple(self.tokens))
+                    MappingProxyType(globals_), tuple(self.issues), self.bom, self.crlf, tuple(self.tokens),
+                    tuple(self.token_ranges))
 
     def _comments(self, toks) -> list[tuple[int, Comment]]:
         """Every Marp comment, block and inline, in token order, with the index of its token."""
@@ -575,6 +578,7 @@ class _Builder:
         slides = []
         for n, (first, brk, start) in enumerate(bounds):
             stop = bounds[n + 1][0] if n + 1 < len(bounds) else len(toks)
+            self.token_ranges.append((first, stop))
             end = bounds[n + 1][1] - 1 if n + 1 < len(bounds) else last_line
             own_comments = [c for i in range(first, stop) for c in by_token.get(i, ())]
             for c in own_comments:

@@ -10,6 +10,7 @@ from importlib import resources
 
 from .. import marpit
 from ..helpers import did_you_mean
+from . import perslide
 from .engine import Context, Finding
 
 # --- html-disabled -------------------------------------------------------------------------------
@@ -146,16 +147,21 @@ def _opened(ctx: Context, name: str, line: int) -> bool:
 
 
 def _html_tags(ctx: Context):
-    """(line, col, match) of every HTML tag Marp sees as HTML (html_block and html_inline tokens), memoised."""
+    """(line, col, match) of every HTML tag Marp sees as HTML (html_block and html_inline tokens), memoised;
+    slide by slide where it can (an unchanged slide's kept from the last lint: perslide.py)."""
     key = ("html-tags", ctx.deck.path)
     if key not in ctx.cache:
-        ctx.cache[key] = list(_scan_tags(ctx))
+        ctx.cache[key] = perslide.findings(ctx, "html-tags", _span_tags,
+                                           lambda c: _scan_tags(c.deck.lines, c.deck.tokens))
     return ctx.cache[key]
 
 
-def _scan_tags(ctx: Context):
-    lines = ctx.deck.lines
-    for t in ctx.deck.tokens:
+def _span_tags(ctx: Context, span) -> list:
+    return list(_scan_tags(ctx.deck.lines, perslide.tokens(ctx, span)))
+
+
+def _scan_tags(lines, tokens):
+    for t in tokens:
         if t.type == "html_block" and t.map:
             for n in range(t.map[0], t.map[1]):
                 for m in _TAG.finditer(lines[n] if n < len(lines) else ""):
@@ -199,19 +205,23 @@ _SPACES = re.compile("[" + re.escape(marpit.JS_SPACE) + "]+")
 
 
 def unknown_image_keyword(ctx: Context):
-    for slide in ctx.deck.slides:
-        for img in slide.images:
-            if img.origin != "markdown":
-                continue
-            words = [w for w in _SPACES.split(_alt_of(ctx, img)) if w]
-            background = "bg" in words
-            for word in words:
-                problem = _keyword_problem(word, background)
-                if problem:
-                    where = "background image" if background else "image"
-                    yield Finding(img.line, img.col, f"`{word}` in the alt of this {where}"
-                                  f" is not a Marp keyword: Marp shows it as caption text{problem[0]}",
-                                  problem[1])
+    return perslide.findings(ctx, "unknown-image-keyword", lambda c, span: list(_image_keywords(c, span[0])),
+                             lambda c: (f for s in c.deck.slides for f in _image_keywords(c, s)))
+
+
+def _image_keywords(ctx: Context, slide):
+    for img in slide.images:
+        if img.origin != "markdown":
+            continue
+        words = [w for w in _SPACES.split(_alt_of(ctx, img)) if w]
+        background = "bg" in words
+        for word in words:
+            problem = _keyword_problem(word, background)
+            if problem:
+                where = "background image" if background else "image"
+                yield Finding(img.line, img.col, f"`{word}` in the alt of this {where}"
+                              f" is not a Marp keyword: Marp shows it as caption text{problem[0]}",
+                              problem[1])
 
 
 def _alt_of(ctx: Context, img) -> str:
@@ -257,9 +267,20 @@ _DOUBLE_HEADING = re.compile(r"^#{1,6}\s+#{1,6}\s+\S")
 
 
 def literal_markup(ctx: Context):
-    from .prose import prose_lines
+    from .prose import prose_lines, span_prose
 
-    for line, text in prose_lines(ctx):
+    yield from perslide.findings(ctx, "literal-markup", lambda c, span: list(_literal(c, span_prose(c, span))),
+                                 lambda c: _literal(c, prose_lines(c)))
+    for d in ctx.deck.directives:
+        if d.name in ("header", "footer") and isinstance(d.value, str):
+            for m in _TEMPLATE.finditer(d.value):
+                yield Finding(d.line, d.col, f"`{m.group(0)}` in `{d.key}` is template syntax: Marp prints it as "
+                              "text on every slide", "Marp has no placeholders: write the text, or use "
+                              "`paginate: true` for page numbers")
+
+
+def _literal(ctx: Context, lines):
+    for line, text in lines:
         for m in _TEMPLATE.finditer(text):
             yield Finding(line, m.start() + 1, f"`{m.group(0)}` is template syntax (Jinja, Liquid, Hugo): Marp "
                           "prints it as text", "replace it with the value, or render the template before Marp")
@@ -272,9 +293,3 @@ def literal_markup(ctx: Context):
         if _DOUBLE_HEADING.match(raw):
             yield Finding(line, 1, "doubled heading marker: the heading shows a literal `#`",
                           "remove the second `#`")
-    for d in ctx.deck.directives:
-        if d.name in ("header", "footer") and isinstance(d.value, str):
-            for m in _TEMPLATE.finditer(d.value):
-                yield Finding(d.line, d.col, f"`{m.group(0)}` in `{d.key}` is template syntax: Marp prints it as "
-                              "text on every slide", "Marp has no placeholders: write the text, or use "
-                              "`paginate: true` for page numbers")

@@ -26,12 +26,13 @@ def spans(ctx: Context) -> list[Span] | None:
     if hit is not None and hit[0] is ctx.deck:
         return hit[1]
     deck = ctx.deck
-    out: list[Span] | None = []
     slides = deck.slides
-    for k, s in enumerate(slides):
+    out: list[Span] | None = [] if len(deck.slide_tokens) == len(slides) else None
+    for k, s in enumerate(slides if out is not None else ()):
         lo = 1 if k == 0 else s.line
         hi = slides[k + 1].line - 1 if k + 1 < len(slides) else len(deck.lines)
-        if hi < lo or any(b.line < lo or b.end_line > hi for b in (*s.fences, *s.comments, *s.html_blocks)):
+        if hi < lo or any(b.line < lo or b.end_line > hi for b in (*s.fences, *s.comments, *s.html_blocks)) \
+                or any(not lo <= x.line <= hi for x in (*s.images, *s.links, *s.headings)):
             out = None
             break
         out.append((s, lo, hi))
@@ -52,6 +53,20 @@ def block_lines(ctx: Context, span: Span, html: bool = False) -> frozenset[int]:
     for b in (*s.fences, *s.comments, *(s.html_blocks if html else ())):
         skip.update(range(b.line, b.end_line + 1))
     return frozenset(skip)
+
+
+def tokens(ctx: Context, span: Span) -> list:
+    """The markdown-it tokens of the span's slide."""
+    first, stop = ctx.deck.slide_tokens[span[0].index - 1]
+    return ctx.deck.tokens[first:stop]
+
+
+def findings(ctx: Context, name: str, fn: Callable[[Context, Span], list], whole: Callable[[Context], object],
+             context: object = ()) -> list:
+    """A rule's findings slide by slide (fn's for one span, kept as `each` keeps them), or whole(ctx)'s for the
+    deck when it cannot be taken slide by slide."""
+    parts = each(ctx, name, fn, context)
+    return list(whole(ctx)) if parts is None else [f for part in parts for f in part]
 
 
 def each(ctx: Context, name: str, fn: Callable[[Context, Span], object], context: object = ()) -> list | None:

@@ -5,6 +5,7 @@ import bisect
 import re
 from functools import lru_cache
 
+from . import perslide
 from .engine import Context, Finding
 
 
@@ -83,17 +84,30 @@ _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
 
 def unbalanced_html(ctx: Context):
+    # (slide by slide: an unchanged slide's findings are kept from the last lint, perslide.py)
+    return perslide.findings(ctx, "unbalanced-html", _span_unbalanced, _unbalanced_in_deck)
+
+
+def _unbalanced_in_deck(ctx: Context):
     skip = ctx.deck.block_lines()  # HTML inside fences, comments, front matter does not count
     for s in ctx.deck.slides:
-        stack: list[tuple[str, int, int]] = []
-        for n in range(s.start_line, s.end_line + 1):
-            if n in skip or n > len(ctx.deck.lines):
-                continue
-            for m in _line_tags(ctx.deck.lines[n - 1]):
-                yield from _tag(m, n, stack, s.index)
-        for tag, line, col in stack:
-            yield Finding(line, col, f"`<{tag}>` opened here is not closed on slide {s.index}",
-                          f"add `</{tag}>` before the slide ends; Marp does not carry HTML across slides")
+        yield from _unbalanced(ctx, s, skip)
+
+
+def _span_unbalanced(ctx: Context, span) -> list[Finding]:
+    return list(_unbalanced(ctx, span[0], perslide.block_lines(ctx, span)))
+
+
+def _unbalanced(ctx: Context, s, skip):
+    stack: list[tuple[str, int, int]] = []
+    for n in range(s.start_line, s.end_line + 1):
+        if n in skip or n > len(ctx.deck.lines):
+            continue
+        for m in _line_tags(ctx.deck.lines[n - 1]):
+            yield from _tag(m, n, stack, s.index)
+    for tag, line, col in stack:
+        yield Finding(line, col, f"`<{tag}>` opened here is not closed on slide {s.index}",
+                      f"add `</{tag}>` before the slide ends; Marp does not carry HTML across slides")
 
 
 @lru_cache(maxsize=1 << 16)  # a pure function of the line (the language server asks again at every keystroke)
