@@ -72,7 +72,8 @@ def _edits(text: str, rng: random.Random, count: int = 12, kinds: int = 5) -> li
         if kind == 5:
             lines[at] += rng.choice([" recieve", " Kubernets", " Inspektr", " kubectl", " schedulse", " `x`",
                                      " ![alt](images/none.png)", " <div>", " http://host.example/a", " url(",
-                                     " <img src=\"images/gone.png\">", " background: url(images/x.png)"])
+                                     " <img src=\"images/gone.png\">", " background: url(images/x.png)",
+                                     " && kubectl gett pods", " 'open", " --tail=x", " && k get po"])
         elif kind == 6 and len(words[-1]) > 3:
             w = words[-1]
             i = rng.randrange(len(w) - 1)
@@ -216,3 +217,48 @@ def test_a_typing_session_in_the_server_lints_as_a_fresh_lint(tmp_path):
     assert gc.isenabled() and gc.get_freeze_count() > 0  # paused during each lint only; its objects frozen
     server.full_collection()
     gc.unfreeze()  # (this test process's objects: back to the collector)
+
+
+# edits of one slide that change another, unchanged slide's findings (what the per-slide reuse must notice)
+CROSS_SLIDE = [
+    # bash -n of the whole deck passes only while slide 2 closes slide 1's `if`: then kubectl-usage reads line 1
+    ("```bash\nkubectl gett pods; if true; then echo\n```\n", "```bash\nfi\n```\n", "```bash\necho\n```\n"),
+    # a third "Deploymnet" makes it no rare word (near-duplicate-term)
+    ("Deployment Deployment Deployment Deploymnet\n", "Other words\n", "Other words Deploymnet Deploymnet\n"),
+    # a word in another slide's code is known (spelling, near-duplicate-term)
+    ("The wiget runs\n", "Text\n", "Text `wiget`\n"),
+    # a global directive on a later slide: the deck's language (spelling), its theme
+    ("The recieve step\n", "Text\n", "<!-- lang: de -->\n\nText\n"),
+    # a global directive on a later slide that cuts an earlier one in two (missing-slide-break)
+    ("# A\n\n# B\n", "Text\n", "<!-- headingDivider: 1 -->\n"),
+]
+
+
+def test_edits_of_one_slide_that_change_anothers_findings(tmp_path):
+    """After each edit the language server's lint (per-slide work reused) equals a fresh lint: where the edited
+    slide changes what an unchanged slide's rules see (bash -n of the whole deck, word counts, the deck's code
+    words, global and inherited directives)."""
+    import pytest
+
+    pytest.importorskip("pygls")
+    from deckops.config import load as load_config
+    from deckops.lint import lint_bytes
+    from deckops.lsp import server
+
+    (tmp_path / ".git").mkdir()
+    path = tmp_path / "deck.md"
+    config = load_config(tmp_path, None)
+    uri = path.as_uri()
+    for n, (first, second, edited) in enumerate(CROSS_SLIDE):
+        front = "---\nmarp: true\n---\n\n"
+        filler = "".join(f"\n---\n\n# Slide {i}\n\nSome text\n" for i in range(3))
+        texts = [front + first + filler + "\n---\n\n" + body for body in (second, edited, second)]
+        first_lines = (front + first).count("\n")
+        on_first = []
+        for text in texts:
+            served = server.lint_text(uri, path, text)
+            fresh = lint_bytes(text.encode(), str(path), config, {}, {}, None, None)
+            assert [d.__dict__ for d in served] == [d.__dict__ for d in fresh], (n, text)
+            on_first.append([(d.code, d.message) for d in fresh if d.line <= first_lines])
+        assert on_first[0] != on_first[1] and on_first[0] == on_first[2], (n, on_first)  # (the case is one)
+        server.SERVER.parsers.pop(uri, None)

@@ -9,7 +9,8 @@ from .. import proc
 from ..helpers import did_you_mean
 from .kubectl_help import KubectlHelp, resolve_binary, slots_of
 from .engine import Context, Finding
-from .snippets import shell_scripts, syntax_errors
+from . import perslide
+from .snippets import script_parts, shell_scripts, syntax_errors
 
 KNOWN_PLUGINS = frozenset({
     "krew", "gadget", "ns", "ctx", "neat", "tree", "view-secret", "images", "who-can", "access-matrix",
@@ -46,6 +47,7 @@ def start_usage(ctx: Context) -> None:
     key = ("kubectl-usage", ctx.deck.path)
     if key not in ctx.cache:
         syntax_errors(ctx)  # memoised here, so the thread only reads the shared cache
+        script_parts(ctx)
         ctx.cache[key] = proc.background(lambda: list(_usage(ctx)))
 
 
@@ -55,10 +57,13 @@ def kubectl_usage(ctx: Context):
 
 
 def _usage(ctx: Context):
+    binary = resolve_binary(ctx.config.kubectl)
+    if binary is not None and script_parts(ctx) is not None:
+        yield from _usage_by_slide(ctx, binary)
+        return
     calls = list(_calls(ctx))
     if not calls:
         return
-    binary = resolve_binary(ctx.config.kubectl)
     if binary is None:
         yield Finding(calls[0].line, calls[0].col, "kubectl not found: kubectl commands were not checked",
                       "install kubectl, build it with `deckops cluster build`, or set `kubectl` in [tool.deckops]",
@@ -73,6 +78,45 @@ def _usage(ctx: Context):
                       "commands were not checked", f"check `{binary} --help` by hand", severity="info")
         return
     yield from findings
+
+
+def _usage_by_slide(ctx: Context, binary: str):
+    """_usage slide by slide: a slide's findings are kept from the last lint while its scripts, kubectl, the
+    aliases and plugins and the shell syntax errors are the same (perslide.py)."""
+    parts, bad = script_parts(ctx), _bad_lines(ctx)
+    context = (binary, tuple(sorted(ctx.config.aliases.items())), tuple(ctx.config.plugins), tuple(sorted(bad.items())))
+    helper: list[KubectlHelp] = []  # made on first use (it runs kubectl)
+    failed: list[proc.ToolError] = []
+
+    def slide(c: Context, span) -> list[Finding] | None:
+        calls = list(_calls_in(c, parts[span[0].index - 1], bad))
+        if not calls or failed:
+            return [] if calls == [] else None
+        try:
+            if not helper:
+                helper.append(_helper(c, binary))
+            return [f for call in calls for f in _check(c, helper[0], call)]
+        except proc.ToolError as exc:  # a kubectl that hangs or cannot start: say so, do not crash the lint
+            failed.append(exc)
+            return None
+
+    found = perslide.each(ctx, "kubectl-usage", slide, context)
+    if failed:  # one finding, at the deck's first call; nothing kept for the next lint
+        ctx.cache.pop(("per-slide", "kubectl-usage"), None)
+        first = next(c for part in parts for c in _calls_in(ctx, part, bad))
+        yield Finding(first.line, first.col, f"kubectl could not be queried ({failed[0].reason}): kubectl "
+                      "commands were not checked", f"check `{binary} --help` by hand", severity="info")
+        return
+    if helper:
+        helper[0].save()
+    for part in found:
+        yield from part
+
+
+def _bad_lines(ctx: Context) -> dict[tuple[str, bool], int]:
+    """(script text, is bash) -> the script line `bash -n` stops at (an answer per block text)."""
+    scripts = shell_scripts(ctx)
+    return {(scripts[n].text, scripts[n].bash): line for n, (line, _) in syntax_errors(ctx).items()}
 
 
 def _helper(ctx: Context, binary: str) -> KubectlHelp:
@@ -172,11 +216,16 @@ def _program(words: list[str]) -> int:
 
 
 def _calls(ctx: Context):
+    yield from _calls_in(ctx, shell_scripts(ctx), _bad_lines(ctx))
+
+
+def _calls_in(ctx: Context, scripts, bad: dict):
+    """The kubectl calls of these scripts (`bad`: _bad_lines)."""
     aliases = dict(ctx.config.aliases)
     names = re.compile(r"(?<![\w-])(?:kubectl|" + "|".join(map(re.escape, sorted(aliases))) + r")(?![\w-])")
-    broken = syntax_errors(ctx)
-    for n, script in enumerate(shell_scripts(ctx)):
-        bad_line = script.pos(broken[n][0])[0] if n in broken else None
+    for script in scripts:
+        at = bad.get((script.text, script.bash))
+        bad_line = script.pos(at)[0] if at is not None else None
         for text, line, col in _logical_lines(script):
             if line == bad_line or not names.search(text):
                 continue  # no kubectl here (shlex is slow), or shell-syntax reports the line

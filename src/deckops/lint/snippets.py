@@ -10,11 +10,13 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .. import proc
 from ..deck import CONSOLE_LANGS, SHELL_LANGS, Fence
 from .diskcache import ResultCache
+from . import perslide
 from .engine import Context, Finding
 
 BASH_TIMEOUT = 60.0
@@ -56,17 +58,27 @@ def shell_scripts(ctx: Context) -> list[Script]:
     """Every shell/console fence as a Script (memoised per deck: three rules share it)."""
     key = ("scripts", ctx.deck.path)
     if key not in ctx.cache:
-        out = []
-        for s in ctx.deck.slides:
-            for f in s.fences:
-                if f.lang not in SHELL_LANGS and f.lang not in CONSOLE_LANGS:
-                    continue
-                cmds = f.commands
-                if cmds and any(c.text.strip() for c in cmds):
-                    out.append(Script(f, "\n".join(c.text for c in cmds) + "\n",
-                                      tuple((c.line, _base_col(c)) for c in cmds)))
-        ctx.cache[key] = out
+        parts = script_parts(ctx)
+        ctx.cache[key] = _scripts_of(ctx.deck.slides) if parts is None else [x for part in parts for x in part]
     return ctx.cache[key]
+
+
+def script_parts(ctx: Context) -> list[list[Script]] | None:
+    """shell_scripts() slide by slide (an unchanged slide's kept from the last lint: perslide.py), or None."""
+    return perslide.each(ctx, "scripts", lambda c, span: _scripts_of((span[0],)))
+
+
+def _scripts_of(slides) -> list[Script]:
+    out = []
+    for s in slides:
+        for f in s.fences:
+            if f.lang not in SHELL_LANGS and f.lang not in CONSOLE_LANGS:
+                continue
+            cmds = f.commands
+            if cmds and any(c.text.strip() for c in cmds):
+                out.append(Script(f, "\n".join(c.text for c in cmds) + "\n",
+                                  tuple((c.line, _base_col(c)) for c in cmds)))
+    return out
 
 
 # --- shell-syntax ------------------------------------------------------------------------------------
@@ -145,6 +157,7 @@ PLAIN_COMMANDS = frozenset({"kubectl", "k", "helm", "kind", "minikube", "mirrord
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_./:@%,-][A-Za-z0-9_./:=,@%+-]*")
 
 
+@lru_cache(maxsize=1 << 12)  # (a pure function of the text: the language server asks at every keystroke)
 def plain_commands(text: str) -> bool:
     """True when every line of the script is a plain command line (see PLAIN_COMMANDS)."""
     for line in text.replace(" \\\n", " ").split("\n"):
