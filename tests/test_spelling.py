@@ -126,35 +126,23 @@ def test_one_finding_per_cause():
     assert sorted(d.code for d in diags) == ["D501", "D502"]
 
 
-def test_compiled_forms_agree_with_spylls():
-    """Every form the compiler derives from a .dic entry is one spylls' own hunspell lookup accepts; the typos
-    of the issue are neither there nor in the compiled list."""
+def test_dictionary_forms_are_hunspell_words():
+    """Every form the lookup accepts from a .dic entry (a stem with its own suffixes, prefixes and cross products)
+    is one spylls' own hunspell lookup accepts; the typos of the issue are neither (tests/test_hunspell.py checks
+    the lookup against a full expansion)."""
     from spylls.hunspell import Dictionary
 
-    hun = Dictionary.from_files(str(spelling._dictionary_path("en_US")))
-    skip = {f for f in (hun.aff.ONLYINCOMPOUND, hun.aff.NEEDAFFIX, hun.aff.FORBIDDENWORD) if f}
-    entries = [w for w in hun.dic.words if not w.flags & skip]
+    from deckops.lint import hunspell
+
+    base = str(spelling._dictionary_path("en_US"))
+    hun = Dictionary.from_files(base)
+    ours = hunspell.Dictionary.read(base)
+    entries = [hunspell.parse_entry(ln.partition("\0")[2], ours.aff) for ln in ours.lines]
+    entries = [(s, f) for s, f in entries if not any(x in f for x in ours.aff.skip)]
     sample = random.Random(14).sample(entries, 300)
-    forms = {f for w in sample for f in spelling._forms(w.stem, w.flags, hun.aff)}
+    forms = {f for stem, flags in sample for f in hunspell.forms(stem, flags, ours.aff)}
     assert len(forms) > 600
     assert [f for f in forms if not hun.lookup(f)] == []
-    common, names = spelling.dictionary_words("en")
+    assert all(ours.lookup(hunspell.norm(f)) for f in forms)
     typos = ["deplyoment", "commitee", "recieve", "teh", "kubernets"]
-    assert [w for w in typos if hun.lookup(w) or w in common or w in names] == []
-    assert "greyscale" in common and "colour" in common and "color" in common
-
-
-def test_the_compiled_list_is_cached(tmp_path, monkeypatch):
-    from deckops import files
-
-    monkeypatch.setattr(files, "cache_home", lambda: tmp_path)
-    spelling.dictionary_words.cache_clear()
-    try:
-        first = spelling.dictionary_words("en")
-        assert list((tmp_path / "spelling").glob("en-*.txt"))
-        monkeypatch.setattr(spelling, "_expand", lambda base: pytest.fail("compiled again"))
-        spelling.dictionary_words.cache_clear()
-        again = spelling.dictionary_words("en")
-        assert len(again[0]) == len(first[0]) and "deployment" in again[0]
-    finally:
-        spelling.dictionary_words.cache_clear()
+    assert [w for w in typos if hun.lookup(w) or spelling.lexicon("en").is_word(w)] == []

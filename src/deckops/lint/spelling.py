@@ -3,8 +3,8 @@ by the deck's `lang`, deckops' technical vocabulary and the project's words; cod
 never words."""
 from __future__ import annotations
 
-import bisect
 import hashlib
+import importlib.util
 import os
 import re
 from collections import Counter
@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .. import files
-from . import perslide
+from . import hunspell, perslide
 from .engine import Context, Finding
 from .prose import glossary, mask_prose, prose_lines, span_prose
 
@@ -20,7 +20,7 @@ from .prose import glossary, mask_prose, prose_lines, span_prose
 # "color" has no typo); Debian's hunspell-en-us / hunspell-en-gb, else the en_US copy spylls ships
 LANGUAGES = {"en": ("en_US", "en_GB")}
 DICT_DIRS = ("/usr/share/hunspell", "/usr/share/myspell", "/usr/share/myspell/dicts", "/usr/local/share/hunspell")
-FORMAT = "1"  # bump when the compiled word list changes shape
+FORMAT = "2"  # of the cached dictionary lines (1: the expanded word list before hunspell.py)
 VOCABULARY = Path(__file__).parent / "data" / "vocabulary.txt"
 MAX_SUGGESTIONS = 3
 MAX_WORD = 40
@@ -52,101 +52,32 @@ def _dictionary_path(name: str) -> Path | None:
     for folder in DICT_DIRS:
         if (Path(folder) / f"{name}.dic").is_file() and (Path(folder) / f"{name}.aff").is_file():
             return Path(folder) / name
-    if name == "en_US":
-        try:
-            import spylls.hunspell as sh
-        except ImportError:
+    if name == "en_US":  # spylls' copy, found without importing spylls
+        spec = importlib.util.find_spec("spylls")
+        if spec is None or not spec.submodule_search_locations:
             return None
-        shipped = Path(sh.__file__).parent / "data" / "en" / "en_US"
+        shipped = Path(list(spec.submodule_search_locations)[0]) / "hunspell" / "data" / "en" / "en_US"
         return shipped if shipped.with_suffix(".dic").is_file() else None
     return None
 
 
-def _expand(base: Path) -> tuple[set[str], set[str]]:
-    """Every word form a hunspell .dic/.aff pair accepts (stems with their suffixes, prefixes and cross
-    products), lowercased: (common words, names that the dictionary only knows capitalised). Looking a word up is
-    then a bisection instead of hunspell's affix stripping; tests/test_spelling.py checks the forms against
-    spylls' own lookup."""
-    from spylls.hunspell import readers
-    from spylls.hunspell.readers.file_reader import FileReader
-
-    aff, context = readers.read_aff(FileReader(str(base) + ".aff"))
-    dic = readers.read_dic(FileReader(str(base) + ".dic", encoding=context.encoding), aff=aff, context=context)
-    skip = {f for f in (aff.ONLYINCOMPOUND, aff.NEEDAFFIX, aff.FORBIDDENWORD) if f}
-    common: set[str] = set()
-    names: set[str] = set()
-    for word in dic.words:
-        if not word.flags & skip:
-            forms = {f.lower().replace("’", "'") for f in _forms(word.stem, word.flags, aff)}
-            (common if word.stem[:1].islower() else names).update(forms)
-    return common, names - common
-
-
-def _forms(stem: str, flags, aff):
-    yield stem
-    suffixed = []
-    for flag in flags:
-        for sfx in aff.SFX.get(flag, ()):
-            if stem.endswith(sfx.strip) and sfx.cond_regexp.search(stem):
-                form = stem[:len(stem) - len(sfx.strip)] + sfx.add
-                suffixed.append((sfx, form))
-                yield form
-    for flag in flags:
-        for pfx in aff.PFX.get(flag, ()):
-            if stem.startswith(pfx.strip) and pfx.cond_regexp.search(stem):
-                yield pfx.add + stem[len(pfx.strip):]
-                for sfx, form in suffixed if pfx.crossproduct else ():
-                    if sfx.crossproduct and form.startswith(pfx.strip) and pfx.cond_regexp.search(form):
-                        yield pfx.add + form[len(pfx.strip):]
-
-
-class WordList:
-    """A sorted list of words, searched by bisection: building a set of 300,000 words costs more than
-    linting a 200-slide deck, splitting the cached file into a list a fifth of that."""
-
-    def __init__(self, words: list[str]):
-        self.words = words
-
-    def __contains__(self, word: str) -> bool:
-        i = bisect.bisect_left(self.words, word)
-        return i < len(self.words) and self.words[i] == word
-
-    def __len__(self) -> int:
-        return len(self.words)
-
-
 @lru_cache(maxsize=8)
-def dictionary_words(primary: str) -> tuple[WordList, WordList] | None:
-    """(common words, names) of a language's dictionaries together (English: en_US and en_GB), compiled once
-    and cached under ~/.cache/deckops/spelling/ (compiling takes seconds, reading back tens of milliseconds);
-    None when none of them is installed."""
+def lexicon(primary: str) -> hunspell.Lexicon | None:
+    """A language's dictionaries together (English: en_US and en_GB), read from their files (~0.15 s; ~0.05 s
+    with their sorted lines kept in the cache folder); lookups strip affixes, no word list is compiled. None
+    when none of them is installed."""
     bases = [b for b in (_dictionary_path(n) for n in LANGUAGES.get(primary, ())) if b is not None]
-    if not bases:
+    return hunspell.Lexicon([hunspell.Dictionary.read(b, _cache_file(b)) for b in bases]) if bases else None
+
+
+def _cache_file(base: Path) -> Path | None:
+    """Where a dictionary's sorted lines are kept: named by the files' paths, sizes and times."""
+    try:
+        ident = FORMAT + "".join(f":{base}{ext}:{st.st_size}-{st.st_mtime_ns}"
+                                 for ext in (".aff", ".dic") for st in [os.stat(f"{base}{ext}")])
+    except OSError:
         return None
-    stats = [(b, os.stat(str(b) + ext)) for b in bases for ext in (".aff", ".dic")]
-    ident = FORMAT + "".join(f":{b}:{s.st_size}-{s.st_mtime_ns}" for b, s in stats)
-    cached = files.cache_home() / "spelling" / f"{primary}-{hashlib.sha256(ident.encode()).hexdigest()[:16]}.txt"
-    try:
-        common, _, names = cached.read_text(encoding="utf-8").partition("\n\n")
-        return WordList(common.split("\n")), WordList(names.split("\n"))
-    except OSError:
-        pass
-    common, names = set(), set()
-    for base in bases:
-        c, n = _expand(base)
-        common |= c
-        names |= n
-    names -= common
-    text = "\n".join(sorted(common - {""})) + "\n\n" + "\n".join(sorted(names - {""}))
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f".tmp-{os.getpid()}-{cached.name}")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, cached)
-    except OSError:
-        pass  # a read-only cache only costs the next run the compile time
-    c, _, n = text.partition("\n\n")
-    return WordList(c.split("\n")), WordList(n.split("\n"))
+    return files.cache_home() / "spelling" / f"{base.name}-{hashlib.sha256(ident.encode()).hexdigest()[:16]}.lines"
 
 
 @lru_cache(maxsize=1)
@@ -164,11 +95,11 @@ def language(ctx: Context) -> tuple[str, object]:
     return (value.strip(), None) if isinstance(value, str) and value.strip() else ("en-US", None)
 
 
-def dictionaries(tag: str) -> tuple[tuple[str, ...], tuple[WordList, WordList] | None]:
-    """(dictionary names, their word lists) for a language tag: `en`, `en-GB`, `en_US` -> English."""
+def dictionaries(tag: str) -> tuple[tuple[str, ...], hunspell.Lexicon | None]:
+    """(dictionary names, their words) for a language tag: `en`, `en-GB`, `en_US` -> English."""
     primary = re.split(r"[-_]", tag.lower())[0]
     names = LANGUAGES.get(primary, ())
-    return names, dictionary_words(primary) if names else None
+    return names, lexicon(primary) if names else None
 
 
 def project_words(ctx: Context) -> frozenset[str]:
@@ -322,8 +253,8 @@ class Speller:
     """Known words (a dictionary's common words and names, plus vocabulary, glossary, project words and the
     deck's code) and suggestions for the others."""
 
-    def __init__(self, words: tuple[WordList, WordList] | None, extra: frozenset[str]):
-        self.common, self.names = words or (WordList([]), WordList([]))
+    def __init__(self, words: hunspell.Lexicon | None, extra: frozenset[str]):
+        self.words = words or hunspell.Lexicon([])
         self.extra = extra
         self._pools: dict[str, frozenset[str]] = {}
         # two-edit searches cost ~0.1 s each: a deck gets this many (typos are few; many unknown long
@@ -332,7 +263,7 @@ class Speller:
 
     def known(self, word: str) -> bool:
         low = word.lower().replace("’", "'")
-        if low in self.extra or low in self.common or low in self.names:
+        if low in self.extra or self.words.is_word(low):
             return True
         if low.endswith("'s") or low.endswith("'"):  # possessives of names the dictionary lacks (Argo's)
             return self.known(low[:-2] if low.endswith("'s") else low[:-1])
@@ -340,7 +271,7 @@ class Speller:
 
     def usual(self, low: str) -> bool:
         """A common word or a vocabulary term: what a typo of a common word would be meant as."""
-        return low in self.extra or low in self.common
+        return low in self.extra or self.words.is_common(low)
 
     def suggest(self, word: str, max_distance: int) -> list[str]:
         """The likeliest common words or vocabulary terms meant, by a weighted edit distance (a swap or a missing
@@ -362,10 +293,7 @@ class Speller:
     def _pool(self, first: str) -> frozenset[str]:
         """Common words and vocabulary terms that start with one letter, as a set (two-edit search)."""
         if first not in self._pools:
-            words = self.common.words
-            lo = bisect.bisect_left(words, first)
-            hi = bisect.bisect_left(words, first + "\uffff")
-            self._pools[first] = frozenset(words[lo:hi]) | {w for w in self.extra if w[:1] == first}
+            self._pools[first] = self.words.common_forms(first) | {w for w in self.extra if w[:1] == first}
         return self._pools[first]
 
 
