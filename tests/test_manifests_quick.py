@@ -122,3 +122,31 @@ def test_the_quick_check_never_passes_what_jsonschema_rejects(seed):
             passed += quick
             rejected += bool(errors)
     assert passed and rejected  # (both kinds were met)
+
+
+def test_schemas_and_version_as_kubernetes_validate_reads_them():
+    import kubernetes_validate
+    from kubernetes_validate import utils
+
+    assert manifests._schema_version() == utils.all_versions()[-1]
+    assert manifests._package_version() == kubernetes_validate.__version__
+
+
+def test_valid_manifests_are_judged_without_jsonschema(tmp_path):
+    """jsonschema (and kubernetes_validate's utils, which import it) cost ~0.2 s to import: only an invalid
+    manifest needs them."""
+    import subprocess
+    import sys
+
+    deck = tmp_path / "deck.md"
+    deck.write_text("# Manifests\n\n```yaml\n" + EVERYDAY.split("---")[0].strip() + "\n```\n", encoding="utf-8")
+    code = ("import sys; from pathlib import Path; from deckops import deck; from deckops.config import Config; "
+            "from deckops.lint import lint; "
+            f"out = lint(deck.load(Path({str(deck)!r})), Config(root=Path({str(tmp_path)!r}), select=('D404',)), {{}}); "
+            "print(len(out), 'jsonschema' in sys.modules, 'kubernetes_validate.utils' in sys.modules)")
+    env = {"PATH": "/usr/bin:/bin", "DECKOPS_CACHE": str(tmp_path / "cache"), "HOME": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert run.stdout.split() == ["0", "False", "False"], run.stderr
+    deck.write_text(deck.read_text().replace("replicas: 2", "replicas: two"), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert run.stdout.split() == ["1", "True", "False"], run.stderr

@@ -28,13 +28,17 @@ def _package() -> Path | None:
 @lru_cache(maxsize=1)
 def _schema_version() -> str:
     """The newest schema version shipped (kubernetes_validate.utils.all_versions()[-1], read the same way)."""
+    folder = _package() / "kubernetes-json-schema"
+    versions = [_VERSION.sub(r"\1", p.name) for p in folder.iterdir() if _VERSION.match(p.name)]
+    if all(_RELEASE.fullmatch(v) for v in versions):  # (packaging's Version orders these as the numbers do)
+        return max(versions, key=lambda v: tuple(map(int, v.split("."))))
     from packaging.version import Version
 
-    folder = _package() / "kubernetes-json-schema"
-    return sorted((_VERSION.sub(r"\1", p.name) for p in folder.iterdir() if _VERSION.match(p.name)), key=Version)[-1]
+    return sorted(versions, key=Version)[-1]
 
 
 _VERSION = re.compile(r"^v([^-]*).*")
+_RELEASE = re.compile(r"\d+(?:\.\d+)*")
 
 
 def _folder() -> str:
@@ -78,9 +82,17 @@ def manifest_invalid(ctx: Context):
 
 
 def _identity() -> str:
-    from kubernetes_validate import version  # (its own module: imports nothing)
+    return f"kubernetes-validate {_package_version()} schema {_schema_version()} strict"
 
-    return f"kubernetes-validate {version.__version__} schema {_schema_version()} strict"
+
+def _package_version() -> str:
+    """kubernetes_validate.__version__, read from its version.py (importing the package imports jsonschema)."""
+    found = re.search(r"__version__ = ['\"]([^'\"]+)", (_package() / "version.py").read_text(encoding="utf-8"))
+    if found:
+        return found.group(1)
+    from kubernetes_validate import version
+
+    return version.__version__
 
 
 def _cached(cache: ResultCache, f):
