@@ -105,6 +105,8 @@ def test_edits_reparse_the_same_with_slides_reused():
         _same(text, parser)
         for edited in _edits(text, rng):
             _same(edited, parser)
+            # the splits found from the last scan's (only the edited stretch scanned) are a full scan's
+            assert parser.last is None or parser.last[1] == chunks.split_points(edited.split("\n"))
         reused += parser.reused
     assert reused > 100
 
@@ -158,6 +160,21 @@ def test_references_of_the_corpus_slide_by_slide():
     for path in CORPUS:
         _refs_both_ways(_norm(path.read_bytes()))
     _refs_both_ways('<img src="a.png">\n\n---\n\n<p style="background: url(b.png)">x</p>\n')  # (css first)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(TOKENS, max_size=20).map("".join), min_size=2, max_size=6), st.data())
+def test_an_edit_rescans_to_the_same_splits(pieces: list[str], data):
+    """One slide's text replaced (a block opened or closed there changes the splits after it): the parser's
+    splits, scanned from the last parse's, are a full scan's, and its tokens a whole parse's."""
+    parser = chunks.Parser(MD)
+    text = "\n\n---\n\n".join(pieces)
+    _same(text, parser)
+    at = data.draw(st.integers(0, len(pieces) - 1))
+    pieces[at] = data.draw(st.lists(TOKENS, max_size=20).map("".join))
+    edited = "\n\n---\n\n".join(pieces)
+    _same(edited, parser)
+    assert parser.last is None or parser.last[1] == chunks.split_points(edited.split("\n"))
 
 
 def test_a_block_open_across_a_break_means_one_parse():

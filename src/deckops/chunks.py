@@ -15,6 +15,7 @@ both parses on the corpus, the hostile inputs and generated decks; tests/test_co
 """
 from __future__ import annotations
 
+import bisect
 import re
 
 from markdown_it import MarkdownIt
@@ -52,10 +53,12 @@ class Parser:
         self.pieces: dict[tuple[str, bool, int], list] = {}
         self.reused = 0
         self.slides: dict = {}  # deck.py's built slides of the last parse, reused where their tokens are
+        self.last: tuple[str, list[int]] | None = None  # the last text and its split points
 
     def parse(self, text: str) -> list[Token]:
         lines = text.split("\n")
-        bounds = split_points(lines, text)
+        bounds = self._split_points(text, lines)
+        self.last = (text, bounds) if bounds is not None else None
         if bounds is None or len(bounds) < MIN_CHUNKS:
             self.pieces = {}
             return self.first.parse(text, {})
@@ -81,6 +84,65 @@ class Parser:
             out.extend(entry[1])
         self.pieces = kept
         return out
+
+
+    def _split_points(self, text: str, lines: list[str]) -> list[int] | None:
+        """split_points(), scanning only from the last split before the first changed line to the first split
+        after the change where the last scan had one too: from there on the lines and the scan's state (no block
+        open at a split) are the same, so the rest are the last scan's splits, shifted."""
+        if self.last is None or "]:" in text:
+            return split_points(lines, text)
+        old_text, old = self.last
+        first = _common_prefix(text, old_text)
+        same_end = _common_suffix(text, old_text, min(len(text), len(old_text)) - first)
+        changed = text.count("\n", 0, first)  # lines before this one are unchanged
+        last_new = text.count("\n", 0, len(text) - same_end)  # lines after this one are unchanged (shifted)
+        shift = last_new - old_text.count("\n", 0, len(old_text) - same_end)
+        k = bisect.bisect_left(old, changed) - 1  # the last split before the changed line (its `---` and the
+        if k < 1:  # blank line above it unchanged); none but the deck's start: scan the whole
+            return split_points(lines, text)
+        bounds = old[:k + 1]
+        was = set(old)
+        for i in _scan(lines, old[k] + 1):
+            bounds.append(i)
+            if i - 1 > last_new and i - shift in was:
+                bounds.extend(b + shift for b in old[bisect.bisect_right(old, i - shift):])
+                break
+        return bounds
+
+
+CHUNK = 1 << 16
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the longest common prefix (compared a slice at a time: C speed, no copy of the whole)."""
+    n, i = min(len(a), len(b)), 0
+    while i < n and a[i:i + CHUNK] == b[i:i + CHUNK]:
+        i += CHUNK
+    lo, hi = i, min(i + CHUNK, n)  # the answer is in [lo, hi]
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[i:mid] == b[i:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """Length of the longest common suffix, at most `limit`."""
+    la, lb = len(a), len(b)
+    i = 0
+    while i < limit and a[max(la - i - CHUNK, la - limit):la - i] == b[max(lb - i - CHUNK, lb - limit):lb - i]:
+        i = min(i + CHUNK, limit)
+    lo, hi = i, min(i + CHUNK, limit)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[la - mid:la - i] == b[lb - mid:lb - i]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _too_deep(toks: list[Token], md: MarkdownIt) -> bool:
@@ -117,8 +179,11 @@ def split_points(lines: list[str], text: str | None = None) -> list[int] | None:
     joined, when the caller has it (a search of it is quicker than one per line)."""
     if "]:" in (text if text is not None else "\n".join(lines)):  # a link reference definition may be there
         return None
-    bounds = [0]
-    i = _after_front_matter(lines)
+    return [0, *_scan(lines, _after_front_matter(lines))]
+
+
+def _scan(lines: list[str], i: int):
+    """The splits from line i on, where no block is open at line i."""
     closing: str | None = None  # what ends the open block: a fence marker, a text, "$$"
     fence = ""
     while i < len(lines):
@@ -129,7 +194,7 @@ def split_points(lines: list[str], text: str | None = None) -> list[int] | None:
             i += 1
             continue
         if line == "---" and i > 0 and not lines[i - 1].strip(" \t"):
-            bounds.append(i)
+            yield i
             i += 1
             continue
         if line[:1] not in _OPENING_CHARS:
@@ -141,7 +206,6 @@ def split_points(lines: list[str], text: str | None = None) -> list[int] | None:
         elif closing == "$$" and marpit.js_trim(line.lstrip(" ")[2:])[-2:] == "$$":
             closing = None
         i += 1
-    return bounds
 
 
 def _after_front_matter(lines: list[str]) -> int:
