@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import re
 import stat
 from dataclasses import dataclass, field
@@ -317,7 +318,8 @@ def _split_alt(alt: str) -> tuple[str, tuple[str, ...]]:
     return " ".join(words), tuple(keywords)
 
 
-def classify_comment(text: str, line: int, col: int, end_line: int, closed: bool = True) -> Comment:
+@functools.lru_cache(maxsize=1 << 14)  # (the language server's model is rebuilt at every keystroke; the Comment
+def classify_comment(text: str, line: int, col: int, end_line: int, closed: bool = True) -> Comment:  # is frozen
     """Parse a comment's text as Marp does; whether it is a directive is decided later, by what Marp applies."""
     if re.match(r"^deckops-(disable|enable)(-next-line)?\b", text):
         return Comment(text, line, col, end_line, "deckops", closed=closed)
