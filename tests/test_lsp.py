@@ -222,16 +222,19 @@ def _row(code, name, severity, line, col, message, hint) -> tuple:
 
 
 async def test_four_ways_agree_on_the_corpus(client: LanguageClient, tmp_path, monkeypatch):
-    """The corpus linted as the CLI does, replayed from the result cache, incrementally (each deck re-parsed by
-    a chunk parser that parsed an edited text of it first, findings computed in memory), and by the server:
+    """The corpus linted as the CLI does, replayed from the result cache, incrementally (each deck linted after an
+    edited text of it with the same chunk parser and the run caches the server carries from one lint to the
+    next: unchanged slides' model and per-slide rule results reused), and by the server after the same edit:
     the same findings, field for field."""
     from deckops import deck as deck_mod
     from deckops import files
     from deckops.lint import lint_bytes
+    from deckops.lsp.server import CARRIED
     from test_lint_cache import CORPUS
 
     monkeypatch.setattr(files, "CACHE_HOME", tmp_path / "cache")
     cli, replay, incremental, served = [], [], [], []
+    reused = 0
     for path in CORPUS:
         config = load_config(path.parent, None)
         cli += [_row(d.code, d.name, d.severity, d.line, d.col, d.message, d.hint)
@@ -240,16 +243,25 @@ async def test_four_ways_agree_on_the_corpus(client: LanguageClient, tmp_path, m
         replay += [_row(d.code, d.name, d.severity, d.line, d.col, d.message, d.hint)
                    for d in lint_files([path], config)]
         data = path.read_bytes()
-        parser = deck_mod.chunk_parser()
-        deck_mod.parse(data.replace(b"\n\n", b"\n\nedited\n\n", 3), str(path), parser)
+        edited = data.replace(b"\n\n", b" edited\n\n", 3)  # (the lines stay in place: later slides are reused)
+        parser, run = deck_mod.chunk_parser(), {}
+        lint_bytes(edited, str(path), config, run, {}, None, parser)
+        carried = {k: v for k, v in run.items() if k[0] in CARRIED}
         incremental += [_row(d.code, d.name, d.severity, d.line, d.col, d.message, d.hint)
-                        for d in lint_bytes(data, str(path), config, {}, {}, None, parser)]
-        for d in await _open(client, path, data.decode("utf-8")):
+                        for d in lint_bytes(data, str(path), config, carried, {}, None, parser)]
+        reused += parser.reused
+        await _open(client, path, edited.decode("utf-8"))
+        uri = path.as_uri()
+        client.diagnostics.pop(uri, None)
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            [types.TextDocumentContentChangeWholeDocument(text=data.decode("utf-8"))]))
+        for d in await _diagnostics(client, uri):
             f = d.data
             served.append(_row(d.code, f["name"], {1: "error", 2: "warning", 3: "info"}[d.severity], f["line"],
                                f["col"], f["message"], f["hint"]))
         client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(path.as_uri())))
-    assert len(cli) > 50
+    assert len(cli) > 50 and reused > 10  # (slides of the corpus reused after the edit)
     assert replay == cli
     assert incremental == cli
     assert served == cli
