@@ -146,3 +146,21 @@ def test_dictionary_forms_are_hunspell_words():
     assert all(ours.lookup(hunspell.norm(f)) for f in forms)
     typos = ["deplyoment", "commitee", "recieve", "teh", "kubernets"]
     assert [w for w in typos if hun.lookup(w) or spelling.lexicon("en").is_word(w)] == []
+
+
+def test_words_of_reads_every_chunk_as_the_regexes_do():
+    """The one-word shortcut in _words_of gives what the patterns give (random lines of letters, accents,
+    digits, punctuation and code characters)."""
+    def reference(text):
+        for chunk in spelling._CHUNK.finditer(text):
+            bare = chunk.group(0).strip(spelling._EDGE)
+            if not bare or spelling._NOT_PROSE.search(bare):
+                continue
+            offset = chunk.start() + chunk.group(0).find(bare)
+            yield from ((m.group(0), offset + m.start()) for m in spelling._WORD.finditer(bare))
+
+    rnd = random.Random(19)
+    alphabet = "abZé²_-'’.,;:!?()[]{}*~`<>/\\=@#$%&|^\t xÅß1\u0301"
+    lines = ["".join(rnd.choice(alphabet) for _ in range(rnd.randrange(30))) for _ in range(5000)]
+    lines += ["Kubernetes schedules the pods of deployment web-1 on nodes", "(Argo’s) «Flux» — “quoted”, mirrord!"]
+    assert [list(spelling._words_of(t)) for t in lines] == [list(reference(t)) for t in lines]

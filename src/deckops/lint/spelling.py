@@ -239,10 +239,14 @@ def words_of(text: str) -> tuple[tuple[str, int], ...]:
 
 def _words_of(text: str):
     for chunk in _CHUNK.finditer(text):
-        bare = chunk.group(0).strip(_EDGE)
+        whole = chunk.group(0)
+        bare = whole.strip(_EDGE)
+        if bare.isalpha():  # most chunks: one word (letters match none of _NOT_PROSE and all of _WORD)
+            yield bare, chunk.start() + (0 if bare is whole else whole.find(bare))
+            continue
         if not bare or _NOT_PROSE.search(bare):
             continue
-        offset = chunk.start() + chunk.group(0).find(bare)
+        offset = chunk.start() + whole.find(bare)
         for m in _WORD.finditer(bare):
             yield m.group(0), offset + m.start()
 
