@@ -93,14 +93,17 @@ def syntax_errors(ctx: Context) -> dict[int, tuple[int, str]]:
         errors: dict[int, tuple[int, str]] = {}
         if scripts and shutil.which("bash"):
             whole = "".join(s.text for _, s in scripts)
-            # a run's cache may carry earlier answers (the language server: the same blocks at every keystroke)
+            # a run's cache may carry earlier answers (the language server: the same blocks at every keystroke);
+            # the answer names scripts by index, so it is kept for the same texts at the same indices (the same
+            # `whole` with a zsh or empty block more or less before them is another answer)
             known = ctx.cache.setdefault(("bash-n-texts",), {})
-            if whole not in known:
+            key = tuple((i, s.text) for i, s in scripts)
+            if key not in known:
                 if proc.run(["bash", "-n"], input=whole, timeout=BASH_TIMEOUT, check=False).returncode != 0:
                     errors = _per_block(scripts)
                 known.clear()  # (one deck's answer is all a later run can use)
-                known[whole] = errors
-            errors = known[whole]
+                known[key] = errors
+            errors = known[key]
         ctx.cache[key] = errors
     return ctx.cache[key]
 
