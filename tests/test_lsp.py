@@ -203,6 +203,21 @@ async def test_rehearse_command_brings_its_findings_back_as_diagnostics(client: 
     assert not [d for d in await _diagnostics(client, uri) if d.code.startswith("D8")]
 
 
+async def test_a_command_without_a_uri_is_for_the_deck_last_opened(client: LanguageClient, repo: Path):
+    """Helix's `:lsp-workspace-command deckops.rehearse` sends no arguments (its log showed pygls refusing the
+    call): the command runs on the deck last opened or edited, and arguments that are no URI go to the command."""
+    path = repo / "helix.md"
+    path.write_text(REHEARSED, encoding="utf-8")
+    await _open(client, path, REHEARSED)
+    uri = path.as_uri()
+    client.diagnostics.pop(uri)
+    result = await asyncio.wait_for(client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="deckops.rehearse", arguments=["--no-cluster"])), 600)
+    assert result["findings"] == 1, result
+    diags = await _diagnostics(client, uri)
+    assert [(d.code, d.range.start.line + 1) for d in diags if d.code.startswith("D8")] == [("D801", 8)]
+
+
 async def test_an_edit_is_linted_as_the_new_text(client: LanguageClient, repo: Path):
     """Rules memoise per deck path within a run; the server must not carry that over to the next edit."""
     path = repo / "typing.md"

@@ -45,6 +45,7 @@ class DeckServer(LanguageServer):
         self.decks: dict[str, tuple[str, object]] = {}  # uri -> (text, Deck) of the last parse
         self.parsers: dict[str, object] = {}  # uri -> deck.chunk_parser() (used on the lint thread only)
         self.lints = 0  # since the last full garbage collection
+        self.last_uri: str | None = None  # the deck last opened, edited, hovered or fixed: a command's default
 
 
 SERVER = DeckServer()
@@ -166,12 +167,14 @@ def schedule(uri: str, delay: float) -> None:
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: DeckServer, params: types.DidOpenTextDocumentParams) -> None:
+    SERVER.last_uri = params.text_document.uri
     schedule(params.text_document.uri, 0)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: DeckServer, params: types.DidChangeTextDocumentParams) -> None:
     SERVER.stage_findings.pop(params.text_document.uri, None)  # they described the text before this edit
+    SERVER.last_uri = params.text_document.uri
     schedule(params.text_document.uri, DEBOUNCE)
 
 
@@ -185,6 +188,8 @@ def did_close(ls: DeckServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
     for table in (SERVER.findings, SERVER.stage_findings, SERVER.decks, SERVER.parsers):
         table.pop(uri, None)
+    if SERVER.last_uri == uri:
+        SERVER.last_uri = None
     SERVER.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
@@ -202,6 +207,7 @@ def _deck(uri: str):
 
 @SERVER.feature(types.TEXT_DOCUMENT_HOVER)
 def on_hover(ls: DeckServer, params: types.HoverParams) -> types.Hover | None:
+    SERVER.last_uri = params.text_document.uri
     text = hover.hover_text(_deck(params.text_document.uri), params.position.line + 1, params.position.character + 1)
     if text is None:
         return None
@@ -211,7 +217,7 @@ def on_hover(ls: DeckServer, params: types.HoverParams) -> types.Hover | None:
 @SERVER.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                 types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
 def code_actions(ls: DeckServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    uri = params.text_document.uri
+    uri = SERVER.last_uri = params.text_document.uri
     lines = SERVER.workspace.get_text_document(uri).source.split("\n")
     out = []
     for diag in params.context.diagnostics:
@@ -276,7 +282,21 @@ def run_stage(stage: str, path: Path, extra: list[str]) -> tuple[list[Diagnostic
         return mine, f"deckops {stage}: exit {res.returncode}" + (f": {tail[-1]}" if tail else "")
 
 
-async def _stage(stage: str, uri: str, extra: tuple) -> dict:
+def _target(arguments: tuple) -> tuple[str | None, tuple]:
+    """The deck a command is for: its first argument when that is a URI (VS Code and Neovim
+    send it), else the deck last opened, edited, hovered or fixed (Helix's `:lsp-workspace-command` sends no
+    arguments); the rest go to the command line."""
+    if arguments and isinstance(arguments[0], str) and "://" in arguments[0]:
+        return arguments[0], arguments[1:]
+    return SERVER.last_uri, arguments
+
+
+async def _stage(stage: str, arguments: tuple) -> dict:
+    uri, extra = _target(arguments)
+    if uri is None:
+        message = f"deckops.{stage}: no deck is open: open a Marp deck first (or pass its URI)"
+        SERVER.window_show_message(types.ShowMessageParams(types.MessageType.Error, message))
+        return {"findings": 0, "summary": message}
     doc = SERVER.workspace.get_text_document(uri)
     found, summary = await asyncio.get_running_loop().run_in_executor(
         SERVER.stage_pool, run_stage, stage, Path(doc.path), [str(a) for a in extra])
@@ -287,15 +307,15 @@ async def _stage(stage: str, uri: str, extra: tuple) -> dict:
 
 
 @SERVER.command("deckops.check")
-async def check(ls: DeckServer, uri: str, *extra) -> dict:
+async def check(ls: DeckServer, *arguments) -> dict:
     """Render the saved deck and check it in Chromium; the findings come back as diagnostics."""
-    return await _stage("check", uri, extra)
+    return await _stage("check", arguments)
 
 
 @SERVER.command("deckops.rehearse")
-async def rehearse(ls: DeckServer, uri: str, *extra) -> dict:
+async def rehearse(ls: DeckServer, *arguments) -> dict:
     """Run the saved deck's snippets (extra arguments go to `deckops rehearse`, e.g. --no-cluster)."""
-    return await _stage("rehearse", uri, extra)
+    return await _stage("rehearse", arguments)
 
 
 def main() -> int:
