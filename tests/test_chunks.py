@@ -141,11 +141,12 @@ CSS_BITS = st.sampled_from(["url(", "url(a.png)", "image-set(", "\"b.png\"", ")"
 
 def _refs_both_ways(text: str) -> None:
     from deckops.filerefs import scan_deck
+    from deckops.lint import perslide
     from deckops.lint.assets import deck_refs
 
     deck = deck_mod.parse(text, "deck.md")
     in_code = {n for s in deck.slides for f in s.fences for n in range(f.line, f.end_line + 1)}
-    assert deck_refs(deck, {}) == scan_deck(deck.lines, in_code)
+    assert deck_refs(deck, perslide.enable({})) == scan_deck(deck.lines, in_code)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

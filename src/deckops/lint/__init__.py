@@ -56,6 +56,10 @@ def lint_bytes(data: bytes, display: str, config: Config, cache: dict, memory: d
     deck = deck_mod.parse(data, display, parser)
     if on_deck is not None:
         on_deck(deck)
+    if parser is not None:  # (a document's chunk parser: the next lint of it follows, with this run's cache)
+        from . import perslide
+
+        perslide.enable(cache)
     out = lint(deck, config, cache)
     resultcache.store(key, out, resultcache.snapshot(resultcache.dependencies(deck, config, cache)), memory)
     return out

@@ -15,17 +15,29 @@ from typing import Callable
 from .engine import Context
 
 Span = tuple[object, int, int]  # (slide, first line it owns, last line it owns)
+REUSE = ("per-slide-reuse",)  # in a run cache: a later lint will reuse this one's per-slide results
+
+
+def enable(cache: dict) -> dict:
+    """Mark a run cache as one a later lint of the same deck carries on (the language server's): only then is
+    the work split by slide. A lint that nothing follows (the command line: a fresh process per run) would pay
+    for the split and reuse nothing, so it does each rule's work for the whole deck at once."""
+    cache[REUSE] = True
+    return cache
 
 
 def spans(ctx: Context) -> list[Span] | None:
     """Each slide with the deck lines it owns: from its break (line 1 for the first) to the line before the next
-    slide's; together they cover every line of the deck. None when some slide's fence, comment or HTML block
-    reaches outside its own lines (then a per-slide answer could differ from the deck's: no reuse)."""
+    slide's; together they cover every line of the deck. None when the run cache is not `enable`d, or when some
+    slide's fence, comment or HTML block reaches outside its own lines (a per-slide answer could differ from the
+    deck's): then the rules work on the whole deck."""
     return _spans(ctx)[0]
 
 
 def _spans(ctx: Context) -> tuple[list[Span] | None, list[tuple[int, int, int]]]:
     """spans() and each span's memo key (the slide's id and its lines), once per deck and run."""
+    if not ctx.cache.get(REUSE):
+        return None, []
     key = ("slide-spans", ctx.deck.path)
     hit = ctx.cache.get(key)
     if hit is not None and hit[0] is ctx.deck:
