@@ -1,6 +1,7 @@
 """`deckops rehearse` end to end on shell-only decks (--no-cluster), the sandbox guard, --update, reports, ^C."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -82,6 +83,19 @@ def test_junit_and_html_reports(tmp_path):
     assert "5 passed, 1 failed, 1 skipped" in page
     assert 'class="placeholder">slide 3<br>Stale' in page  # no thumbnails rendered: placeholders
     assert '<span class="del">-three</span>' in page
+
+
+def test_findings_file_is_lints_json_format(tmp_path):
+    """--findings: the failures as findings (what the language server reads back), in lint's JSON format, after
+    the finding filter: with D801 ignored the file is empty and the run passes."""
+    res = run_cli("rehearse", "--no-cluster", "--findings", str(tmp_path / "f.json"), "tests/data/rehearse/shell.md")
+    assert res.returncode == 1, res.stderr
+    golden("rehearse-findings.json", (tmp_path / "f.json").read_text(encoding="utf-8"))
+    res = run_cli("rehearse", "--no-cluster", "--ignore", "D801", "--findings", str(tmp_path / "w.json"),
+                  "tests/data/rehearse/shell.md")
+    doc = json.loads((tmp_path / "w.json").read_text(encoding="utf-8"))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert doc["diagnostics"] == [] and doc["summary"]["errors"] == 0
 
 
 def test_html_report_embeds_existing_thumbnails(tmp_path):

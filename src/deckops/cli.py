@@ -107,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failing snippet")
     p.add_argument("--update", action="store_true", help="rewrite the decks' expected output from the real run")
     p.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
+    p.add_argument("--findings", type=Path, metavar="FILE", help="write the failures as findings in lint's JSON "
+                   "format (code, name, severity, path, line, column, message; the diff as the hint)")
     p.add_argument("--report", type=Path, metavar="FILE", help="write an HTML report with slide pictures")
     p.add_argument("--record", type=Path, metavar="DIR", help="save each green snippet's session in "
                    "DIR/<deck>/ as an asciicast v2 recording and an SVG of its final screen (demo --replay)")

@@ -55,13 +55,21 @@ def options(args) -> rehearsal.Options:
 
 
 def _outputs(args, config, plans: list[rehearsal.Plan]) -> None:
-    """--junit, --report and --update, after the run."""
+    """--junit, --findings, --report and --update, after the run."""
     runs = [(p.deck, p.results) for p in plans]
     if args.junit:
         from ..report import junit
 
         junit.write(args.junit, runs)
         print(f"wrote {args.junit}")
+    if args.findings:
+        from ..files import write_atomic
+        from ..rehearse.verdict import diagnostics
+        from ..report import json_report
+
+        found = [d for _, results in runs for r in results for d in diagnostics(r)]
+        write_atomic(args.findings, json_report.render(found, len(runs)).encode())
+        print(f"wrote {args.findings}")
     if args.report:
         from ..report import html
 

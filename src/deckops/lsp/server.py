@@ -10,7 +10,6 @@ import json
 import re
 import sys
 import tempfile
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from lsprotocol import types
@@ -237,29 +236,16 @@ def code_actions(ls: DeckServer, params: types.CodeActionParams) -> list[types.C
 def _stage_command(stage: str, path: Path, extra: list[str], out: Path) -> list[str]:
     argv = [sys.executable, "-m", "deckops", stage, *extra]
     if stage == "check":
-        return [*argv, "--format", "json", "--output", str(out / "check.json"), "--out", str(out / "dist"),
+        return [*argv, "--format", "json", "--output", str(out / "findings.json"), "--out", str(out / "dist"),
                 str(path)]
-    return [*argv, "--junit", str(out / "rehearse.xml"), str(path)]
+    return [*argv, "--findings", str(out / "findings.json"), str(path)]
 
 
-def _check_findings(out: Path) -> list[Diagnostic]:
-    doc = json.loads((out / "check.json").read_text(encoding="utf-8"))
-    rows = doc.get("diagnostics", doc) if isinstance(doc, dict) else doc
+def _findings(out: Path) -> list[Diagnostic]:
+    """The stage's findings, in lint's JSON format (check --format json, rehearse --findings)."""
+    doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     return [Diagnostic(r["code"], r["name"], r["severity"], Pos(r["path"], r["line"], r["column"]), r["message"],
-                       r.get("hint", "")) for r in rows]
-
-
-def _rehearse_findings(out: Path) -> list[Diagnostic]:
-    """The JUnit report's failed snippets, at their first command's line, under their catalogue rule."""
-    from ..rehearse.verdict import FAILURE_RULES
-
-    found = []
-    for case in ET.parse(out / "rehearse.xml").getroot().iter("testcase"):
-        for fail in case.iter("failure"):
-            code, name = FAILURE_RULES.get(fail.get("type", ""), ("D801", "stale-output"))
-            found.append(Diagnostic(code, name, "error", Pos(case.get("file", ""), int(case.get("line", "1")), 1),
-                                    fail.get("message", ""), (fail.text or "").strip()[:2000]))
-    return found
+                       r.get("hint", "")) for r in doc["diagnostics"]]
 
 
 def run_stage(stage: str, path: Path, extra: list[str]) -> tuple[list[Diagnostic], str]:
@@ -272,8 +258,8 @@ def run_stage(stage: str, path: Path, extra: list[str]) -> tuple[list[Diagnostic
         res = proc.run(_stage_command(stage, path, extra, out), cwd=_config(path).root, timeout=STAGE_TIMEOUT,
                        check=False)
         try:
-            found = (_check_findings if stage == "check" else _rehearse_findings)(out)
-        except (OSError, ValueError, KeyError, TypeError, ET.ParseError):
+            found = _findings(out)
+        except (OSError, ValueError, KeyError, TypeError):
             found = []
         tail = (res.stdout + res.stderr).strip().splitlines()
         # lint's findings are already shown (from the text being edited): only the stage's own come back

@@ -52,8 +52,10 @@ class SnippetResult(NamedTuple):
 
 
 def diagnostics(result: SnippetResult) -> list[Diagnostic]:
-    """A result's failures as findings at their commands' lines, for the one finding filter."""
-    return [Diagnostic(*FAILURE_RULES[c.failure], "error", Pos(result.snippet.deck, c.command.line, 1), c.message)
+    """A result's failures as findings at their commands' lines (their severity: "error" until the finding filter
+    has lowered it), the slide's diff as the hint; for the filter, and for `rehearse --findings`."""
+    return [Diagnostic(*FAILURE_RULES[c.failure], c.severity, Pos(result.snippet.deck, c.command.line, 1), c.message,
+                       "\n".join(_shortened(c.comparison.diff)) if c.comparison and c.comparison.diff else "")
             for c in result.failures]
 
 
