@@ -185,3 +185,7 @@ def test_the_sorted_lines_are_kept_in_the_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(hunspell, "read_dic", lambda *a: pytest.fail("read again"))
     again = hunspell.Dictionary.read(base, tmp_path / "lines")
     assert again.lines == first.lines and again.lookup("reworked") == hunspell.COMMON
+    pool = first.common_forms("r")
+    assert "reworked" in pool and list(tmp_path.glob("lines.pool-*"))
+    monkeypatch.setattr(hunspell.Dictionary, "_common_forms", lambda *a: pytest.fail("expanded again"))
+    assert again.common_forms("r") == pool
