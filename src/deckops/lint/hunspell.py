@@ -242,7 +242,9 @@ class Dictionary:
         self._lookups += 1
         if self._keys is None and self._quick and self._lookups > KEYS_AFTER:
             self._keys = set(_KEY.findall("\n".join(self.lines)))
-        keys = self._keys if self._keys is not None and not _NOT_IN_KEY.search(word) else None
+        keys = self._keys
+        if keys is not None and ("/" in word or " " in word or "\t" in word or "\\" in word):
+            keys = None  # (see _NOT_IN_KEY)
         found, memo = 0, {}
 
         def of(stem: str) -> list:
@@ -266,9 +268,9 @@ class Dictionary:
                     for a in affixes:
                         if a.flag in flags and a.fits(stem) and norm(a.apply(stem)) == word:
                             found |= _kind(stem)
-                for a in affixes:
-                    if a.cross:
-                        found |= self._cross(a, strip + tail, word, of)
+                crossing = [a for a in affixes if a.cross]
+                if crossing:
+                    found |= self._cross(crossing, strip + tail, word, of)
         return found
 
     def _endings(self, word: str) -> list[tuple[str, list]]:
@@ -293,19 +295,20 @@ class Dictionary:
                 out.append((word[n:], groups[start]))
         return out
 
-    def _cross(self, pfx: Affix, form: str, word: str, of) -> int:
-        """Entries that yield `word` as pfx + (stem + suffix): `form` is the normalised stem + suffix."""
+    def _cross(self, prefixes: list[Affix], form: str, word: str, of) -> int:
+        """Entries that yield `word` as prefix + (stem + suffix): `form` is the normalised stem + suffix."""
         found = 0
         for head, groups in self._endings(form):
             for strip, affixes in groups:
                 for stem, flags in of(head + strip):
-                    if pfx.flag not in flags or not pfx.fits(stem):
-                        continue
-                    for sfx in affixes:
-                        if sfx.cross and sfx.flag in flags and sfx.fits(stem):
-                            suffixed = sfx.apply(stem)
-                            if pfx.fits(suffixed) and norm(pfx.apply(suffixed)) == word:
-                                found |= _kind(stem)
+                    for pfx in prefixes:
+                        if pfx.flag not in flags or not pfx.fits(stem):
+                            continue
+                        for sfx in affixes:
+                            if sfx.cross and sfx.flag in flags and sfx.fits(stem):
+                                suffixed = sfx.apply(stem)
+                                if pfx.fits(suffixed) and norm(pfx.apply(suffixed)) == word:
+                                    found |= _kind(stem)
         return found
 
     def _lines_with(self, flags: set[str]) -> list[str]:
