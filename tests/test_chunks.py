@@ -122,7 +122,7 @@ def test_edits_rebuild_the_same_deck_with_slides_reused():
     """After each edit of a session the model from the chunk parser (its unchanged slides' Slide objects, their
     directives and parse issues kept from the last build) equals a fresh parse's, field for field."""
     rng = random.Random(1920)
-    kept = 0
+    kept = moved = 0
     for path, text in [(p, _norm(p.read_bytes())) for p in CORPUS] + [(ROOT / "bench" / "deck.md", generated(60))]:
         parser = deck_mod.chunk_parser()
         before: set[int] = set()
@@ -130,8 +130,9 @@ def test_edits_rebuild_the_same_deck_with_slides_reused():
             got = deck_mod.parse(edited, str(path), parser)
             assert got == deck_mod.parse(edited, str(path))
             kept += sum(id(s) in before for s in got.slides)
+            moved += len(parser.moves)
             before = {id(s) for s in got.slides}
-    assert kept > 100
+    assert kept > 100 and moved > 100  # (slides reused where they were, and moved by lines added above them)
 
 
 CSS_BITS = st.sampled_from(["url(", "url(a.png)", "image-set(", "\"b.png\"", ")", "(", "<div", "<img src=c.png",
@@ -280,3 +281,34 @@ def test_edits_of_one_slide_that_change_anothers_findings(tmp_path):
             on_first.append([(d.code, d.message) for d in fresh if d.line <= first_lines])
         assert on_first[0] != on_first[1] and on_first[0] == on_first[2], (n, on_first)  # (the case is one)
         server.SERVER.parsers.pop(uri, None)
+
+
+def test_lines_added_above_move_the_kept_findings_below(tmp_path):
+    """A line added or removed on the first slide moves every later slide: the server reuses their model and
+    per-slide results moved by as many lines, and gives a fresh lint's findings (each later slide holds a
+    finding of a rule whose results are kept per slide)."""
+    import pytest
+
+    pytest.importorskip("pygls")
+    from deckops.config import load as load_config
+    from deckops.lint import lint_bytes
+    from deckops.lsp import server
+
+    (tmp_path / ".git").mkdir()
+    path = tmp_path / "deck.md"
+    config = load_config(tmp_path, None)
+    later = ["We use kubernetes here\n", "<div>\n\nopen\n", "Hello {{ name }}\n", "![bg Left](x.png)\n",
+             "```bash\nkubectl gett pods\n```\n", "Recieve the Deploymnet and Deployment Deployment Deployment\n",
+             "<p style=\"background: url(images/none.png)\">x</p>\n"]
+    body = "".join(f"\n---\n\n# Slide {i}\n\n{text}" for i, text in enumerate(later))
+    texts = ["---\nmarp: true\n---\n\n# First\n\n" + extra + body for extra in ("", "One more line\n\n", "",
+                                                                                   "a\nb\nc\n")]
+    moved = 0
+    for text in texts:
+        served = server.lint_text(uri := path.as_uri(), path, text)
+        fresh = lint_bytes(text.encode(), str(path), config, {}, {}, None, None)
+        assert [d.__dict__ for d in served] == [d.__dict__ for d in fresh]
+        assert {d.code for d in fresh} >= {"D501", "D204", "D703", "D702", "D403", "D502", "D503", "D301"}
+        moved += len(server.SERVER.parsers[uri].moves)
+    assert moved >= 3 * len(later)
+    server.SERVER.parsers.pop(uri, None)

@@ -53,6 +53,7 @@ class Parser:
         self.pieces: dict[tuple[str, bool, int], list] = {}
         self.reused = 0
         self.slides: dict = {}  # deck.py's built slides of the last parse, reused where their tokens are
+        self.moves: dict = {}  # deck.py: which slides of the last parse are those of this one, moved
         self.last: tuple[str, list[int]] | None = None  # the last text and its split points
 
     def parse(self, text: str) -> list[Token]:

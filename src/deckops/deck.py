@@ -296,7 +296,10 @@ def parse(source: bytes | str, path: str = "<deck>", parser=None) -> Deck:
         issues.append(ParseIssue("too-large", 1, 1, "the Markdown is nested too deeply to parse"))
         tokens = []
     memo = getattr(parser, "slides", None) if parser is not None else None
-    return _Builder(path, norm, lines, tokens, issues, bom, crlf, memo).build()
+    moves = getattr(parser, "moves", None) if parser is not None else None
+    if moves is not None:
+        moves.clear()
+    return _Builder(path, norm, lines, tokens, issues, bom, crlf, memo, moves).build()
 
 
 def line_count(text: str) -> int:
@@ -364,11 +367,14 @@ class _Builder:
     """Reads the flat token list the way Marpit's core rules do: global directives, heading dividers, slides,
     local and spot directives, speaker notes; and collects elements with their positions on the way."""
 
-    def __init__(self, path, text, lines, tokens, issues, bom, crlf, memo: dict | None = None):
+    def __init__(self, path, text, lines, tokens, issues, bom, crlf, memo: dict | None = None,
+                 moves: dict | None = None):
         self.path, self.text, self.lines, self.tokens = path, text, lines, tokens
         self.issues, self.bom, self.crlf = list(issues), bom, crlf
         # the slides of the last build with the same parser (chunks.Parser.slides), and this build's for the next
         self.memo, self.kept = memo, {}
+        # id of a Slide of this build -> (the last build's Slide it is, moved; by how many lines): perslide.py
+        self.moves: dict[int, tuple[Slide, int]] = moves if moves is not None else {}
         self.token_ranges: list[tuple[int, int]] = []
         self.front_matter: FrontMatter | None = None
         self.all_directives: list[Directive] = []
@@ -596,11 +602,18 @@ class _Builder:
         chunk parser reuses an unchanged slide's tokens), with what building it added to the deck; else built."""
         if self.memo is None or first >= stop:
             return self._build_slide(n, toks, first, stop, brk, start, end, own_comments, recognized, effective)
-        key = (n, brk, start, end, id(toks[first]), id(toks[stop - 1]), stop - first,
+        at = brk if brk is not None else 1  # (lines above it added or removed move the slide: the key is relative)
+        key = (n, brk is None, start - at, end - at, id(toks[first]), id(toks[stop - 1]), stop - first,
                tuple((id(c) in recognized, id(c) in self._unshown) for c in own_comments))
         hit = self.memo.get(key)
         # (the entry holds its first and last token: while it lives, no other token can take their ids)
         if hit is not None and hit[0] is toks[first] and hit[1] is toks[stop - 1] and hit[2] == effective:
+            by = at - hit[6]
+            if by:  # the same slide, moved: its model and what it added, by as many lines
+                old = hit[3]
+                hit = (*hit[:3], _moved(old, by), [_line_moved(d, by) for d in hit[4]],
+                       [_line_moved(i, by) for i in hit[5]], at)
+                self.moves[id(hit[3])] = (old, by)
             self.all_directives.extend(hit[4])
             self.issues.extend(hit[5])
             self.kept[key] = hit
@@ -608,7 +621,7 @@ class _Builder:
         dirs_before, issues_before = len(self.all_directives), len(self.issues)
         slide = self._build_slide(n, toks, first, stop, brk, start, end, own_comments, recognized, effective)
         self.kept[key] = (toks[first], toks[stop - 1], effective, slide, self.all_directives[dirs_before:],
-                          self.issues[issues_before:])
+                          self.issues[issues_before:], at)
         return slide
 
     def _build_slide(self, n, toks, first, stop, brk, start, end, own_comments, recognized, effective) -> Slide:
@@ -691,6 +704,24 @@ class _Builder:
 
 
 _POSITIONED = frozenset({"image", "link_open", "marpit_comment", "html_inline"})  # children _inline places
+
+
+def _line_moved(x, by: int):
+    """A positioned record `by` lines further down (its end too, where it has one)."""
+    if hasattr(x, "end_line"):
+        return dataclasses.replace(x, line=x.line + by, end_line=x.end_line + by)
+    return dataclasses.replace(x, line=x.line + by)
+
+
+def _moved(s: Slide, by: int) -> Slide:
+    """The slide `by` lines further down: what parsing it there gives (its text and tokens are the same)."""
+    fences = tuple(dataclasses.replace(f, line=f.line + by, end_line=f.end_line + by,
+                                       lines=tuple(_line_moved(fl, by) for fl in f.lines)) for f in s.fences)
+    return dataclasses.replace(
+        s, start_line=s.start_line + by, end_line=s.end_line + by,
+        break_line=None if s.break_line is None else s.break_line + by, fences=fences,
+        **{k: tuple(_line_moved(x, by) for x in getattr(s, k))
+           for k in ("headings", "images", "links", "html_blocks", "comments")})
 
 
 def _next_at(matches, cursor: int):

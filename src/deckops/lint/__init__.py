@@ -59,7 +59,7 @@ def lint_bytes(data: bytes, display: str, config: Config, cache: dict, memory: d
     if parser is not None:  # (a document's chunk parser: the next lint of it follows, with this run's cache)
         from . import perslide
 
-        perslide.enable(cache)
+        perslide.enable(cache, parser.moves)
     out = lint(deck, config, cache)
     resultcache.store(key, out, resultcache.snapshot(resultcache.dependencies(deck, config, cache)), memory)
     return out

@@ -1,6 +1,7 @@
 """D3xx: images, links, CSS and HTML that point at files (never outside the repo), alt text, remote links (--online)."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -34,7 +35,9 @@ def deck_refs(deck, cache: dict) -> list:
     in scan_deck's order (CSS references, then HTML)."""
     hit = cache.get(("deck-refs",))
     if hit is None or hit[0] is not deck:
-        parts = perslide.each(Context(deck, None, cache), "deck-refs", _span_refs)  # (no rule reads the config)
+        parts = perslide.each(Context(deck, None, cache), "deck-refs", _span_refs,  # (no rule reads the config)
+                              moved=lambda found, by: ([dataclasses.replace(r, line=r.line + by) for r in found[0]],
+                                                       found[1]))
         if parts is None or any(tail_open for _, tail_open in parts[:-1]):
             in_code = {n for s in deck.slides for f in s.fences for n in range(f.line, f.end_line + 1)}
             refs = scan_deck(deck.lines, in_code)

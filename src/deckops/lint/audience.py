@@ -151,8 +151,9 @@ def _html_tags(ctx: Context):
     slide by slide where it can (an unchanged slide's kept from the last lint: perslide.py)."""
     key = ("html-tags", ctx.deck.path)
     if key not in ctx.cache:
-        ctx.cache[key] = perslide.findings(ctx, "html-tags", _span_tags,
-                                           lambda c: _scan_tags(c.deck.lines, c.deck.tokens))
+        parts = perslide.each(ctx, "html-tags", _span_tags, moved=perslide.lines_moved)
+        ctx.cache[key] = list(_scan_tags(ctx.deck.lines, ctx.deck.tokens)) if parts is None else \
+            [tag for part in parts for tag in part]
     return ctx.cache[key]
 
 

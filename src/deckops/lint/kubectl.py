@@ -100,7 +100,7 @@ def _usage_by_slide(ctx: Context, binary: str):
             failed.append(exc)
             return None
 
-    found = perslide.each(ctx, "kubectl-usage", slide, context)
+    found = perslide.each(ctx, "kubectl-usage", slide, context, perslide.findings_moved)
     if failed:  # one finding, at the deck's first call; nothing kept for the next lint
         ctx.cache.pop(("per-slide", "kubectl-usage"), None)
         first = next(c for part in parts for c in _calls_in(ctx, part, bad))

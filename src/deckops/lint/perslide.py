@@ -18,11 +18,17 @@ Span = tuple[object, int, int]  # (slide, first line it owns, last line it owns)
 REUSE = ("per-slide-reuse",)  # in a run cache: a later lint will reuse this one's per-slide results
 
 
-def enable(cache: dict) -> dict:
+MOVES = ("slide-moves",)  # in a run cache: deck.py's record of the slides that only moved (chunks.Parser.moves)
+
+
+def enable(cache: dict, moves: dict | None = None) -> dict:
     """Mark a run cache as one a later lint of the same deck carries on (the language server's): only then is
     the work split by slide. A lint that nothing follows (the command line: a fresh process per run) would pay
-    for the split and reuse nothing, so it does each rule's work for the whole deck at once."""
+    for the split and reuse nothing, so it does each rule's work for the whole deck at once. `moves`: the
+    parser's record of the slides that moved since its last parse (lines added or removed above them)."""
     cache[REUSE] = True
+    if moves is not None:
+        cache[MOVES] = moves
     return cache
 
 
@@ -81,28 +87,45 @@ def tokens(ctx: Context, span: Span) -> list:
 
 def findings(ctx: Context, name: str, fn: Callable[[Context, Span], list], whole: Callable[[Context], object],
              context: object = ()) -> list:
-    """A rule's findings slide by slide (fn's for one span, kept as `each` keeps them), or whole(ctx)'s for the
-    deck when it cannot be taken slide by slide."""
-    parts = each(ctx, name, fn, context)
+    """A rule's findings slide by slide (fn's for one span, kept as `each` keeps them, moved with a moved slide:
+    a message must not name a deck line), or whole(ctx)'s for the deck when it cannot be taken slide by slide."""
+    parts = each(ctx, name, fn, context, findings_moved)
     return list(whole(ctx)) if parts is None else [f for part in parts for f in part]
 
 
-def each(ctx: Context, name: str, fn: Callable[[Context, Span], object], context: object = ()) -> list | None:
+def each(ctx: Context, name: str, fn: Callable[[Context, Span], object], context: object = (),
+         moved: Callable[[object, int], object] | None = None) -> list | None:
     """[fn(ctx, span) for span in spans(ctx)], a slide's result taken from the last lint when the slide is the
     same object owning the same lines and `context` (what else fn reads: config values, deck-level facts) is
-    equal. None when spans() is None (the caller does the deck-wide work instead)."""
+    equal; with `moved(result, by)`, also from a slide the model only moved by `by` lines (deck.py: the same
+    text and tokens), its result moved the same way. None when spans() is None (the caller does the deck-wide
+    work instead)."""
     parts, keys = _spans(ctx)
     if parts is None:
         return None
     key = ("per-slide", name)
     old = ctx.cache.get(key)
     memo = old[1] if old is not None and old[0] == context else {}
+    moves = ctx.cache.get(MOVES, {}) if moved is not None else {}
     # (slide id, its lines) -> (slide, result): the entry holds the slide, so no other object takes its id
     found = list(map(memo.get, keys))
     for i in [i for i, hit in enumerate(found) if hit is None]:
-        found[i] = (parts[i][0], fn(ctx, parts[i]))
+        s, lo, hi = parts[i]
+        was, by = moves.get(id(s), (None, 0))
+        hit = memo.get((id(was), lo - by, hi - by)) if was is not None else None
+        found[i] = (s, moved(hit[1], by) if hit is not None and hit[0] is was else fn(ctx, parts[i]))
     ctx.cache[key] = (context, dict(zip(keys, found)))
     return [hit[1] for hit in found]
+
+
+def findings_moved(found: list, by: int) -> list:
+    """A slide's findings `by` lines further down (for `each`'s `moved`: messages that name no deck line)."""
+    return [f._replace(line=f.line + by) for f in found]
+
+
+def lines_moved(rows: list, by: int) -> list:
+    """(line, ...) rows `by` lines further down."""
+    return [(row[0] + by, *row[1:]) for row in rows]
 
 
 def missing(ctx: Context, name: str, context: object = ()) -> list[int] | None:

@@ -83,7 +83,7 @@ def prose_lines(ctx: Context) -> list[tuple[int, str]]:
 def prose_parts(ctx: Context) -> list[list[tuple[int, str]]] | None:
     """prose_lines() slide by slide (perslide.py: an unchanged slide's are kept from the last lint); None when
     the deck's slides cannot be taken one by one."""
-    return perslide.each(ctx, "prose-lines", span_prose)
+    return perslide.each(ctx, "prose-lines", span_prose, moved=perslide.lines_moved)
 
 
 def span_prose(ctx: Context, span) -> list[tuple[int, str]]:
@@ -164,7 +164,7 @@ def _term_hits(pattern: re.Pattern, text: str) -> tuple[tuple[int, str], ...]:
 
 def _terminology(ctx: Context):
     terms = glossary(ctx)
-    parts = perslide.each(ctx, "terminology", _span_terms, tuple(sorted(terms.items())))
+    parts = perslide.each(ctx, "terminology", _span_terms, tuple(sorted(terms.items())), perslide.findings_moved)
     if parts is None:
         return _terms_in(ctx, prose_lines(ctx))
     return [f for part in parts for f in part]
@@ -212,12 +212,21 @@ class Words:
             self.seen[form.lower()] += n
         self.candidates = Counter(w.lower() for w, _, _ in words)
 
+    def moved(self, by: int) -> "Words":
+        """The same words `by` lines further down (the counts are the same objects: perslide.Tally sees no
+        change)."""
+        out = Words.__new__(Words)
+        out.forms, out.seen, out.candidates = self.forms, self.seen, self.candidates
+        out.words = [(w, line + by, col) for w, line, col in self.words]
+        return out
+
 
 def _vocabulary(ctx: Context) -> tuple[list[Words], Counter, Counter, Counter]:
     """(the parts, slide by slide where it can; counts per lowercase word; per written form; per candidate)."""
     pattern = _pattern(ctx)
     context = tuple(sorted(glossary(ctx).items()))
-    parts = perslide.each(ctx, "vocabulary", lambda c, span: Words(pattern, span_prose(c, span)), context)
+    parts = perslide.each(ctx, "vocabulary", lambda c, span: Words(pattern, span_prose(c, span)), context,
+                          Words.moved)
     if parts is None:
         whole = Words(pattern, prose_lines(ctx))
         return [whole], whole.seen, whole.forms, whole.candidates

@@ -123,7 +123,8 @@ def code_words(ctx: Context) -> frozenset[str]:
     key = ("code-words", ctx.deck.path)
     if key in ctx.cache:
         return ctx.cache[key]
-    parts = perslide.each(ctx, "code-words", _span_code_words)  # (an unchanged slide's: from the last lint)
+    # (an unchanged slide's from the last lint, a moved one's too: no line in it)
+    parts = perslide.each(ctx, "code-words", _span_code_words, moved=lambda words, by: words)
     if parts is None:
         parts = [_code_words(ctx.deck.slides, ctx.deck.lines, 1, len(ctx.deck.lines), ctx.deck.block_lines())]
     ctx.cache[key] = frozenset().union(*parts)
@@ -170,6 +171,12 @@ class Spoken:
         self.occurrences = occurrences
         self.counts = Counter(w for w, _, _ in occurrences)
 
+    def moved(self, by: int) -> "Spoken":
+        """The same words `by` lines further down (the same counts object: perslide.Tally sees no change)."""
+        out = Spoken.__new__(Spoken)
+        out.occurrences, out.counts = [(w, line + by, col) for w, line, col in self.occurrences], self.counts
+        return out
+
 
 def _span_spoken(ctx: Context, span) -> Spoken:
     lines = [(n, 0, _without_alt(ctx.deck.lines[n - 1], text)) for n, text in span_prose(ctx, span)]
@@ -184,7 +191,7 @@ def _occurrences(lines) -> list[tuple[str, int, int]]:
 
 def _spoken(ctx: Context) -> tuple[list[Spoken], Counter]:
     """The deck's spoken words slide by slide (header/footer values as one more part) and their counts."""
-    parts = perslide.each(ctx, "spoken", _span_spoken)
+    parts = perslide.each(ctx, "spoken", _span_spoken, moved=Spoken.moved)
     directives = Spoken(_occurrences(_directive_text(ctx)))
     if parts is None:
         whole = Spoken(_occurrences(spoken_lines(ctx)))
