@@ -312,3 +312,9 @@ def test_lines_added_above_move_the_kept_findings_below(tmp_path):
         moved += len(server.SERVER.parsers[uri].moves)
     assert moved >= 3 * len(later)
     server.SERVER.parsers.pop(uri, None)
+    kept = [k for k in server.SERVER.cache if k[0] == "per-slide" and k[-1] == str(path)]
+    assert kept  # (kept per deck, and dropped when its document closes)
+    from deckops.lint import perslide
+
+    perslide.drop(server.SERVER.cache, str(path))
+    assert not [k for k in server.SERVER.cache if k[0] == "per-slide" and k[-1] == str(path)]

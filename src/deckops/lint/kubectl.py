@@ -102,7 +102,7 @@ def _usage_by_slide(ctx: Context, binary: str):
 
     found = perslide.each(ctx, "kubectl-usage", slide, context, perslide.findings_moved)
     if failed:  # one finding, at the deck's first call; nothing kept for the next lint
-        ctx.cache.pop(("per-slide", "kubectl-usage"), None)
+        perslide.forget(ctx, "kubectl-usage")
         first = next(c for part in parts for c in _calls_in(ctx, part, bad))
         yield Finding(first.line, first.col, f"kubectl could not be queried ({failed[0].reason}): kubectl "
                       "commands were not checked", f"check `{binary} --help` by hand", severity="info")

@@ -103,7 +103,7 @@ def each(ctx: Context, name: str, fn: Callable[[Context, Span], object], context
     parts, keys = _spans(ctx)
     if parts is None:
         return None
-    key = ("per-slide", name)
+    key = ("per-slide", name, ctx.deck.path)  # (per deck: the server lints every open document)
     old = ctx.cache.get(key)
     memo = old[1] if old is not None and old[0] == context else {}
     moves = ctx.cache.get(MOVES, {}) if moved is not None else {}
@@ -134,14 +134,20 @@ def missing(ctx: Context, name: str, context: object = ()) -> list[int] | None:
     parts, keys = _spans(ctx)
     if parts is None:
         return None
-    old = ctx.cache.get(("per-slide", name))
+    old = ctx.cache.get(("per-slide", name, ctx.deck.path))
     memo = old[1] if old is not None and old[0] == context else {}
     return [i for i, k in enumerate(keys) if k not in memo]
 
 
 def forget(ctx: Context, name: str) -> None:
     """Keep nothing of `name` for the next lint (its results this time were not the slides' own: a failure)."""
-    ctx.cache.pop(("per-slide", name), None)
+    ctx.cache.pop(("per-slide", name, ctx.deck.path), None)
+
+
+def drop(cache: dict, path: str) -> None:
+    """Forget what was kept for the deck at `path` (the server: its document was closed)."""
+    for key in [k for k in cache if k[0] in ("per-slide", "per-slide-tally") and k[-1] == path]:
+        del cache[key]
 
 
 class Tally:
@@ -154,7 +160,7 @@ class Tally:
 
     @classmethod
     def of(cls, ctx: Context, name: str, context: object, parts: list[Counter]) -> Counter:
-        key = ("per-slide-tally", name)
+        key = ("per-slide-tally", name, ctx.deck.path)
         old = ctx.cache.get(key)
         tally = old[1] if old is not None and old[0] == context else cls()
         ctx.cache[key] = (context, tally)

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from lsprotocol import types
+from pygls import uris
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
@@ -187,6 +188,11 @@ def did_close(ls: DeckServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
     for table in (SERVER.findings, SERVER.stage_findings, SERVER.decks, SERVER.parsers):
         table.pop(uri, None)
+    if uri.startswith("file:"):
+        from ..lint import perslide
+
+        # its slides' kept rule results, on the lint thread (the only one that touches SERVER.cache during a lint)
+        SERVER.lint_pool.submit(perslide.drop, SERVER.cache, uris.to_fs_path(uri))
     if SERVER.last_uri == uri:
         SERVER.last_uri = None
     SERVER.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
