@@ -1,5 +1,6 @@
 """Benchmark the local cluster: warm `cluster up` to the first real pod Ready (goal <= 20 s), and the flagship
-rehearsal on the real node against the same on kwok's fake nodes, measured in the same run.
+rehearsal on the real node (with --allow-host-access: the project's own deck, so its node-debugging slide runs
+too) against the same on kwok's fake nodes, measured in the same run.
 
     python bench/cluster.py [--rounds 3]
 
@@ -48,7 +49,9 @@ def rehearse(name: str, nodes: str) -> tuple[float, str]:
     localcluster.up(name, nodes)
     try:
         start = time.monotonic()
-        res = _cli("rehearse", "--cluster", "local", "--cluster-name", name, str(DECK))
+        # the project's own deck: on the real node its node-debugging slide runs too (root on this machine)
+        host = ["--allow-host-access"] if nodes == "real" else []
+        res = _cli("rehearse", "--cluster", "local", "--cluster-name", name, *host, str(DECK))
         took = time.monotonic() - start
     finally:
         localcluster.down(name)
