@@ -254,20 +254,23 @@ class Dictionary:
                 memo[stem] = self.entries(stem)
             return memo[stem]
 
+        def affixed(text: str, affixes) -> int:
+            """The entries of stem `text` that one of `affixes` turns into `word`."""
+            kinds = 0
+            for stem, flags in of(text):
+                for a in affixes:
+                    if a.flag in flags and a.fits(stem) and norm(a.apply(stem)) == word:
+                        kinds |= _kind(stem)
+            return kinds
+
         for stem, _ in of(word):
             found |= _kind(stem)
         for head, groups in self._endings(word):
             for strip, affixes in groups:
-                for stem, flags in of(head + strip):
-                    for a in affixes:
-                        if a.flag in flags and a.fits(stem) and norm(a.apply(stem)) == word:
-                            found |= _kind(stem)
+                found |= affixed(head + strip, affixes)
         for tail, groups in self._beginnings(word):
             for strip, affixes in groups:
-                for stem, flags in of(strip + tail):
-                    for a in affixes:
-                        if a.flag in flags and a.fits(stem) and norm(a.apply(stem)) == word:
-                            found |= _kind(stem)
+                found |= affixed(strip + tail, affixes)
                 crossing = [a for a in affixes if a.cross]
                 if crossing:
                     found |= self._cross(crossing, strip + tail, word, of)
