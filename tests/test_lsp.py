@@ -183,18 +183,24 @@ goodbye
 """
 
 
-async def test_rehearse_command_brings_its_findings_back_as_diagnostics(client: LanguageClient, repo: Path):
-    """The real `deckops rehearse --no-cluster` on the saved deck: the stale output is a D801 at its command."""
-    path = repo / "demo.md"
+async def _rehearsed(client: LanguageClient, path: Path, with_uri: bool) -> str:
+    """Open REHEARSED at `path`, run deckops.rehearse --no-cluster on it (its URI as the first argument, or none,
+    as Helix sends), and check the stale output came back as a D801 at its command; the URI."""
     path.write_text(REHEARSED, encoding="utf-8")
     await _open(client, path, REHEARSED)
     uri = path.as_uri()
     client.diagnostics.pop(uri)
     result = await asyncio.wait_for(client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="deckops.rehearse", arguments=[uri, "--no-cluster"])), 600)
+        command="deckops.rehearse", arguments=[uri, "--no-cluster"] if with_uri else ["--no-cluster"])), 600)
     assert result["findings"] == 1, result
     diags = await _diagnostics(client, uri)
     assert [(d.code, d.range.start.line + 1) for d in diags if d.code.startswith("D8")] == [("D801", 8)]
+    return uri
+
+
+async def test_rehearse_command_brings_its_findings_back_as_diagnostics(client: LanguageClient, repo: Path):
+    """The real `deckops rehearse --no-cluster` on the saved deck: the stale output is a D801 at its command."""
+    uri = await _rehearsed(client, repo / "demo.md", with_uri=True)
     # an edit clears them (they described the saved text)
     client.diagnostics.pop(uri)
     client.text_document_did_change(types.DidChangeTextDocumentParams(
@@ -206,16 +212,7 @@ async def test_rehearse_command_brings_its_findings_back_as_diagnostics(client: 
 async def test_a_command_without_a_uri_is_for_the_deck_last_opened(client: LanguageClient, repo: Path):
     """Helix's `:lsp-workspace-command deckops.rehearse` sends no arguments (its log showed pygls refusing the
     call): the command runs on the deck last opened or edited, and arguments that are no URI go to the command."""
-    path = repo / "helix.md"
-    path.write_text(REHEARSED, encoding="utf-8")
-    await _open(client, path, REHEARSED)
-    uri = path.as_uri()
-    client.diagnostics.pop(uri)
-    result = await asyncio.wait_for(client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="deckops.rehearse", arguments=["--no-cluster"])), 600)
-    assert result["findings"] == 1, result
-    diags = await _diagnostics(client, uri)
-    assert [(d.code, d.range.start.line + 1) for d in diags if d.code.startswith("D8")] == [("D801", 8)]
+    await _rehearsed(client, repo / "helix.md", with_uri=False)
 
 
 async def test_an_edit_is_linted_as_the_new_text(client: LanguageClient, repo: Path):
