@@ -57,6 +57,12 @@ class Diagnostic:
             "hint": self.hint,
         }
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "Diagnostic":
+        """The finding as_dict() wrote (a JSON report, a cached browser check)."""
+        return cls(d["code"], d["name"], d["severity"], Pos(d["path"], d["line"], d["column"]), d["message"],
+                   d.get("hint", ""))
+
 
 def format_text(d: Diagnostic) -> str:
     """The one place a diagnostic becomes `path:line:col: CODE name message`."""

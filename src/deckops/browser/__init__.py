@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .. import marp
 from ..config import Config
-from ..diagnostic import Diagnostic, Pos
+from ..diagnostic import Diagnostic
 from ..render import Renderer, html_warning, plan
 from ..render.job import Pending
 from ..render.workdir import locked, temp_dir
@@ -63,7 +63,7 @@ def check_targets(targets, renderer: Renderer, out: Path, html: Pending, early=N
         if entry is None:
             stale.append((t, h))
         else:
-            diags += [_from_dict(d) for d in entry.get("diags", ())]
+            diags += [Diagnostic.from_dict(d) for d in entry.get("diags", ())]
     if not stale:  # an early browser, unused, is closed by whoever started it
         return diags + renderer.finish(html)
     from .session import Browser
@@ -144,11 +144,6 @@ def _bare_pages(renderer: Renderer, browser, targets, out: Path, joined: bool = 
         renderer.finish(pending)
         pages += [(p.with_suffix(".html"), [t]) for t, p in pending.staged.items()]
     return pages
-
-
-def _from_dict(d: dict) -> Diagnostic:
-    return Diagnostic(d["code"], d["name"], d["severity"], Pos(d["path"], d["line"], d["column"]),
-                      d["message"], d.get("hint", ""))
 
 
 def dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:

@@ -250,8 +250,7 @@ def _stage_command(stage: str, path: Path, extra: list[str], out: Path) -> list[
 def _findings(out: Path) -> list[Diagnostic]:
     """The stage's findings, in lint's JSON format (check --format json, rehearse --findings)."""
     doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
-    return [Diagnostic(r["code"], r["name"], r["severity"], Pos(r["path"], r["line"], r["column"]), r["message"],
-                       r.get("hint", "")) for r in doc["diagnostics"]]
+    return [Diagnostic.from_dict(r) for r in doc["diagnostics"]]
 
 
 def run_stage(stage: str, path: Path, extra: list[str]) -> tuple[list[Diagnostic], str]:
