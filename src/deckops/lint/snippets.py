@@ -97,13 +97,13 @@ def syntax_errors(ctx: Context) -> dict[int, tuple[int, str]]:
             # the answer names scripts by index, so it is kept for the same texts at the same indices (the same
             # `whole` with a zsh or empty block more or less before them is another answer)
             known = ctx.cache.setdefault(("bash-n-texts",), {})
-            key = tuple((i, s.text) for i, s in scripts)
-            if key not in known:
+            texts = tuple((i, s.text) for i, s in scripts)
+            if texts not in known:
                 if proc.run(["bash", "-n"], input=whole, timeout=BASH_TIMEOUT, check=False).returncode != 0:
                     errors = _per_block(scripts)
                 known.clear()  # (one deck's answer is all a later run can use)
-                known[key] = errors
-            errors = known[key]
+                known[texts] = errors
+            errors = known[texts]
         ctx.cache[key] = errors
     return ctx.cache[key]
 
