@@ -9,7 +9,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal, Mapping, Sequence
+from typing import Literal, Mapping, NamedTuple, Sequence
 from urllib.parse import unquote
 
 from markdown_it.token import Token
@@ -363,6 +363,18 @@ def _divider_tags(value) -> frozenset[str]:
     return frozenset(f"h{n}" for n in value) if isinstance(value, list) else frozenset()
 
 
+class _Kept(NamedTuple):
+    """A slide a build made, kept for the next build with the same chunk parser (chunks.Parser.slides)."""
+
+    first: Token  # its first and last token: while the entry lives, no other token can take their ids
+    last: Token
+    effective: dict  # the directives it was built with
+    slide: Slide
+    directives: list  # what building it added to the deck's directives and parse issues
+    issues: list
+    at: int  # the line its key's lines are relative to (its break; 1 for the first slide)
+
+
 class _Builder:
     """Reads the flat token list the way Marpit's core rules do: global directives, heading dividers, slides,
     local and spot directives, speaker notes; and collects elements with their positions on the way."""
@@ -606,22 +618,20 @@ class _Builder:
         key = (n, brk is None, start - at, end - at, id(toks[first]), id(toks[stop - 1]), stop - first,
                tuple((id(c) in recognized, id(c) in self._unshown) for c in own_comments))
         hit = self.memo.get(key)
-        # (the entry holds its first and last token: while it lives, no other token can take their ids)
-        if hit is not None and hit[0] is toks[first] and hit[1] is toks[stop - 1] and hit[2] == effective:
-            by = at - hit[6]
+        if hit is not None and hit.first is toks[first] and hit.last is toks[stop - 1] and hit.effective == effective:
+            by = at - hit.at
             if by:  # the same slide, moved: its model and what it added, by as many lines
-                old = hit[3]
-                hit = (*hit[:3], _moved(old, by), [_line_moved(d, by) for d in hit[4]],
-                       [_line_moved(i, by) for i in hit[5]], at)
-                self.moves[id(hit[3])] = (old, by)
-            self.all_directives.extend(hit[4])
-            self.issues.extend(hit[5])
+                hit = hit._replace(slide=_moved(hit.slide, by), directives=[_line_moved(d, by) for d in hit.directives],
+                                   issues=[_line_moved(i, by) for i in hit.issues], at=at)
+                self.moves[id(hit.slide)] = (self.memo[key].slide, by)
+            self.all_directives.extend(hit.directives)
+            self.issues.extend(hit.issues)
             self.kept[key] = hit
-            return hit[3]
+            return hit.slide
         dirs_before, issues_before = len(self.all_directives), len(self.issues)
         slide = self._build_slide(n, toks, first, stop, brk, start, end, own_comments, recognized, effective)
-        self.kept[key] = (toks[first], toks[stop - 1], effective, slide, self.all_directives[dirs_before:],
-                          self.issues[issues_before:], at)
+        self.kept[key] = _Kept(toks[first], toks[stop - 1], effective, slide, self.all_directives[dirs_before:],
+                               self.issues[issues_before:], at)
         return slide
 
     def _build_slide(self, n, toks, first, stop, brk, start, end, own_comments, recognized, effective) -> Slide:
