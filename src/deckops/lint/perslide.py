@@ -103,9 +103,7 @@ def each(ctx: Context, name: str, fn: Callable[[Context, Span], object], context
     parts, keys = _spans(ctx)
     if parts is None:
         return None
-    key = ("per-slide", name, ctx.deck.path)  # (per deck: the server lints every open document)
-    old = ctx.cache.get(key)
-    memo = old[1] if old is not None and old[0] == context else {}
+    memo = _kept(ctx, name, context)
     moves = ctx.cache.get(MOVES, {}) if moved is not None else {}
     # (slide id, its lines) -> (slide, result): the entry holds the slide, so no other object takes its id
     found = list(map(memo.get, keys))
@@ -114,8 +112,18 @@ def each(ctx: Context, name: str, fn: Callable[[Context, Span], object], context
         was, by = moves.get(id(s), (None, 0))
         hit = memo.get((id(was), lo - by, hi - by)) if was is not None else None
         found[i] = (s, moved(hit[1], by) if hit is not None and hit[0] is was else fn(ctx, parts[i]))
-    ctx.cache[key] = (context, dict(zip(keys, found)))
+    ctx.cache[_key(ctx, name)] = (context, dict(zip(keys, found)))
     return [hit[1] for hit in found]
+
+
+def _key(ctx: Context, name: str) -> tuple:
+    return ("per-slide", name, ctx.deck.path)  # (per deck: the server lints every open document)
+
+
+def _kept(ctx: Context, name: str, context: object) -> dict:
+    """(slide id, its lines) -> (slide, result) of the last lint, when it had the same `context`."""
+    old = ctx.cache.get(_key(ctx, name))
+    return old[1] if old is not None and old[0] == context else {}
 
 
 def findings_moved(found: list, by: int) -> list:
@@ -134,14 +142,13 @@ def missing(ctx: Context, name: str, context: object = ()) -> list[int] | None:
     parts, keys = _spans(ctx)
     if parts is None:
         return None
-    old = ctx.cache.get(("per-slide", name, ctx.deck.path))
-    memo = old[1] if old is not None and old[0] == context else {}
+    memo = _kept(ctx, name, context)
     return [i for i, k in enumerate(keys) if k not in memo]
 
 
 def forget(ctx: Context, name: str) -> None:
     """Keep nothing of `name` for the next lint (its results this time were not the slides' own: a failure)."""
-    ctx.cache.pop(("per-slide", name, ctx.deck.path), None)
+    ctx.cache.pop(_key(ctx, name), None)
 
 
 def drop(cache: dict, path: str) -> None:
