@@ -10,7 +10,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "deckops"
 
 LAYERS = {
     0: {"deckops", "__version__", "errors", "_shipped", "files", "proc", "config", "diagnostic", "marpit", "_failsafe",
-        "directives", "annotations", "filerefs", "setup_node", "shard", "extras", "helpers"},
+        "directives", "annotations", "filerefs", "setup_node", "shard", "extras", "helpers", "relay"},
     1: {"deck", "chunks"},
     2: {"lint", "marp", "render", "browser", "rehearse", "localcluster", "init", "doctor", "merge"},
     3: {"findings", "report", "lsp", "serve"},

@@ -241,7 +241,7 @@ async def test_four_ways_agree_on_the_corpus(client: LanguageClient, tmp_path, m
     from deckops import deck as deck_mod
     from deckops import files
     from deckops.lint import lint_bytes
-    from deckops.lsp.server import CARRIED
+    from deckops.lint.session import CARRIED
     from test_lint_cache import CORPUS
 
     monkeypatch.setattr(files, "CACHE_HOME", tmp_path / "cache")

@@ -1,7 +1,6 @@
 """Entry point: the only sys.exit; one handler maps failures to exit codes (0, 1, 2, 130, 143)."""
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import sys
@@ -17,39 +16,57 @@ def _on_sigterm(_signum, _frame) -> None:
     raise Terminated()
 
 
-class _Notes(logging.Handler):
+def _show_notes() -> None:
     """The libraries' notes (logger `deckops.*`: waiting for a lock, installing marp-cli, cluster steps), one plain
     line each on stderr; sys.stderr is looked up at each note, so a redirected stderr gets them."""
+    import logging
 
-    def emit(self, record: logging.LogRecord) -> None:
-        sys.stderr.write(self.format(record) + "\n")
-        sys.stderr.flush()
+    class Notes(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.flush()
 
-
-def _show_notes() -> None:
     logger = logging.getLogger("deckops")
-    if not any(isinstance(h, _Notes) for h in logger.handlers):
-        logger.addHandler(_Notes())
+    if not any(type(h).__name__ == "Notes" and type(h).__module__ == __name__ for h in logger.handlers):
+        logger.addHandler(Notes())
     logger.setLevel(logging.INFO)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .cli import dispatch
-    from .config import ConfigError
-    from .errors import UsageError
-    from .files import CACHE_HOME
-    from .proc import ToolError
-
+    args = sys.argv[1:] if argv is None else list(argv)
+    relayed = args[:1] == ["lint"] and "--daemon" in args
     # kubectl (rehearse, the local cluster, kubectl-usage) caches discovery under ~/.kube/cache by default;
     # deckops writes only to its output folder and its own cache, so point kubectl there (unless set).
-    os.environ.setdefault("KUBECACHEDIR", str(CACHE_HOME / "kube"))
-    _show_notes()
+    # (A relayed lint imports as little as it can: relay's folder() is files.cache_home()'s rule.)
+    if relayed:
+        from .relay import folder
+
+        os.environ.setdefault("KUBECACHEDIR", str(folder(os.environ).parent / "kube"))
+    else:
+        from .files import CACHE_HOME
+
+        os.environ.setdefault("KUBECACHEDIR", str(CACHE_HOME / "kube"))
+        _show_notes()
     import threading
 
     main_thread = threading.current_thread() is threading.main_thread()  # (signal handlers need it)
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     try:
-        return dispatch(argv)
+        return _relayed(args) if relayed else run_command(args)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def run_command(argv: list[str]) -> int:
+    """One command line, its failures mapped to exit codes (also the lint daemon's way to run a request)."""
+    from .cli import dispatch
+    from .config import ConfigError
+    from .errors import UsageError
+    from .proc import ToolError
+
+    try:
+        return dispatch(argv, run_command)
     except KeyboardInterrupt as exc:
         from .proc import kill_all
 
@@ -65,9 +82,34 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 1
-    finally:
-        if main_thread:
-            signal.signal(signal.SIGTERM, previous)
+
+
+def _relayed(argv: list[str]) -> int:
+    """`deckops lint --daemon ...`: the user's lint daemon runs the command line (started here when none runs,
+    `deckops daemon start`) and this process prints its answer; where no daemon can answer, the lint runs here.
+    Either way the output and the exit code are the same (tests/test_lint_daemon.py)."""
+    from . import relay
+
+    request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ),
+               "tty": [sys.stdout.isatty(), sys.stderr.isatty()]}
+    path = relay.address(os.environ)
+    try:
+        try:
+            answer = relay.ask(path, request)
+        except relay.Gone:
+            from .commands.daemon import start
+
+            answer = relay.ask(start(path), request)
+    except relay.Gone as exc:
+        _show_notes()
+        sys.stderr.write(f"deckops: the lint daemon did not answer ({exc}): linting in this process\n")
+        return run_command(argv)
+    if "code" not in answer:
+        _show_notes()
+        return run_command(argv)
+    sys.stdout.write(answer["out"])
+    sys.stderr.write(answer["err"])
+    return int(answer["code"])
 
 
 if __name__ == "__main__":

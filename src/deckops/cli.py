@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     _decks_arg(p), _common(p), _report_args(p), _rule_args(p)
     p.add_argument("--online", action="store_true", help="also check remote links (with a cache and timeouts)")
     p.add_argument("--no-hints", action="store_true", help="text format: omit the hint lines")
+    p.add_argument("--daemon", action="store_true", help="let your lint daemon run it (started when none runs; it "
+                   "keeps each deck's parsed slides and rule results, so a lint after an edit redoes only the "
+                   "slides edited); same output and exit code (deckops daemon stop|status)")
 
     _shard_arg(p)
     p = sub.add_parser("inspect", help="show the deck model: slides, lines, directives and notes as Marp reads them",
@@ -185,6 +188,16 @@ def build_parser() -> argparse.ArgumentParser:
                                "directive hovers, quick fixes, and the commands deckops.check and deckops.rehearse "
                                "(docs/editors.md). Needs the lsp extra.")
 
+    p = sub.add_parser("daemon", help="the lint daemon `deckops lint --daemon` talks to: start, stop, status",
+                       description="A long-lived deckops process that runs `deckops lint --daemon` command lines "
+                                   "and keeps each deck's parsed slides and per-slide rule results between them; "
+                                   "one per user and environment, reached through a socket in deckops' cache "
+                                   "that only you can open. It exits after --idle seconds without a request.")
+    p.add_argument("action", choices=("start", "stop", "status", "run"),
+                   help="run: serve in the foreground (start runs it in the background)")
+    p.add_argument("--idle", type=float, default=900.0, metavar="SECONDS",
+                   help="exit after this long without a request (default: 900)")
+
     p = sub.add_parser("cluster", help="a local Kubernetes cluster built from Go modules (no Docker): control "
                        "plane, a real node where it can run, kwok nodes")
     p.add_argument("action", choices=("build", "up", "down", "status", "kubeconfig", "images"))
@@ -195,7 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def dispatch(argv: list[str] | None = None) -> int:
+def dispatch(argv: list[str] | None = None, run_command=None) -> int:
+    """`run_command(argv) -> int`: __main__'s way to run a whole command line (the lint daemon runs its
+    requests with it), given to the command as `args.run_command`."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -204,4 +219,5 @@ def dispatch(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    args.run_command = run_command
     return importlib.import_module(f"{__package__}.commands.{args.command}").run(args)

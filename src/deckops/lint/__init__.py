@@ -10,6 +10,18 @@ from ..diagnostic import Diagnostic
 
 # nothing heavy at import time: a replayed lint never imports the rules, markdown-it-py or the deck model
 MAX_DECK_BYTES = 8 * 1024 * 1024  # deck.MAX_DECK_BYTES (a test holds them equal; deck imports markdown-it-py)
+_SESSION = None  # keep_between_runs()'s Session: this process lints the same decks again (the lint daemon)
+
+
+def keep_between_runs():
+    """From now on lint_files keeps each deck's parsed slides and per-slide results for its next lint of the
+    same deck in this process (session.py; the lint daemon). Returns the Session."""
+    global _SESSION
+    from .session import Session
+
+    if _SESSION is None:
+        _SESSION = Session()
+    return _SESSION
 
 
 def lint(deck, config: Config, cache: dict | None = None) -> list[Diagnostic]:
@@ -34,6 +46,9 @@ def lint_files(paths: list[Path], config: Config, cache: dict | None = None,
         if data is None:
             diags.extend(_lint_path(path, config, cache))
             continue
+        if _SESSION is not None:
+            diags.extend(_SESSION.lint_bytes(data, str(path), config, key=os.path.abspath(path)))
+            continue
         diags.extend(lint_bytes(data, str(path), config, cache))
     return diags
 
@@ -51,7 +66,9 @@ def lint_bytes(data: bytes, display: str, config: Config, cache: dict, memory: d
         return found
     from .. import deck as deck_mod
 
-    if memory is None:  # (a file on disk: start its tools before the parse; the server lints its own text)
+    # a file on disk read afresh: start its tools before the parse (the server lints its own text; a parser that
+    # parsed this deck before has the slides' tool results kept, and the scan would cost more than it saves)
+    if memory is None and getattr(parser, "last", None) is None:
         start_early(display, config, cache)
     deck = deck_mod.parse(data, display, parser)
     if on_deck is not None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
-import gc
 import json
 import re
 import sys
@@ -13,7 +11,6 @@ import tempfile
 from pathlib import Path
 
 from lsprotocol import types
-from pygls import uris
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
@@ -21,14 +18,11 @@ from .. import config as config_mod
 from ..config import Config, ConfigError
 from ..diagnostic import Diagnostic, Pos
 from ..errors import UsageError
+from ..lint.session import Session
 from . import actions, convert, hover
 
 DEBOUNCE = 0.05  # seconds of quiet after a keystroke before the lint starts (a newer keystroke restarts it)
 STAGE_TIMEOUT = 1800  # deckops.check / deckops.rehearse: real renders, browsers and clusters
-# run-cache keys kept across lints (see lint_text): what depends on the machine or on text alone
-CARRIED = ("kubectl-help", "result-cache", "glossary-re", "bash-n-texts", "spelling-verdicts", "per-slide",
-           "per-slide-tally", "near-duplicate-index", "known-terms-memo")
-GC_FULL_EVERY = 50  # lints between two full collections of the cyclic garbage collector (see _gc_paused)
 _MARP = re.compile(r"\A\ufeff?---[ \t]*\n(?:.*\n)*?[ \t]*marp[ \t]*:[ \t]*true\b")
 
 
@@ -37,14 +31,14 @@ class DeckServer(LanguageServer):
         super().__init__("deckops", __version__)
         self.lint_pool = concurrent.futures.ThreadPoolExecutor(1, "deckops-lint")  # rules share one cache
         self.stage_pool = concurrent.futures.ThreadPoolExecutor(1, "deckops-stage")
-        self.cache: dict = {}  # lint's per-run caches (kubectl help, shellcheck results), kept across edits
+        self.session = Session()  # the decks' chunk parsers and the lint caches kept across edits
+        self.cache = self.session.cache  # (lint's per-run caches: kubectl help, shellcheck results, per-slide)
+        self.parsers = self.session.parsers  # uri -> deck.chunk_parser() (used on the lint thread only)
         self.memory: dict = {}  # replayed findings of recent texts (resultcache, in memory)
         self.pending: dict[str, asyncio.Task] = {}
         self.findings: dict[str, list[Diagnostic]] = {}  # lint's, per uri
         self.stage_findings: dict[str, list[Diagnostic]] = {}  # from deckops.check / rehearse, until an edit
         self.decks: dict[str, tuple[str, object]] = {}  # uri -> (text, Deck) of the last parse
-        self.parsers: dict[str, object] = {}  # uri -> deck.chunk_parser() (used on the lint thread only)
-        self.lints = 0  # since the last full garbage collection
         self.last_uri: str | None = None  # the deck last opened, edited, hovered or fixed: a command's default
 
 
@@ -71,8 +65,6 @@ def is_deck(path: Path, text: str, config: Config) -> bool:
 
 def lint_text(uri: str, path: Path, text: str) -> list[Diagnostic]:
     """The CLI's lint of this text as if saved at `path` (same config, rules, inline disables)."""
-    from ..lint import lint_bytes
-
     config = _config(path)
     if not is_deck(path, text, config):
         return []
@@ -80,49 +72,12 @@ def lint_text(uri: str, path: Path, text: str) -> list[Diagnostic]:
     def keep(deck):
         SERVER.decks[uri] = (text, deck)
 
-    # a fresh run cache per lint (the rules memoise per deck path, which every edit keeps), carrying over only
-    # what describes the machine, not the text: kubectl's parsed help, the tool result caches
-    run = {k: v for k, v in SERVER.cache.items() if k[0] in CARRIED}
-    try:
-        with _gc_paused():
-            return lint_bytes(text.encode("utf-8", "surrogatepass"), str(path), config, run, SERVER.memory, keep,
-                              _parser(uri))
-    finally:
-        SERVER.cache.update((k, v) for k, v in run.items() if k[0] in CARRIED)
-
-
-@contextlib.contextmanager
-def _gc_paused():
-    """No cyclic garbage collection during a lint. A lint of a 2,000-slide deck allocates some hundred thousand
-    objects (the deck model, the rules' tables) and leaves no cycles (none are found after one); the collector's
-    passes over them took 10-40% of a keystroke's lint. What is alive after the lint is frozen (not traversed
-    again; still freed by reference counting when the next model replaces it), and every GC_FULL_EVERY lints
-    full_collection() reclaims any cycles among frozen objects, after the diagnostics are out."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        SERVER.lints += 1
-        if was:
-            gc.enable()
+    return SERVER.session.lint_bytes(text.encode("utf-8", "surrogatepass"), str(path), config, SERVER.memory, keep,
+                                     uri)
 
 
 def full_collection() -> None:
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
-    SERVER.lints = 0
-
-
-def _parser(uri: str):
-    """The document's chunk parser: the slides not edited since the last lint are not parsed again."""
-    from ..deck import chunk_parser
-
-    if uri not in SERVER.parsers:
-        SERVER.parsers[uri] = chunk_parser()
-    return SERVER.parsers[uri]
+    SERVER.session.full_collection()
 
 
 def publish(uri: str, version: int | None = None) -> None:
@@ -153,8 +108,8 @@ async def relint(uri: str, delay: float) -> None:
         return  # a newer keystroke's lint follows
     SERVER.findings[uri] = found
     publish(uri, version)
-    if SERVER.lints >= GC_FULL_EVERY:
-        SERVER.lints = 0
+    if SERVER.session.due():
+        SERVER.session.lints = 0
         SERVER.lint_pool.submit(full_collection)  # before the next lint, on the lint thread
 
 
@@ -186,13 +141,11 @@ def did_save(ls: DeckServer, params: types.DidSaveTextDocumentParams) -> None:
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: DeckServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
-    for table in (SERVER.findings, SERVER.stage_findings, SERVER.decks, SERVER.parsers):
+    for table in (SERVER.findings, SERVER.stage_findings, SERVER.decks):
         table.pop(uri, None)
-    if uri.startswith("file:"):
-        from ..lint import perslide
-
-        # its slides' kept rule results, on the lint thread (the only one that touches SERVER.cache during a lint)
-        SERVER.lint_pool.submit(perslide.drop, SERVER.cache, uris.to_fs_path(uri))
+    # its parser and its slides' kept rule results, on the lint thread (the only one that touches the session
+    # during a lint)
+    SERVER.lint_pool.submit(SERVER.session.forget, uri)
     if SERVER.last_uri == uri:
         SERVER.last_uri = None
     SERVER.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
