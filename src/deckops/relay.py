@@ -28,6 +28,8 @@ from typing import Callable
 _KEYED_ENV = ("PATH", "HOME", "XDG_CACHE_HOME", "KUBECONFIG", "LANG", "LC_ALL", "LC_CTYPE")
 MAX_MESSAGE = 256 * 1024 * 1024  # a SARIF report of a conference's decks stays far below
 IDLE = 900.0  # seconds without a request before the daemon exits
+# the peer's user id (SO_PEERCRED) and /proc/self/fd are Linux's: elsewhere `lint --daemon` lints in its process
+SUPPORTED = sys.platform.startswith("linux") and hasattr(socket, "SO_PEERCRED")
 
 
 class Gone(Exception):
@@ -97,6 +99,8 @@ def _exactly(sock: socket.socket, size: int) -> bytes:
 
 def ask(path: Path, message: dict, timeout: float | None = None) -> dict:
     """Send one request and wait for its answer; Gone when no daemon listens there or it stops answering."""
+    if not SUPPORTED:
+        raise Gone("the lint daemon runs on Linux only")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     try:

@@ -16,6 +16,8 @@ START_TIMEOUT = 20.0  # seconds for a new daemon to answer (an import of deckops
 
 
 def run(args) -> int:
+    if not relay.SUPPORTED:
+        raise UsageError("the lint daemon runs on Linux only (`deckops lint --daemon` lints in its own process)")
     path = relay.address(os.environ)
     if args.action == "run":
         return _serve(path, args.run_command, args.idle)
@@ -114,7 +116,7 @@ def _relay_one(request: dict, run_command) -> dict:
             and isinstance(cwd, str) and isinstance(env, dict)):
         return {"code": 2, "out": "", "err": "deckops: error: the lint daemon runs `deckops lint` only\n"}
     out, err = _Captured(bool(tty[0])), _Captured(bool(tty[1]))
-    saved = (sys.stdout, sys.stderr, dict(os.environ), os.getcwd())
+    saved = (sys.stdout, sys.stderr, dict(os.environ))
     try:
         os.chdir(cwd)
         os.environ.clear()
@@ -128,6 +130,6 @@ def _relay_one(request: dict, run_command) -> dict:
         sys.stdout, sys.stderr = saved[0], saved[1]
         os.environ.clear()
         os.environ.update(saved[2])
-        os.chdir(saved[3])
+        os.chdir("/")  # (between requests: no folder of the last client's is held, each request brings its own)
     # 143: SIGTERM reached the daemon during the lint (__main__ turned it into Terminated): stop after this answer
     return {"code": code, "out": out.getvalue(), "err": err.getvalue(), "last": code == 143}
