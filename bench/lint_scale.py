@@ -175,6 +175,25 @@ def _finish_round(keep, peers: dict, cwd: Path, env: dict, ours: list, r: int) -
     keep("empty caches", *once(ours, cwd, fresh))
 
 
+def shellcheck_floor(deck: Path, cwd: Path, env: dict) -> tuple[int, float, float]:
+    """(blocks, wall, CPU) of shellcheck alone on the deck's distinct shell blocks, as deckops sends them (one
+    call, its arguments): what no cache-less lint of the deck can go below while it shellchecks every block."""
+    from deckops import deck as deck_mod
+    from deckops.config import load
+    from deckops.lint import snippets
+    from deckops.lint.engine import Context
+
+    ctx = Context(deck_mod.load(deck), load(deck.parent), {})
+    texts = sorted({s.text for s in snippets.shell_scripts(ctx) if s.bash and not snippets.plain_commands(s.text)})
+    binary = snippets.shellcheck_binary()
+    with tempfile.TemporaryDirectory(prefix="deckops-bench-sc-") as tmp:
+        names = snippets._write_blocks(Path(tmp), list(enumerate(texts)))  # (the very files deckops writes)
+        argv = [binary, "--format=json1", "--shell=bash", "--exclude=" + ",".join(snippets.SHELLCHECK_EXCLUDE),
+                *names]
+        best = min((once(argv, Path(tmp), env) for _ in range(2)), key=lambda t: t[1])
+    return len(texts), *best
+
+
 def _daemon_status(env: dict) -> dict:
     from deckops import relay
 
@@ -233,6 +252,15 @@ def main() -> int:
     print(f"scaling {factor}x slides: deckops (one slide edited) {grow:.1f}x time, rumdl "
           f"{big['rumdl']['wall'] / small['rumdl']['wall']:.1f}x, markdownlint-cli2 "
           f"{big['markdownlint-cli2']['wall'] / small['markdownlint-cli2']['wall']:.1f}x")
+    deck = Path(tempfile.gettempdir()) / "deckops-bench-floor"
+    deck.mkdir(exist_ok=True)
+    blocks, sc_wall, sc_cpu = shellcheck_floor(generate(deck, SIZES[1]), deck, os.environ.copy())
+    rumdl = big["rumdl"]
+    print(f"floor for empty caches at {SIZES[1]} slides: shellcheck alone on the deck's {blocks} distinct shell "
+          f"blocks {sc_wall:.2f}s wall, CPU {sc_cpu:.2f}s = {sc_cpu / rumdl['cpu']:.1f}x rumdl's CPU; even split "
+          f"over both cores {sc_cpu / 2:.2f}s = {sc_cpu / 2 / rumdl['wall']:.1f}x rumdl's wall (goal "
+          f"{GOALS['empty caches']:.0f}x)")
+    shutil.rmtree(deck, ignore_errors=True)
     for case, goal in GOALS.items():
         ratio = big[case]["wall"] / big["rumdl"]["wall"]
         cpu = big[case]["cpu"] / big["rumdl"]["cpu"]
