@@ -75,10 +75,15 @@ class State:
         return new, self._summary(what, time.monotonic() - start, decks)
 
     def _lint(self, decks: list[Path]) -> None:
-        from .lint import lint_files
+        """(One at a time. Every lint of the process keeps the decks' slides for the next: a save redoes the
+        slides edited, as in the language server and the lint daemon; lint/session.py.)"""
+        from .lint import keep_between_runs, lint_files
 
+        session = keep_between_runs()
         for d in decks:
             self.findings[d] = list(lint_files([d], self.config))
+        if session.due():
+            session.full_collection()
 
     def _render(self, call) -> list:
         """Run one render step and return its D304 findings; a failure is shown, serving goes on."""
