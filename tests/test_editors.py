@@ -43,6 +43,9 @@ async def test_the_vscode_extension_gets_what_it_relies_on(client: LanguageClien
     palette = {c["command"] for c in manifest["contributes"]["commands"]}
     sent = {f"deckops.{m}" for m in re.findall(r'run\("(\w+)"', source)}
     assert {p.removesuffix("Deck") for p in palette} == sent
+    # no `transport:` in the server options: with TransportKind.stdio vscode-languageclient appends `--stdio` to the
+    # command, `deckops lsp` exits 2 on it and VS Code gives up after 5 restarts (seen in code-server 4.139.1)
+    assert not re.search(r"\btransport\s*:", source)
 
     result = await client.initialize_session(types.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"), root_uri=ROOT.as_uri()))

@@ -12,7 +12,9 @@ function activate(context) {
   client = new LanguageClient(
     "deckops",
     "deckops",
-    { command, args, transport: 0 /* stdio */ },
+    // stdio without `transport`: TransportKind.stdio would make vscode-languageclient append `--stdio`, which
+    // `deckops lsp` rejects (exit 2; seen in code-server 4.139.1, docs/editors.md)
+    { command, args },
     { documentSelector: [{ scheme: "file", language: "markdown" }] },
   );
   const run = (name, extra) => async () => {
