@@ -204,3 +204,36 @@ def test_it_exits_when_idle_and_on_sigterm(env):
     _cli(["daemon", "start"], env, ROOT, check_code=0)
     os.kill(_status(env)["pid"], signal.SIGTERM)
     assert _gone(path, time.monotonic() + 30)
+
+
+def _serving(tmp_path, **kw):
+    """relay.serve in a thread of this process (the wire without deckops' commands): (path, thread, why)."""
+    import threading
+
+    path = tmp_path / "d" / "t.sock"
+    server = relay.listen(path)
+    why: list[str] = []
+    thread = threading.Thread(target=lambda: why.append(relay.serve(server, path, lambda r: {"echo": r}, **kw)))
+    thread.start()
+    return path, thread, why
+
+
+def test_the_wire_carries_large_answers_and_stops_when_deckops_changes(tmp_path):
+    path, thread, why = _serving(tmp_path, idle=0.2, current=lambda: False)
+    thread.join(30)
+    assert why == ["deckops changed"] and not path.exists()
+    path, thread, why = _serving(tmp_path, idle=60)
+    big = "\u00e9" * 3_000_000  # (6 MB of UTF-8: several recv() calls)
+    assert relay.ask(path, {"text": big}, timeout=30) == {"echo": {"text": big}}
+    assert relay.ask(path, {"stop": True}, timeout=30)["stopped"] == os.getpid()
+    thread.join(30)
+    assert why == ["asked to stop"] and not path.exists()
+
+
+def test_a_long_cache_path_still_gets_a_socket(tmp_path):
+    deep = tmp_path.joinpath(*["a-rather-long-folder-name"] * 6)
+    path, thread, why = _serving(deep, idle=60)
+    assert len(str(path)) > 108
+    assert relay.ask(path, {"ping": 1}, timeout=30) == {"echo": {"ping": 1}}
+    relay.ask(path, {"stop": True}, timeout=30)
+    thread.join(30)

@@ -178,12 +178,12 @@ def serve(server: socket.socket, path: Path, handle: Callable[[dict], dict], idl
         while True:
             ready, _, _ = select.select([server], [], [], min(30.0, idle))
             if not ready:
-                if time.monotonic() - last >= idle:
-                    return "idle"
                 if not _still_ours(path, ident):
                     return "socket removed"
                 if not current():
                     return "deckops changed"
+                if time.monotonic() - last >= idle:
+                    return "idle"
                 continue
             conn, _ = server.accept()
             with conn:
