@@ -54,6 +54,7 @@ rm -rf "$WS" && mkdir -p "$WS/.git" "$WORK/user/User"
 printf -- '---\nmarp: true\npagniate: true\n---\n\n# Title\n\nA slide.\n' >"$WS/deck.md"
 { printf -- '---\nmarp: true\n---\n\n# Too much\n\n'
   for i in $(seq 1 30); do echo "- point number $i on a slide that has far too many of them"; done; } >"$WS/overflow.md"
+# shellcheck disable=SC2016  # the `$ echo hello` is the slide's text, not an expansion
 printf -- '---\nmarp: true\n---\n\n# A demo\n\n```console\n$ echo hello\ngoodbye\n```\n' >"$WS/demo.md"
 cat >"$WORK/user/User/settings.json" <<EOF
 {
