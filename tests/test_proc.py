@@ -82,7 +82,7 @@ def test_interrupt_does_not_wait_for_runs_in_background_threads(spawn):
             "from deckops import __main__ as entry, cli, proc\n"
             f"argv = ['bash', '-c', 'exec -a {marker} sleep 3000']\n"
             "threading.Thread(target=proc.run, args=(argv,), kwargs={'timeout': 600, 'check': False}).start()\n"
-            "cli.dispatch = lambda argv: time.sleep(3000)\n"
+            "cli.dispatch = lambda *args: time.sleep(3000)\n"
             "sys.exit(entry.main([]))\n")
     child = spawn([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
