@@ -183,10 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("reports", nargs="+", type=Path, metavar="REPORT")
     p.add_argument("--output", "-o", type=Path, help="write the merged report to FILE instead of stdout")
 
-    sub.add_parser("lsp", help="the language server for editors (stdio): findings as you type, hover, quick fixes",
-                   description="Speak the Language Server Protocol on stdin/stdout: lint findings as diagnostics, "
-                               "directive hovers, quick fixes, and the commands deckops.check and deckops.rehearse "
-                               "(docs/editors.md). Needs the lsp extra.")
+    p = sub.add_parser("lsp", help="the language server for editors (stdio): findings as you type, hover, quick "
+                       "fixes",
+                       description="Speak the Language Server Protocol on stdin/stdout: lint findings as diagnostics, "
+                                   "directive hovers, quick fixes, and the commands deckops.check and deckops.rehearse "
+                                   "(docs/editors.md). Needs the lsp extra.")
+    p.add_argument("--stdio", action="store_true",
+                   help="accepted and the default (clients such as vscode-languageclient add it)")
 
     p = sub.add_parser("daemon", help="the lint daemon `deckops lint --daemon` talks to: start, stop, status",
                        description="A long-lived deckops process that runs `deckops lint --daemon` command lines "
