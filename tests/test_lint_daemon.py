@@ -135,6 +135,8 @@ def test_no_daemon_means_a_lint_in_the_process(env, tmp_path):
     here, there = _both(["--format", "json", "tests/data/seed-advanced-kubernetes-debugging.md"], env, ROOT)
     assert (there.returncode, there.stdout) == (here.returncode, here.stdout)
     assert "lint daemon did not answer" in there.stderr and "linting in this process" in there.stderr
+    started = _cli(["daemon", "start"], env, ROOT, check_code=2)  # one line, no traceback (_cli checks)
+    assert started.stderr.startswith("deckops: error: the lint daemon: cannot use") and started.stderr.count("\n") == 1
 
 
 def test_a_stale_socket_is_replaced(env):

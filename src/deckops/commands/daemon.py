@@ -22,8 +22,11 @@ def run(args) -> int:
     if args.action == "run":
         return _serve(path, args.run_command, args.idle)
     if args.action == "start":
-        start(path, args.idle)
-        print(f"deckops daemon: running ({_describe(path)})")
+        try:
+            start(path, args.idle)
+            print(f"deckops daemon: running ({_describe(path)})")
+        except relay.Gone as exc:
+            raise UsageError(f"the lint daemon: {exc}") from None
         return 0
     try:
         answer = relay.ask(path, {"stop": True} if args.action == "stop" else {"ping": True}, timeout=30)
