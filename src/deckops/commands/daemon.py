@@ -18,6 +18,8 @@ START_TIMEOUT = 20.0  # seconds for a new daemon to answer (an import of deckops
 def run(args) -> int:
     if not relay.SUPPORTED:
         raise UsageError("the lint daemon runs on Linux only (`deckops lint --daemon` lints in its own process)")
+    if not args.idle > 0:
+        raise UsageError(f"--idle {args.idle:g}: give a number of seconds above 0")
     path = relay.address(os.environ)
     if args.action == "run":
         return _serve(path, args.run_command, args.idle)
