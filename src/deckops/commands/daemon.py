@@ -45,7 +45,7 @@ def run(args) -> int:
 def _describe(path: Path, answer: dict | None = None) -> str:
     answer = answer or relay.ask(path, {"ping": True}, timeout=30)
     return (f"pid {answer.get('pid')}, up {answer.get('up', 0):.0f} s, {answer.get('decks', 0)} deck(s) kept, "
-            f"{answer.get('lints', 0)} lint(s), {answer.get('rss_mb', 0):.0f} MB; socket {path}")
+            f"{answer.get('lints', 0)} lint(s), peak memory {answer.get('rss_mb', 0):.0f} MB; socket {path}")
 
 
 def start(path: Path, idle: float = relay.IDLE) -> Path:
