@@ -109,6 +109,22 @@ def test_edits_give_a_fresh_lints_findings_and_reuse_the_other_slides(env, apart
     assert _status(env)["slides_reused"] > before + len(edits) * (len(slides) // 2)
 
 
+def test_a_replayed_deck_is_parsed_after_the_answer_so_its_first_edit_is_incremental(env, apart, tmp_path):
+    talk = tmp_path / "talk"
+    shutil.copytree(ROOT / "slides", talk / "slides")
+    shutil.copytree(ROOT / "images", talk / "images")
+    deck = next((talk / "slides").glob("*.md"))
+    rel = str(deck.relative_to(talk))
+    _cli(["lint", rel], env, talk)  # in this process: its findings go to the shared result cache
+    _cli(["lint", "--daemon", rel], env, talk)  # replayed by the daemon: nothing of its slides kept yet
+    before = _status(env)["slides_reused"]  # (answered once the daemon has parsed it after its answer)
+    deck.write_text(deck.read_text(encoding="utf-8").replace("Linux namespaces", "Linux namspaces", 1),
+                    encoding="utf-8")
+    _same(*_both(["--format", "json", rel], env, talk, apart))
+    slides = deck.read_text(encoding="utf-8").count("\n---\n")
+    assert _status(env)["slides_reused"] >= before + slides - 1  # every slide but the edited one
+
+
 def test_usage_and_config_errors_are_the_same(env, tmp_path):
     _same(*_both(["--format", "nope", "slides"], env, ROOT))
     bad = tmp_path / "bad"

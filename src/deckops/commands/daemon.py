@@ -2,6 +2,7 @@
 lint/session.py what it keeps between runs)."""
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import resource
@@ -80,6 +81,7 @@ def _serve(path: Path, run_command, idle: float) -> int:
     from ..lint import keep_between_runs
 
     session = keep_between_runs()
+    session.warming = True
     try:
         server = relay.listen(path)
     except OSError as exc:
@@ -92,9 +94,22 @@ def _serve(path: Path, run_command, idle: float) -> int:
             return {"pid": os.getpid(), "up": time.monotonic() - started, "decks": len(session.parsers),
                     "lints": session.total, "rss_mb": rss,
                     "slides_reused": sum(getattr(p, "reused", 0) for p in session.parsers.values())}
-        return _relay_one(request, run_command)
+        answer = _relay_one(request, run_command)
+        last.clear()
+        last.update(cwd=request.get("cwd"), env=request.get("env"))
+        return answer
+
+    last: dict = {}  # the working folder and environment of the last request
 
     def after() -> None:
+        """Once the answer is out: parse the decks that request replayed (their slides are then kept for the lint
+        of an edit), in its working folder and environment; then the cyclic garbage collector's turn."""
+        if session.cold:
+            try:
+                with _as_client(last["cwd"], last["env"], _Captured(False), _Captured(False)):
+                    session.warm()
+            except Exception:  # noqa: BLE001 - a deck that cannot be warmed is linted in full when asked again
+                session.cold.clear()
         if session.due():
             session.full_collection()
 
@@ -114,6 +129,23 @@ class _Captured(io.StringIO):
         return self._tty
 
 
+@contextlib.contextmanager
+def _as_client(cwd: str, env: dict, out: io.StringIO, err: io.StringIO):
+    """Run in the client's working folder and environment, its stdout and stderr captured."""
+    saved = (sys.stdout, sys.stderr, dict(os.environ))
+    try:
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update({str(k): str(v) for k, v in env.items()})
+        sys.stdout, sys.stderr = out, err
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved[0], saved[1]
+        os.environ.clear()
+        os.environ.update(saved[2])
+        os.chdir("/")  # (between requests: no folder of the last client's is held, each request brings its own)
+
+
 def _relay_one(request: dict, run_command) -> dict:
     argv, cwd, env = request.get("argv"), request.get("cwd"), request.get("env")
     tty = request.get("tty") or [False, False]
@@ -121,20 +153,11 @@ def _relay_one(request: dict, run_command) -> dict:
             and isinstance(cwd, str) and isinstance(env, dict)):
         return {"code": 2, "out": "", "err": "deckops: error: the lint daemon runs `deckops lint` only\n"}
     out, err = _Captured(bool(tty[0])), _Captured(bool(tty[1]))
-    saved = (sys.stdout, sys.stderr, dict(os.environ))
     try:
-        os.chdir(cwd)
-        os.environ.clear()
-        os.environ.update({str(k): str(v) for k, v in env.items()})
-        sys.stdout, sys.stderr = out, err
-        code = run_command(argv)
+        with _as_client(cwd, env, out, err):
+            code = run_command(argv)
     except OSError as exc:  # the client's folder is gone
         print(f"deckops: error: {cwd}: {exc.strerror or exc}", file=err)
         code = 2
-    finally:
-        sys.stdout, sys.stderr = saved[0], saved[1]
-        os.environ.clear()
-        os.environ.update(saved[2])
-        os.chdir("/")  # (between requests: no folder of the last client's is held, each request brings its own)
     # 143: SIGTERM reached the daemon during the lint (__main__ turned it into Terminated): stop after this answer
     return {"code": code, "out": out.getvalue(), "err": err.getvalue(), "last": code == 143}

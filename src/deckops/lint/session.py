@@ -30,6 +30,10 @@ class Session:
         self.keep = keep
         self.lints = 0  # since the last full garbage collection
         self.total = 0  # lints in all
+        # with `warming` (the lint daemon): deck key -> (bytes, path, config) of a lint replayed from the result
+        # cache, for warm()
+        self.warming = False
+        self.cold: dict[str, tuple] = {}
 
     def parser(self, key: str):
         """The deck's chunk parser (made on first use; the least recently used one beyond `keep` is dropped,
@@ -64,11 +68,31 @@ class Session:
             self.forget(key)
         self.paths[key] = display
         run = {k: v for k, v in self.cache.items() if k[0] in CARRIED}
+        parsed = []
+
+        def seen(deck) -> None:
+            parsed.append(deck)
+            if on_deck is not None:
+                on_deck(deck)
+
         try:
             with self.paused_gc():
-                return lint_bytes(data, display, config, run, memory, on_deck, self.parser(key))
+                return lint_bytes(data, display, config, run, memory, seen, self.parser(key))
         finally:
             self.cache.update((k, v) for k, v in run.items() if k[0] in CARRIED)
+            self.cold.pop(key, None)
+            if self.warming and not parsed and memory is None:
+                self.cold[key] = (data, display, config)
+
+    def warm(self) -> None:
+        """Parse and lint the decks whose last lint was replayed from the result cache (nothing of their slides is
+        kept then), so that the lint of an edit of them redoes only the slides edited. The findings, the replayed
+        ones again, are dropped; nothing is stored. Run it in the context of the lint that replayed them (the
+        working folder and environment its paths and tools were read in)."""
+        cold, self.cold = self.cold, {}
+        for key, (data, display, config) in cold.items():
+            if key in self.parsers or len(self.parsers) < self.keep:
+                self.lint_bytes(data, display, config, {}, None, key)
 
     @contextlib.contextmanager
     def paused_gc(self):
