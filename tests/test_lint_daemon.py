@@ -84,12 +84,17 @@ def test_same_output_and_exit_code_as_in_process_on_the_corpus(env, apart):
     _same(here, there)
 
 
-def test_edits_give_a_fresh_lints_findings_and_reuse_the_other_slides(env, apart, tmp_path):
+def _flagship_copy(tmp_path: Path) -> tuple[Path, Path, str]:
+    """A talk folder with a copy of slides/ and images/: (the folder, its deck, the deck's path from it)."""
     talk = tmp_path / "talk"
     shutil.copytree(ROOT / "slides", talk / "slides")
     shutil.copytree(ROOT / "images", talk / "images")
     deck = next((talk / "slides").glob("*.md"))
-    rel = str(deck.relative_to(talk))
+    return talk, deck, str(deck.relative_to(talk))
+
+
+def test_edits_give_a_fresh_lints_findings_and_reuse_the_other_slides(env, apart, tmp_path):
+    talk, deck, rel = _flagship_copy(tmp_path)
     original = deck.read_text(encoding="utf-8")
     _same(*_both(["--format", "json", rel], env, talk, apart))
     before = _status(env)["slides_reused"]
@@ -110,11 +115,7 @@ def test_edits_give_a_fresh_lints_findings_and_reuse_the_other_slides(env, apart
 
 
 def test_a_replayed_deck_is_parsed_after_the_answer_so_its_first_edit_is_incremental(env, apart, tmp_path):
-    talk = tmp_path / "talk"
-    shutil.copytree(ROOT / "slides", talk / "slides")
-    shutil.copytree(ROOT / "images", talk / "images")
-    deck = next((talk / "slides").glob("*.md"))
-    rel = str(deck.relative_to(talk))
+    talk, deck, rel = _flagship_copy(tmp_path)
     _cli(["lint", rel], env, talk)  # in this process: its findings go to the shared result cache
     _cli(["lint", "--daemon", rel], env, talk)  # replayed by the daemon: nothing of its slides kept yet
     before = _status(env)["slides_reused"]  # (answered once the daemon has parsed it after its answer)
