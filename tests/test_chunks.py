@@ -229,8 +229,8 @@ def test_a_typing_session_in_the_server_lints_as_a_fresh_lint(tmp_path):
             fresh = lint_bytes(edited.encode("utf-8", "surrogatepass"), str(path), config, {}, {}, None, None)
             assert [d.__dict__ for d in served] == [d.__dict__ for d in fresh]
             compared += len(fresh)
-        reused += getattr(server.SERVER.parsers.get(uri), "reused", 0)
-        for table in (server.SERVER.decks, server.SERVER.parsers):
+        reused += getattr(server.SERVER.session.parsers.get(uri), "reused", 0)
+        for table in (server.SERVER.decks, server.SERVER.session.parsers):
             table.pop(uri, None)
     assert compared > 20 and reused > 0
     assert gc.isenabled() and gc.get_freeze_count() > 0  # paused during each lint only; its objects frozen
@@ -280,7 +280,7 @@ def test_edits_of_one_slide_that_change_anothers_findings(tmp_path):
             assert [d.__dict__ for d in served] == [d.__dict__ for d in fresh], (n, text)
             on_first.append([(d.code, d.message) for d in fresh if d.line <= first_lines])
         assert on_first[0] != on_first[1] and on_first[0] == on_first[2], (n, on_first)  # (the case is one)
-        server.SERVER.parsers.pop(uri, None)
+        server.SERVER.session.parsers.pop(uri, None)
 
 
 def test_lines_added_above_move_the_kept_findings_below(tmp_path):
@@ -309,12 +309,12 @@ def test_lines_added_above_move_the_kept_findings_below(tmp_path):
         fresh = lint_bytes(text.encode(), str(path), config, {}, {}, None, None)
         assert [d.__dict__ for d in served] == [d.__dict__ for d in fresh]
         assert {d.code for d in fresh} >= {"D501", "D204", "D703", "D702", "D403", "D502", "D503", "D301"}
-        moved += len(server.SERVER.parsers[uri].moves)
+        moved += len(server.SERVER.session.parsers[uri].moves)
     assert moved >= 3 * len(later)
-    server.SERVER.parsers.pop(uri, None)
-    kept = [k for k in server.SERVER.cache if k[0] == "per-slide" and k[-1] == str(path)]
+    server.SERVER.session.parsers.pop(uri, None)
+    kept = [k for k in server.SERVER.session.cache if k[0] == "per-slide" and k[-1] == str(path)]
     assert kept  # (kept per deck, and dropped when its document closes)
     from deckops.lint import perslide
 
-    perslide.drop(server.SERVER.cache, str(path))
-    assert not [k for k in server.SERVER.cache if k[0] == "per-slide" and k[-1] == str(path)]
+    perslide.drop(server.SERVER.session.cache, str(path))
+    assert not [k for k in server.SERVER.session.cache if k[0] == "per-slide" and k[-1] == str(path)]

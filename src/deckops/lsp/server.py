@@ -31,9 +31,9 @@ class DeckServer(LanguageServer):
         super().__init__("deckops", __version__)
         self.lint_pool = concurrent.futures.ThreadPoolExecutor(1, "deckops-lint")  # rules share one cache
         self.stage_pool = concurrent.futures.ThreadPoolExecutor(1, "deckops-stage")
-        self.session = Session()  # the decks' chunk parsers and the lint caches kept across edits
-        self.cache = self.session.cache  # (lint's per-run caches: kubectl help, shellcheck results, per-slide)
-        self.parsers = self.session.parsers  # uri -> deck.chunk_parser() (used on the lint thread only)
+        # per uri: the deck's chunk parser, and lint's caches kept across edits (kubectl help, shellcheck results,
+        # per-slide results); used on the lint thread only
+        self.session = Session()
         self.memory: dict = {}  # replayed findings of recent texts (resultcache, in memory)
         self.pending: dict[str, asyncio.Task] = {}
         self.findings: dict[str, list[Diagnostic]] = {}  # lint's, per uri
