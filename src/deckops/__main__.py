@@ -16,19 +16,24 @@ def _on_sigterm(_signum, _frame) -> None:
     raise Terminated()
 
 
+_NOTES: list = []  # the one notes handler, made on first use (logging is imported only then)
+
+
 def _show_notes() -> None:
     """The libraries' notes (logger `deckops.*`: waiting for a lock, installing marp-cli, cluster steps), one plain
     line each on stderr; sys.stderr is looked up at each note, so a redirected stderr gets them."""
     import logging
 
-    class Notes(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            sys.stderr.write(self.format(record) + "\n")
-            sys.stderr.flush()
+    if not _NOTES:
+        class Notes(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                sys.stderr.write(self.format(record) + "\n")
+                sys.stderr.flush()
 
+        _NOTES.append(Notes())
     logger = logging.getLogger("deckops")
-    if not any(type(h).__name__ == "Notes" and type(h).__module__ == __name__ for h in logger.handlers):
-        logger.addHandler(Notes())
+    if _NOTES[0] not in logger.handlers:
+        logger.addHandler(_NOTES[0])
     logger.setLevel(logging.INFO)
 
 
